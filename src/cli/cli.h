@@ -1,0 +1,51 @@
+/* cli.h — the command line: option parsing, progress display and the subcommands.
+ *
+ * Each subcommand is `int cmd_NAME(int argc, char **argv)` returning the process
+ * exit status (0 ok, 1 failure, 2 wrong usage). Options are `--name value` or
+ * `--name=value`; an unknown option or a missing value is wrong usage with a clear
+ * message on stderr. */
+#ifndef SH_CLI_H
+#define SH_CLI_H
+
+#include "app.h"
+
+typedef struct sh_opt {
+    const char *name; /* without dashes */
+    int takes_value;
+    const char *value; /* out: value, or "1" for a flag that was given */
+    const char *help;
+} sh_opt;
+
+/* Parse argv (after the subcommand) into opts. Positional arguments are returned
+ * in pos (up to maxpos). Returns 0, 2 (usage error, already reported) or -1
+ * (--help was asked and printed: the command should exit 0). */
+int sh_cli_parse(const char *cmd, int argc, char **argv, sh_opt *opts, const char **pos, int maxpos,
+                 int *npos);
+const char *sh_cli_get(const sh_opt *opts, const char *name);
+void sh_cli_usage(const char *cmd, const char *synopsis, const sh_opt *opts);
+/* Print an error's Chinese message (and field) to stderr. */
+void sh_cli_error(const char *what, const sh_err *err);
+
+/* Progress bar on stderr when it is a terminal; silent otherwise. */
+typedef struct sh_progress {
+    const char *label;
+    long long total, done;
+    int tty;
+    long long last_ms;
+} sh_progress;
+void sh_progress_start(sh_progress *p, const char *label, long long total);
+void sh_progress_step(sh_progress *p, long long n);
+void sh_progress_end(sh_progress *p);
+
+/* Where the program's shipped files are (web/dist, data/): next to the binary's
+ * folder (build/..) when present, else the current folder. */
+const char *sh_cli_home(void);
+void sh_cli_config(sh_config *cfg); /* defaults with paths resolved against sh_cli_home */
+
+int cmd_serve(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+
+#endif

@@ -1,0 +1,18 @@
+/* clock.h — wall-clock and monotonic time, and the one timestamp format.
+ *
+ * Stored times are UTC milliseconds since the epoch (int64). Text form is ISO 8601
+ * with milliseconds and Z, e.g. 2026-11-22T08:30:00.123Z. */
+#ifndef SH_CLOCK_H
+#define SH_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int64_t sh_now_ms(void);   /* wall clock, UTC ms */
+uint64_t sh_mono_ns(void); /* monotonic, for durations */
+
+#define SH_ISO_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */
+/* Format ms as ISO 8601 UTC into out (at least SH_ISO_LEN bytes). */
+void sh_fmt_iso_ms(int64_t ms, char *out);
+
+#endif

@@ -1,0 +1,158 @@
+/* log.c — buffered JSON-lines writer for the event and access logs. See log.h. */
+#include "core/log.h"
+
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/err.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LOG_BUF_MAX (1 << 20) /* lines beyond 1 MiB pending are dropped and counted */
+
+typedef struct stream {
+    int fd; /* -1 = off */
+    sh_buf pending;
+    unsigned long dropped;
+} stream;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static stream ev = {2, {0}, 0};
+static stream acc = {1, {0}, 0};
+static int running, stopping;
+static pthread_t writer;
+static sh_log_level min_level = SH_LOG_INFO;
+static FILE *acc_file;
+
+static void flush_stream(stream *s, sh_buf *scratch) {
+    if (s->fd < 0 || s->pending.len == 0)
+        return;
+    /* swap under the lock: caller holds mu */
+    sh_buf tmp = s->pending;
+    s->pending = *scratch;
+    sh_buf_reset(&s->pending);
+    *scratch = tmp;
+    int fd = s->fd;
+    pthread_mutex_unlock(&mu);
+    size_t off = 0;
+    while (off < scratch->len) {
+        ssize_t w = write(fd, scratch->data + off, scratch->len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    pthread_mutex_lock(&mu);
+}
+
+static void *writer_main(void *arg) {
+    (void)arg;
+    sh_buf scratch;
+    sh_buf_init(&scratch, LOG_BUF_MAX);
+    pthread_mutex_lock(&mu);
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (!stopping)
+            pthread_cond_timedwait(&cv, &mu, &ts);
+        flush_stream(&ev, &scratch);
+        flush_stream(&acc, &scratch);
+        if (stopping)
+            break;
+    }
+    pthread_mutex_unlock(&mu);
+    sh_buf_free(&scratch);
+    return NULL;
+}
+
+int sh_log_start(const char *access_path) {
+    sh_buf_init(&ev.pending, LOG_BUF_MAX);
+    sh_buf_init(&acc.pending, LOG_BUF_MAX);
+    if (access_path && strcmp(access_path, "off") == 0) {
+        acc.fd = -1;
+    } else if (access_path && strcmp(access_path, "-") != 0) {
+        acc_file = fopen(access_path, "a");
+        if (!acc_file)
+            return SH_ERR;
+        acc.fd = fileno(acc_file);
+    }
+    stopping = 0;
+    if (pthread_create(&writer, NULL, writer_main, NULL) != 0)
+        return SH_ERR;
+    running = 1;
+    return SH_OK;
+}
+
+static void append_line(stream *s, const char *line, size_t len) {
+    pthread_mutex_lock(&mu);
+    if (s->fd >= 0) {
+        if (!running) { /* no writer: write through */
+            (void)!write(s->fd, line, len);
+            (void)!write(s->fd, "\n", 1);
+        } else if (len + 1 > s->pending.max - s->pending.len ||
+                   sh_buf_append(&s->pending, line, len) != SH_OK) {
+            s->dropped++; /* writer is behind by a whole buffer: drop, never block */
+            s->pending.failed = s->pending.too_big = 0;
+        } else if (sh_buf_putc(&s->pending, '\n') != SH_OK) {
+            s->pending.len -= len; /* out of memory: take the half line back */
+            s->pending.failed = 0;
+            s->dropped++;
+        } else if (s->pending.len > LOG_BUF_MAX / 2) {
+            pthread_cond_signal(&cv);
+        }
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+void sh_log_stop(void) {
+    if (!running)
+        return;
+    pthread_mutex_lock(&mu);
+    stopping = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(writer, NULL);
+    running = 0;
+    sh_buf_free(&ev.pending);
+    sh_buf_free(&acc.pending);
+    if (acc_file) {
+        fclose(acc_file);
+        acc_file = NULL;
+    }
+    acc.fd = 1;
+}
+
+void sh_log_set_level(sh_log_level min) { min_level = min; }
+
+void sh_log(sh_log_level lvl, const char *event, const char *fmt, ...) {
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    if (lvl < min_level)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char ts[SH_ISO_LEN];
+    sh_fmt_iso_ms(sh_now_ms(), ts);
+    sh_buf b;
+    sh_buf_init(&b, 8192);
+    sh_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":", ts, names[lvl]);
+    sh_buf_json_str(&b, event, strlen(event));
+    sh_buf_puts(&b, ",\"msg\":");
+    sh_buf_json_str(&b, msg, strlen(msg));
+    sh_buf_putc(&b, '}');
+    if (sh_buf_ok(&b) == SH_OK)
+        append_line(&ev, b.data, b.len);
+    sh_buf_free(&b);
+}
+
+void sh_log_access(const char *line, size_t len) { append_line(&acc, line, len); }

@@ -1,0 +1,114 @@
+/* http.h — what a handler sees: the request, its reply, and the route table types.
+ *
+ * A handler gets an sh_req, reads the method, path parameters, query and (already
+ * size-checked) body, and builds its reply in memory with the sh_reply_* functions.
+ * It never touches the connection: the server writes the reply, adds the security
+ * headers, the ETag, the access-log line and the metrics. Everything a request
+ * allocates comes from req->pool and is released in one call when it completes.
+ *
+ * Handler convention: return SH_OK after setting a reply, or SH_ERR with req->err
+ * filled (the server turns it into the error body of DESIGN §5). */
+#ifndef SH_HTTP_H
+#define SH_HTTP_H
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/pool.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef struct sh_app sh_app;
+typedef struct sh_req sh_req;
+typedef struct sh_entity sh_entity;
+typedef struct sh_conn sh_conn;
+typedef int (*sh_handler)(sh_req *req);
+
+enum {
+    SH_GET = 1,
+    SH_HEAD = 2,
+    SH_POST = 4,
+    SH_PUT = 8,
+    SH_PATCH = 16,
+    SH_DELETE = 32,
+    SH_OPTIONS = 64,
+};
+
+/* Permission of routes anyone may call without signing in. */
+#define SH_PUBLIC "public"
+
+/* Route flags. */
+enum {
+    SH_ROUTE_LIST = 1,    /* takes limit/cursor and field filters; replies {items,next_cursor} */
+    SH_ROUTE_NO_BODY = 2, /* refuses a request body */
+    SH_ROUTE_RAW = 4,     /* not a JSON API route (metrics, health): no ETag, no JSON body check */
+};
+
+typedef struct sh_route {
+    int method;             /* one of SH_GET … */
+    const char *path;       /* "/api/v1/orgs/{id}" — {name} is a path parameter */
+    const char *permission; /* SH_PUBLIC or a permission name; a route without one never registers */
+    sh_handler handler;
+    const char *summary;    /* Chinese, for the API document */
+    const sh_entity *body;  /* request body entity (POST/PUT/PATCH), or NULL */
+    const sh_entity *reply; /* entity of the reply (single or list items), or NULL */
+    unsigned flags;
+    const char *tag; /* group in the API document; defaults to the module name */
+} sh_route;
+
+#define SH_MAX_PATH_PARAMS 6
+
+struct sh_req {
+    sh_pool *pool;
+    sh_app *app;
+    void *mhd; /* struct MHD_Connection *, for the server only */
+    int method;
+    const char *method_name;
+    const char *path; /* decoded path, without query */
+    const sh_route *route;
+    int route_index;
+    const char *param_names[SH_MAX_PATH_PARAMS];
+    const char *param_values[SH_MAX_PATH_PARAMS];
+    int nparams;
+    const char *content_type;
+    sh_buf body;
+    char request_id[20];
+    const char *client_ip;
+    uint64_t t0_ns;
+    sh_conn *conn;   /* store connection, taken on first use (sh_req_conn) */
+    void *principal; /* the signed-in party, set by authentication (identity module) */
+
+    /* reply */
+    int status;
+    sh_buf out;
+    const char *out_type;
+    const char *extra_headers[8][2];
+    int nextra;
+    size_t sent_bytes; /* body bytes handed to the connection, for the access log */
+    sh_err err;
+};
+
+/* Path parameter by name; NULL when absent. */
+const char *sh_req_param(const sh_req *req, const char *name);
+/* Query argument (decoded); NULL when absent. */
+const char *sh_req_query(const sh_req *req, const char *name);
+/* Request header; NULL when absent. */
+const char *sh_req_header(const sh_req *req, const char *name);
+/* Iterate all query arguments. */
+void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, const char *v), void *ctx);
+/* The store connection for this request, released when the request ends.
+ * NULL with req->err filled when none can be had. */
+sh_conn *sh_req_conn(sh_req *req);
+
+/* Parse the body as a JSON object. SH_ERR (400 invalid_json / 415) with req->err. */
+int sh_req_json(sh_req *req, json_t **out);
+
+/* Replies. Each returns SH_OK (or SH_ERR when the reply cannot be built). */
+int sh_reply_json(sh_req *req, int status, json_t *obj); /* steals obj */
+int sh_reply_raw(sh_req *req, int status, const char *content_type, const char *data, size_t len);
+int sh_reply_empty(sh_req *req, int status);
+int sh_reply_header(sh_req *req, const char *name, const char *value); /* value copied to pool */
+/* Serialise an error into req->out (used by the server; handlers return SH_ERR instead). */
+void sh_reply_error(sh_req *req, const sh_err *err);
+
+#endif

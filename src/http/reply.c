@@ -1,0 +1,170 @@
+/* reply.c — building replies in memory and reading the request, for handlers.
+ * The server (server.c) sends what is built here. */
+#include "http/http.h"
+
+#include "app.h"
+#include "store/store.h"
+
+#include <microhttpd.h>
+#include <string.h>
+
+const char *sh_req_param(const sh_req *req, const char *name) {
+    for (int i = 0; i < req->nparams; i++)
+        if (strcmp(req->param_names[i], name) == 0)
+            return req->param_values[i];
+    return NULL;
+}
+
+const char *sh_req_query(const sh_req *req, const char *name) {
+    return MHD_lookup_connection_value(req->mhd, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *sh_req_header(const sh_req *req, const char *name) {
+    return MHD_lookup_connection_value(req->mhd, MHD_HEADER_KIND, name);
+}
+
+typedef struct each_ctx {
+    void (*fn)(void *ctx, const char *k, const char *v);
+    void *ctx;
+} each_ctx;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v) {
+    (void)kind;
+    each_ctx *e = cls;
+    e->fn(e->ctx, k, v ? v : "");
+    return MHD_YES;
+}
+
+void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, const char *v), void *ctx) {
+    each_ctx e = {fn, ctx};
+    MHD_get_connection_values(req->mhd, MHD_GET_ARGUMENT_KIND, each_arg, &e);
+}
+
+static void release_conn(void *arg) { sh_db_release(arg); }
+
+sh_conn *sh_req_conn(sh_req *req) {
+    if (req->conn)
+        return req->conn;
+    sh_conn *c = sh_db_acquire(req->app->db, &req->err);
+    if (!c)
+        return NULL;
+    if (sh_pool_cleanup(req->pool, release_conn, c) != SH_OK) {
+        sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+        return NULL;
+    }
+    sh_conn_deadline(c, req->app->cfg.query_timeout_ms);
+    req->conn = c;
+    return c;
+}
+
+int sh_req_json(sh_req *req, json_t **out) {
+    *out = NULL;
+    const char *ct = req->content_type;
+    size_t jl = strlen("application/json");
+    if (!ct || strncasecmp(ct, "application/json", jl) != 0 || (ct[jl] && ct[jl] != ';' && ct[jl] != ' '))
+        return sh_err_set(&req->err, 415, "unsupported_media_type", NULL,
+                          "请求体须为 JSON（Content-Type: application/json）");
+    if (req->body.len == 0)
+        return sh_err_set(&req->err, 400, "empty_body", NULL, "请求体为空");
+    json_error_t je;
+    json_t *j = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        return sh_err_set(&req->err, 400, "invalid_json", NULL,
+                          "请求体不是合法的 JSON（第 %d 行第 %d 列）：%s", je.line, je.column, je.text);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return sh_err_set(&req->err, 400, "invalid_body", NULL, "请求体应为 JSON 对象");
+    }
+    *out = j;
+    return SH_OK;
+}
+
+static int dump_cb(const char *buf, size_t size, void *data) {
+    return sh_buf_append(data, buf, size) == SH_OK ? 0 : -1;
+}
+
+int sh_reply_json(sh_req *req, int status, json_t *obj) {
+    if (!obj)
+        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    sh_buf_reset(&req->out);
+    int rc = json_dump_callback(obj, dump_cb, &req->out, JSON_COMPACT);
+    json_decref(obj);
+    if (rc != 0)
+        return sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
+    req->status = status;
+    req->out_type = "application/json; charset=utf-8";
+    return SH_OK;
+}
+
+int sh_reply_raw(sh_req *req, int status, const char *content_type, const char *data, size_t len) {
+    sh_buf_reset(&req->out);
+    if (sh_buf_append(&req->out, data, len) != SH_OK)
+        return sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
+    req->status = status;
+    req->out_type = content_type;
+    return SH_OK;
+}
+
+int sh_reply_empty(sh_req *req, int status) {
+    sh_buf_reset(&req->out);
+    req->status = status;
+    req->out_type = NULL;
+    return SH_OK;
+}
+
+int sh_reply_header(sh_req *req, const char *name, const char *value) {
+    if (req->nextra == (int)(sizeof req->extra_headers / sizeof req->extra_headers[0]))
+        return SH_ERR;
+    const char *v = sh_pstrdup(req->pool, value);
+    if (!v)
+        return SH_ERR;
+    req->extra_headers[req->nextra][0] = name;
+    req->extra_headers[req->nextra][1] = v;
+    req->nextra++;
+    return SH_OK;
+}
+
+static void put_item(sh_buf *b, const sh_err_item *it) {
+    sh_buf_puts(b, "{\"code\":");
+    sh_buf_json_str(b, it->code, strlen(it->code));
+    sh_buf_puts(b, ",\"message\":");
+    sh_buf_json_str(b, it->message, strlen(it->message));
+    if (it->field[0]) {
+        sh_buf_puts(b, ",\"field\":");
+        sh_buf_json_str(b, it->field, strlen(it->field));
+    }
+    if (it->value[0]) {
+        sh_buf_puts(b, ",\"value\":");
+        sh_buf_json_str(b, it->value, strlen(it->value));
+    }
+    if (it->row)
+        sh_buf_printf(b, ",\"row\":%ld", it->row);
+    if (it->column)
+        sh_buf_printf(b, ",\"column\":%ld", it->column);
+}
+
+void sh_reply_error(sh_req *req, const sh_err *err) {
+    sh_buf *b = &req->out;
+    sh_buf_reset(b);
+    int status = err->status >= 400 && err->status <= 599 ? err->status : 500;
+    sh_buf_puts(b, "{\"error\":");
+    put_item(b, &err->first);
+    if (err->nmore > 1) {
+        sh_buf_puts(b, ",\"details\":[");
+        for (size_t i = 0; i < err->nmore; i++) {
+            if (i)
+                sh_buf_putc(b, ',');
+            put_item(b, &err->more[i]);
+            sh_buf_putc(b, '}');
+        }
+        sh_buf_putc(b, ']');
+    }
+    sh_buf_puts(b, "}}");
+    if (sh_buf_ok(b) != SH_OK) { /* cannot even say what went wrong: a fixed body */
+        sh_buf_free(b);
+        sh_buf_init(b, 0);
+        sh_buf_puts(b, "{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}");
+    }
+    req->status = status;
+    req->out_type = "application/json; charset=utf-8";
+}

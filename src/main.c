@@ -1,0 +1,72 @@
+/* main.c — the `shushu` command line: finds the subcommand and runs it. The
+ * modules compiled in are listed in modules.c. */
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "system/system.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static int cmd_version(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    printf("shushu %s\n", SHUSHU_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"serve", cmd_serve, "启动服务：网页控制台、API 与标准接口"},
+    {"demo", cmd_demo, "创建演示数据库（示范市）"},
+    {"migrate", cmd_migrate, "把数据库结构升级到本程序的版本"},
+    {"backup", cmd_backup, "在线备份数据库（带校验清单）"},
+    {"restore", cmd_restore, "校验备份并恢复数据库"},
+    {"version", cmd_version, "显示版本"},
+    {"help", cmd_help, "显示帮助"},
+};
+
+static int cmd_help(int argc, char **argv) {
+    if (argc > 0) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (strcmp(argv[0], commands[i].name) == 0 && commands[i].fn != cmd_help &&
+                commands[i].fn != cmd_version) {
+                char *args[] = {"--help"};
+                return commands[i].fn(1, args);
+            }
+    }
+    printf("数枢 Shushu —— 市级教育数据中枢与智慧教育平台\n\n用法：shushu 子命令 [选项]\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        printf("  %-9s %s\n", commands[i].name, commands[i].help);
+    printf("\n运行 shushu help 子命令 查看该子命令的选项。\n");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (sodium_init() < 0) {
+        fprintf(stderr, "shushu: 无法初始化加密库\n");
+        return 1;
+    }
+    json_set_alloc_funcs(sh_malloc, sh_free);
+    if (argc >= 2 && strcmp(argv[1], "serve") != 0)
+        sh_log_set_level(SH_LOG_WARN); /* commands report in Chinese; the log keeps to problems */
+    if (argc < 2) {
+        cmd_help(0, NULL);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 2, argv + 2);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(0, NULL);
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(0, NULL);
+    fprintf(stderr, "shushu: 不认识的子命令“%s”（运行 shushu help 查看全部子命令）\n", argv[1]);
+    return 2;
+}

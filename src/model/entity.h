@@ -1,0 +1,135 @@
+/* entity.h — entity declarations: the one place a stored thing is described.
+ *
+ * Each entity is a table of fields: JSON name, storage column, type, length,
+ * whether required, code table, validation rule, Chinese label, data grade
+ * (L1–L4, rules.md §1.3) and whether the field is masked and encrypted. JSON input
+ * and output, validation messages, list filters, key-set cursors and the OpenAPI
+ * document are derived from these declarations (the files in src/model/). Every stored column of
+ * every table must be declared here with a grade — tests/unit/test_declarations.c
+ * fails otherwise. */
+#ifndef SH_ENTITY_H
+#define SH_ENTITY_H
+
+#include "core/err.h"
+#include "core/pool.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef enum {
+    SH_T_KEY = 1, /* internal integer primary key: never leaves the server */
+    SH_T_UID,     /* opaque public id (text), the handle clients use */
+    SH_T_TEXT,
+    SH_T_INT,
+    SH_T_BOOL,
+    SH_T_DATE, /* YYYY-MM-DD, stored as text */
+    SH_T_TIME, /* UTC milliseconds, stored as integer, shown as ISO 8601 */
+    SH_T_CODE, /* a code from a national or local code table, stored as text */
+    SH_T_REF,  /* reference to another entity: internal key stored, public id shown */
+    SH_T_BLOB, /* opaque bytes (hashes, ciphertext); never in JSON */
+} sh_type;
+
+typedef enum { SH_L1 = 1, SH_L2, SH_L3, SH_L4 } sh_grade;
+
+typedef enum {
+    SH_MASK_NONE = 0,
+    SH_MASK_NAME,    /* 张*  */
+    SH_MASK_ID,      /* first 6 (region) and last 4 kept: 110105********1234 */
+    SH_MASK_PHONE,   /* 138****1234 */
+    SH_MASK_ADDRESS, /* up to the county: 北京市东城区**** */
+    SH_MASK_DATE,    /* year only */
+    SH_MASK_HIDE,    /* not shown at all */
+} sh_mask;
+
+enum {
+    SH_F_REQUIRED = 1 << 0,  /* must be given on create */
+    SH_F_READONLY = 1 << 1,  /* set by the server; refused in input */
+    SH_F_FILTER = 1 << 2,    /* lists accept ?name=value */
+    SH_F_UNIQUE = 1 << 3,    /* natural key */
+    SH_F_ENCRYPT = 1 << 4,   /* stored encrypted (AEAD) with a keyed hash beside it */
+    SH_F_INTERNAL = 1 << 5,  /* never in JSON (keys, hashes, bookkeeping) */
+    SH_F_IMMUTABLE = 1 << 6, /* may be given on create, not changed later */
+};
+
+/* Extra validation of a normalised text value. Return SH_OK, or SH_ERR after
+ * sh_err_add(err, 400, code, field->name, value, "中文说明"). */
+typedef struct sh_field sh_field;
+typedef int (*sh_check_fn)(const sh_field *f, const char *value, sh_err *err);
+
+struct sh_field {
+    const char *name;   /* JSON name */
+    const char *column; /* storage column */
+    sh_type type;
+    const char *label; /* Chinese label, used in messages and documents */
+    sh_grade grade;
+    unsigned flags;
+    int max_len;            /* characters, for text; 0 = 200 */
+    int64_t min, max;       /* for integers (both 0: any) */
+    const char *code_table; /* for SH_T_CODE: table id, e.g. "gb2260_region" */
+    const char *ref;        /* for SH_T_REF: entity name */
+    sh_mask mask;           /* how it is masked when the reader may not see it */
+    sh_check_fn check;
+    const char *doc; /* longer description for the API document */
+};
+
+enum {
+    SH_E_INTERNAL = 1, /* not exposed as an API schema (bookkeeping tables) */
+};
+
+typedef struct sh_entity {
+    const char *name;  /* "org_unit" */
+    const char *table; /* storage table */
+    const char *label; /* Chinese name */
+    const sh_field *fields;
+    int nfields;
+    unsigned flags;
+} sh_entity;
+
+#define SH_FIELDS(arr) (arr), (int)(sizeof(arr) / sizeof((arr)[0]))
+
+/* One value of a record. Text values are NUL-terminated, in the pool. */
+typedef struct sh_value {
+    int set; /* given in the input (or filled by the server) */
+    int is_null;
+    int64_t i;     /* INT, BOOL, TIME, KEY, REF (after resolution) */
+    const char *s; /* TEXT, DATE, CODE, UID, REF (public id as given) */
+} sh_value;
+
+typedef struct sh_record {
+    const sh_entity *e;
+    sh_value *v; /* e->nfields values, in declaration order */
+} sh_record;
+
+/* Input modes for sh_record_from_json. */
+typedef enum { SH_INPUT_CREATE, SH_INPUT_UPDATE } sh_input_mode;
+
+const sh_field *sh_entity_field(const sh_entity *e, const char *name);
+int sh_entity_field_index(const sh_entity *e, const char *name);
+/* Highest grade of the entity's fields (就高从严, DR-02). */
+sh_grade sh_entity_grade(const sh_entity *e);
+
+/* Map a JSON object to a record: unknown fields, read-only fields, wrong types,
+ * over-long text, bad dates, missing required fields — every problem is added to
+ * err (400 "validation_failed" family, one item per field) and SH_ERR returned.
+ * Text is normalised (trimmed, full-width digits and spaces made ASCII). */
+int sh_record_from_json(sh_pool *p, const sh_entity *e, const json_t *obj, sh_input_mode mode, sh_record *out,
+                        sh_err *err);
+
+/* Validate one text value for field f (normalises into *norm, pool-allocated). */
+int sh_field_parse_text(sh_pool *p, const sh_field *f, const char *in, const char **norm, sh_err *err);
+
+/* Code-table lookup used by SH_T_CODE validation; installed by the codes module.
+ * Returns 1 when code is in table, 0 when not, -1 when the table is unknown. */
+typedef int (*sh_code_lookup_fn)(const char *table, const char *code);
+void sh_set_code_lookup(sh_code_lookup_fn fn);
+int sh_code_valid(const char *table, const char *code);
+
+/* Normalise user text: trim ASCII and ideographic (U+3000) spaces at both ends,
+ * turn full-width digits and Latin letters into ASCII. Punctuation is kept (school
+ * names use full-width brackets). NULL when out of memory. */
+char *sh_normalise_text(sh_pool *p, const char *in);
+
+/* Check YYYY-MM-DD is a real calendar date between 1900 and 2100. */
+int sh_valid_date(const char *s);
+
+#endif

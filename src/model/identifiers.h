@@ -1,0 +1,15 @@
+/* identifiers.h — validation of Chinese national identifiers at the edge
+ * (datahub.md §Identifiers): 学校（机构）标识码 today; 公民身份号码 (GB 11643) and
+ * 学籍号 join as the roster needs them. Each check is an sh_check_fn usable in a
+ * field declaration, and adds a Chinese error naming the field. */
+#ifndef SH_IDENTIFIERS_H
+#define SH_IDENTIFIERS_H
+
+#include "model/entity.h"
+
+/* 10 digits AABBCCCCCC: AA a known school category, BB a GB/T 2260 province. */
+int sh_check_school_code(const sh_field *f, const char *v, sh_err *err);
+/* Six-digit GB/T 2260 code that exists in the loaded table. */
+int sh_valid_school_code(const char *v);
+
+#endif

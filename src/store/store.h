@@ -1,0 +1,114 @@
+/* store.h — the database interface every module uses.
+ *
+ * A database is opened by URL: a file path (or sqlite:PATH) for the embedded SQLite
+ * backend, postgres://… for PostgreSQL (added by a later backend; the interface
+ * does not change). SQL is written once with $1, $2, … parameters; both backends
+ * bind them by number. Modules never build SQL from user text: only from entity
+ * declarations and constants.
+ *
+ * Connections come from a small pool owned by the database. Each connection caches
+ * its prepared statements, keyed by SQL text. Rows are stepped one at a time, so
+ * large results stream. Errors follow err.h: SH_ERR plus a filled sh_err (status
+ * 500 with code "store_error" unless a more precise code applies, e.g. 409
+ * "conflict" on a uniqueness violation). */
+#ifndef SH_STORE_H
+#define SH_STORE_H
+
+#include "core/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sh_db sh_db;
+typedef struct sh_conn sh_conn;
+typedef struct sh_stmt sh_stmt;
+
+typedef enum { SH_DB_SQLITE = 1, SH_DB_POSTGRES = 2 } sh_db_kind;
+
+enum {
+    SH_DB_CREATE = 1,   /* create the database when it does not exist */
+    SH_DB_READONLY = 2, /* open read-only */
+};
+
+/* Step results. */
+#define SH_ROW 1
+#define SH_DONE 0
+
+/* Open the database at url with up to max_conns pooled connections (0 = 16).
+ * On SH_ERR *out is NULL. */
+int sh_db_open(const char *url, int flags, int max_conns, sh_db **out, sh_err *err);
+/* Close every pooled connection. All connections must have been released. */
+void sh_db_close(sh_db *db);
+sh_db_kind sh_db_kind_of(const sh_db *db);
+const char *sh_db_kind_name(const sh_db *db); /* "sqlite" | "postgres" */
+/* File path of an SQLite database; NULL for other backends. */
+const char *sh_db_file(const sh_db *db);
+
+/* Take a connection from the pool (opening one if needed; waits when all are busy).
+ * NULL with err filled when a connection cannot be opened. */
+sh_conn *sh_db_acquire(sh_db *db, sh_err *err);
+/* Give it back: any statement still in use is reset, an open transaction rolled back. */
+void sh_db_release(sh_conn *c);
+
+/* Interrupt store work on this connection that runs past ms milliseconds from now
+ * (0 = no limit); the step then fails with 503 "query_timeout". Cleared on release. */
+void sh_conn_deadline(sh_conn *c, int ms);
+
+/* Run SQL without parameters, possibly several statements (migrations, pragmas). */
+int sh_exec(sh_conn *c, const char *sql, sh_err *err);
+
+/* Prepare (or fetch from the connection's cache) a statement with $n parameters.
+ * Release it with sh_stmt_done when finished. NULL with err filled on failure. */
+sh_stmt *sh_prepare(sh_conn *c, const char *sql, sh_err *err);
+void sh_stmt_done(sh_stmt *s);
+/* Reset for another execution with new bindings, keeping the statement in use. */
+void sh_stmt_reset(sh_stmt *s);
+
+/* Bind parameter n (1-based, the n of $n). Return SH_OK or SH_ERR (bad index). */
+int sh_bind_i64(sh_stmt *s, int n, int64_t v);
+int sh_bind_double(sh_stmt *s, int n, double v);
+int sh_bind_text(sh_stmt *s, int n, const char *v, int len); /* len < 0: strlen; v NULL binds NULL */
+int sh_bind_blob(sh_stmt *s, int n, const void *v, size_t len);
+int sh_bind_null(sh_stmt *s, int n);
+
+/* SH_ROW, SH_DONE or SH_ERR. */
+int sh_step(sh_stmt *s, sh_err *err);
+
+int sh_col_count(sh_stmt *s);
+const char *sh_col_name(sh_stmt *s, int col);
+int sh_col_is_null(sh_stmt *s, int col);
+int64_t sh_col_i64(sh_stmt *s, int col);
+double sh_col_double(sh_stmt *s, int col);
+const char *sh_col_text(sh_stmt *s, int col); /* NULL when NULL; valid until the next step */
+size_t sh_col_len(sh_stmt *s, int col);
+const void *sh_col_blob(sh_stmt *s, int col);
+
+/* Rows changed by the last write on this connection. */
+int64_t sh_changes(sh_conn *c);
+
+/* Transactions. sh_begin_write takes the write lock at once (SQLite BEGIN IMMEDIATE),
+ * so a write transaction never fails half-way for lack of the lock. */
+int sh_begin(sh_conn *c, sh_err *err);
+int sh_begin_write(sh_conn *c, sh_err *err);
+int sh_commit(sh_conn *c, sh_err *err);
+void sh_rollback(sh_conn *c);
+int sh_in_tx(const sh_conn *c);
+
+/* Columns of a table as stored (for the declaration check). Calls fn once per
+ * column; SH_ERR when the table does not exist. */
+int sh_table_columns(sh_conn *c, const char *table, void (*fn)(void *ctx, const char *column), void *ctx,
+                     sh_err *err);
+/* Names of all user tables. */
+int sh_list_tables(sh_conn *c, void (*fn)(void *ctx, const char *table), void *ctx, sh_err *err);
+
+/* Time spent in the store since start (nanoseconds) and number of calls. */
+typedef struct sh_store_stats {
+    uint64_t ns;
+    uint64_t calls;
+} sh_store_stats;
+sh_store_stats sh_store_stats_get(void);
+
+/* One-shot helpers for the common case of a single value. */
+int sh_query_i64(sh_conn *c, const char *sql, int64_t *out, sh_err *err); /* SH_DONE if no row */
+
+#endif

@@ -1,0 +1,213 @@
+/* store_sqlite.c — the embedded SQLite backend of the store.
+ *
+ * Each pooled connection opens the file with WAL journaling, foreign keys on,
+ * synchronous=FULL (an acknowledged commit survives power loss) and a busy timeout.
+ * Parameters are written $1, $2, … in SQL; SQLite treats them as named parameters,
+ * so each statement keeps a small map from n to SQLite's parameter index. */
+#include "store/backend.h"
+
+#include "core/alloc.h"
+#include "core/clock.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#define MAX_PARAMS 64
+
+typedef struct sq_conn {
+    sh_conn base;
+    sqlite3 *h;
+} sq_conn;
+
+typedef struct sq_stmt {
+    sh_stmt base;
+    sqlite3_stmt *h;
+    unsigned char nparams;
+    unsigned char index_of[MAX_PARAMS + 1]; /* $n → sqlite index (0 = absent) */
+} sq_stmt;
+
+#define SQ(c) (((sq_conn *)(c))->h)
+#define ST(s) ((sq_stmt *)(s))
+
+static int fail(sqlite3 *h, int rc, sh_err *err, const char *what) {
+    int ext = h ? sqlite3_extended_errcode(h) : rc;
+    const char *msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
+    if ((ext & 0xff) == SQLITE_CONSTRAINT) {
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return sh_err_set(err, 409, "conflict", NULL, "记录已存在（唯一性冲突）");
+        if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return sh_err_set(err, 409, "reference_violation", NULL, "引用的记录不存在或仍被引用");
+        return sh_err_set(err, 400, "constraint_violation", NULL, "数据不满足约束：%s", msg);
+    }
+    if ((ext & 0xff) == SQLITE_INTERRUPT)
+        return sh_err_set(err, 503, "query_timeout", NULL, "查询超时，请缩小查询范围后重试");
+    if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
+        return sh_err_set(err, 503, "store_busy", NULL, "数据库繁忙，请稍后重试");
+    if ((ext & 0xff) == SQLITE_READONLY)
+        return sh_err_set(err, 503, "store_readonly", NULL, "数据库为只读");
+    if ((ext & 0xff) == SQLITE_NOTADB || (ext & 0xff) == SQLITE_CORRUPT)
+        return sh_err_set(err, 500, "store_corrupt", NULL, "文件不是有效的数据库或已损坏");
+    return sh_err_set(err, 500, "store_error", NULL, "数据库错误（%s）：%s", what, msg);
+}
+
+/* Called every few thousand virtual-machine steps: past the deadline, interrupt. */
+static int past_deadline(void *arg) {
+    const sh_conn *c = arg;
+    return c->deadline_ns && sh_mono_ns() > c->deadline_ns;
+}
+
+static int sq_conn_open(sh_db *db, sh_conn **out, sh_err *err) {
+    sq_conn *c = sh_calloc(1, sizeof *c);
+    if (!c)
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+    int fl = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    fl |= (db->flags & SH_DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (db->flags & SH_DB_CREATE)
+        fl |= SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(db->file, &c->h, fl, NULL);
+    if (rc != SQLITE_OK) {
+        if (rc == SQLITE_CANTOPEN)
+            sh_err_set(err, 404, "db_not_found", "db", "无法打开数据库文件 %s（不存在或无权限）", db->file);
+        else
+            fail(c->h, rc, err, "open");
+        sqlite3_close(c->h);
+        sh_free(c);
+        return SH_ERR;
+    }
+    sqlite3_busy_timeout(c->h, 10000);
+    sqlite3_progress_handler(c->h, 4000, past_deadline, &c->base);
+    sqlite3_extended_result_codes(c->h, 1);
+    const char *pragmas = (db->flags & SH_DB_READONLY) ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
+                                                       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                                         "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+    char *msg = NULL;
+    rc = sqlite3_exec(c->h, pragmas, NULL, NULL, &msg);
+    sqlite3_free(msg);
+    if (rc != SQLITE_OK) {
+        fail(c->h, rc, err, "open");
+        sqlite3_close(c->h);
+        sh_free(c);
+        return SH_ERR;
+    }
+    *out = &c->base;
+    return SH_OK;
+}
+
+static void sq_conn_close(sh_conn *c) {
+    sqlite3_close(SQ(c));
+    sh_free(c);
+}
+
+static int sq_exec(sh_conn *c, const char *sql, sh_err *err) {
+    int rc = sqlite3_exec(SQ(c), sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? SH_OK : fail(SQ(c), rc, err, "exec");
+}
+
+static sh_stmt *sq_prepare(sh_conn *c, const char *sql, sh_err *err) {
+    sq_stmt *s = sh_calloc(1, sizeof *s);
+    if (!s) {
+        sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+        return NULL;
+    }
+    int rc = sqlite3_prepare_v3(SQ(c), sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h, NULL);
+    if (rc != SQLITE_OK) {
+        fail(SQ(c), rc, err, "prepare");
+        sh_free(s);
+        return NULL;
+    }
+    int count = sqlite3_bind_parameter_count(s->h);
+    for (int i = 1; i <= count; i++) {
+        const char *name = sqlite3_bind_parameter_name(s->h, i);
+        if (!name || name[0] != '$')
+            continue;
+        int n = 0;
+        for (const char *p = name + 1; *p >= '0' && *p <= '9' && n <= MAX_PARAMS; p++)
+            n = n * 10 + (*p - '0');
+        if (n >= 1 && n <= MAX_PARAMS) {
+            s->index_of[n] = (unsigned char)i;
+            if (n > s->nparams)
+                s->nparams = (unsigned char)n;
+        }
+    }
+    return &s->base;
+}
+
+static void sq_finalize(sh_stmt *s) {
+    sqlite3_finalize(ST(s)->h);
+    sh_free(s);
+}
+
+static void sq_reset(sh_stmt *s) {
+    sqlite3_reset(ST(s)->h);
+    sqlite3_clear_bindings(ST(s)->h);
+}
+
+static int idx(sh_stmt *s, int n) { return (n >= 1 && n <= MAX_PARAMS) ? ST(s)->index_of[n] : 0; }
+
+#define BIND(call)                                                                                           \
+    int i = idx(s, n);                                                                                       \
+    if (!i)                                                                                                  \
+        return SH_ERR;                                                                                       \
+    return (call) == SQLITE_OK ? SH_OK : SH_ERR
+
+static int sq_bind_i64(sh_stmt *s, int n, int64_t v) { BIND(sqlite3_bind_int64(ST(s)->h, i, v)); }
+static int sq_bind_double(sh_stmt *s, int n, double v) { BIND(sqlite3_bind_double(ST(s)->h, i, v)); }
+static int sq_bind_text(sh_stmt *s, int n, const char *v, size_t len) {
+    BIND(sqlite3_bind_text64(ST(s)->h, i, v, len, SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+static int sq_bind_blob(sh_stmt *s, int n, const void *v, size_t len) {
+    BIND(sqlite3_bind_blob64(ST(s)->h, i, v, len, SQLITE_TRANSIENT));
+}
+static int sq_bind_null(sh_stmt *s, int n) { BIND(sqlite3_bind_null(ST(s)->h, i)); }
+
+static int sq_step(sh_stmt *s, sh_err *err) {
+    int rc = sqlite3_step(ST(s)->h);
+    if (rc == SQLITE_ROW)
+        return SH_ROW;
+    if (rc == SQLITE_DONE)
+        return SH_DONE;
+    fail(SQ(s->conn), rc, err, "step");
+    sqlite3_reset(ST(s)->h);
+    return SH_ERR;
+}
+
+static int sq_col_count(sh_stmt *s) { return sqlite3_column_count(ST(s)->h); }
+static const char *sq_col_name(sh_stmt *s, int c) { return sqlite3_column_name(ST(s)->h, c); }
+static int sq_col_is_null(sh_stmt *s, int c) { return sqlite3_column_type(ST(s)->h, c) == SQLITE_NULL; }
+static int64_t sq_col_i64(sh_stmt *s, int c) { return sqlite3_column_int64(ST(s)->h, c); }
+static double sq_col_double(sh_stmt *s, int c) { return sqlite3_column_double(ST(s)->h, c); }
+static const char *sq_col_text(sh_stmt *s, int c) { return (const char *)sqlite3_column_text(ST(s)->h, c); }
+static size_t sq_col_len(sh_stmt *s, int c) { return (size_t)sqlite3_column_bytes(ST(s)->h, c); }
+static const void *sq_col_blob(sh_stmt *s, int c) { return sqlite3_column_blob(ST(s)->h, c); }
+static int64_t sq_changes(sh_conn *c) { return sqlite3_changes64(SQ(c)); }
+
+const sh_db_ops sh_sqlite_ops = {
+    .name = "sqlite",
+    .kind = SH_DB_SQLITE,
+    .conn_open = sq_conn_open,
+    .conn_close = sq_conn_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .reset = sq_reset,
+    .bind_i64 = sq_bind_i64,
+    .bind_double = sq_bind_double,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_count = sq_col_count,
+    .col_name = sq_col_name,
+    .col_is_null = sq_col_is_null,
+    .col_i64 = sq_col_i64,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .col_len = sq_col_len,
+    .col_blob = sq_col_blob,
+    .changes = sq_changes,
+    .begin_sql = "BEGIN",
+    .begin_write_sql = "BEGIN IMMEDIATE",
+    .list_tables_sql = "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE "
+                       "'sqlite_%' ORDER BY name",
+    .table_columns_sql = "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+};

@@ -1,0 +1,67 @@
+// Small fetch wrapper for the Shushu server: JSON in/out, and server errors turned into Error objects
+// whose message is the Chinese text from the body {"error":{"code","message","field"}}.
+
+/** Error thrown for any failed request; `message` is always human-readable Chinese. */
+export class ApiError extends Error {
+  constructor(message, { status = 0, code = '', field = '' } = {}) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.field = field
+  }
+}
+
+async function readBody(res) {
+  const text = await res.text()
+  if (!text) return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined // not JSON
+  }
+}
+
+/**
+ * Perform a request and return the parsed JSON body (or null for an empty body).
+ * @param {string} path  same-origin path, e.g. "/healthz"
+ * @param {{method?: string, body?: any, headers?: object, signal?: AbortSignal}} [opts]
+ */
+export async function request(path, opts = {}) {
+  const { method = 'GET', body, headers = {}, signal } = opts
+  const init = {
+    method,
+    headers: { Accept: 'application/json', ...headers },
+    credentials: 'same-origin',
+    signal,
+  }
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json'
+    init.body = JSON.stringify(body)
+  }
+
+  let res
+  try {
+    res = await fetch(path, init)
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err
+    throw new ApiError('网络错误：无法连接服务器，请检查网络后重试')
+  }
+
+  const data = await readBody(res)
+
+  if (!res.ok) {
+    const e = data && typeof data === 'object' ? data.error : null
+    if (e && typeof e.message === 'string' && e.message) {
+      throw new ApiError(e.message, { status: res.status, code: e.code || '', field: e.field || '' })
+    }
+    throw new ApiError(`请求失败（HTTP ${res.status}）`, { status: res.status })
+  }
+  if (data === undefined) {
+    throw new ApiError('服务器返回的数据格式无效（不是 JSON）', { status: res.status })
+  }
+  return data
+}
+
+export const getJSON = (path, opts) => request(path, { ...opts, method: 'GET' })
+export const postJSON = (path, body, opts) => request(path, { ...opts, method: 'POST', body })
