@@ -13,6 +13,8 @@ packages=(
   libsqlite3-dev      # embedded store
   libsodium-dev       # argon2id, randomness, AEAD, hashing
   libcsv-dev          # CSV parsing (code tables, imports)
+  libssl-dev          # SM3 (HMAC-SM3 audit chain) where Chinese standards ask for it
+  sqlite3             # the sqlite3 shell, used by tests to tamper with databases
   clang-format clang-tidy cppcheck   # make lint
   wrk                 # make bench
   chromium fonts-noto-cjk            # browser tests and readable screenshots

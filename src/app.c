@@ -3,6 +3,7 @@
  * authorisation used until the identity module installs its own. */
 #include "app.h"
 
+#include "core/keys.h"
 #include "core/log.h"
 #include "http/router.h"
 #include "model/registry.h"
@@ -53,6 +54,17 @@ int sh_app_init(sh_app *app, sh_err *err) {
 int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err) {
     if (sh_db_open(url, flags, app->cfg.threads + 4, &app->db, err) != SH_OK)
         return SH_ERR;
+    char keys[4200];
+    if (app->cfg.key_file)
+        snprintf(keys, sizeof keys, "%s", app->cfg.key_file);
+    else if (sh_db_file(app->db))
+        sh_keys_default_path(sh_db_file(app->db), keys, sizeof keys);
+    else {
+        sh_err_set(err, 400, "key_file_missing", "keys", "请用 --keys 指定密钥文件");
+        goto fail;
+    }
+    if (sh_keys_load(keys, (flags & SH_DB_CREATE) != 0, err) != SH_OK)
+        goto fail;
     sh_migration_set sets[64];
     int n = 0;
     for (int i = 0; i < app->nmodules && n < 64; i++)
@@ -73,6 +85,7 @@ fail:
 }
 
 void sh_app_close(sh_app *app) {
+    sh_keys_unload();
     sh_db_close(app->db);
     app->db = NULL;
     sh_router_free(app->router);

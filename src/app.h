@@ -34,6 +34,7 @@ typedef struct sh_config {
     const char *web_dir;    /* built console, default web/dist */
     const char *data_dir;   /* shipped data (code tables), default data */
     const char *access_log; /* "-" stdout, "off", or a path */
+    const char *key_file;   /* secret keys; default DB.key beside an SQLite file */
     int threads;            /* worker threads of the HTTP server */
     int max_connections;
     int max_body_bytes;

@@ -28,6 +28,7 @@ static const struct {
     {"migrate", cmd_migrate, "把数据库结构升级到本程序的版本"},
     {"backup", cmd_backup, "在线备份数据库（带校验清单）"},
     {"restore", cmd_restore, "校验备份并恢复数据库"},
+    {"verify", cmd_verify, "校验审计日志的摘要链（verify audit）"},
     {"version", cmd_version, "显示版本"},
     {"help", cmd_help, "显示帮助"},
 };

@@ -1,6 +1,8 @@
 /* admin.c — `shushu migrate`, `shushu backup` and `shushu restore`. */
 #include "cli/cli.h"
 
+#include "audit/audit.h"
+#include "core/keys.h"
 #include "store/backup.h"
 
 #include <stdio.h>
@@ -47,10 +49,33 @@ int cmd_migrate(int argc, char **argv) {
     return rc;
 }
 
+/* Key file of a database: --keys, or DB.key beside it. */
+static int load_keys(const char *db, const char *keys, sh_err *err) {
+    char path[4200];
+    if (keys)
+        snprintf(path, sizeof path, "%s", keys);
+    else
+        sh_keys_default_path(db, path, sizeof path);
+    return sh_keys_load(path, 0, err);
+}
+
+/* Record an operation done from the command line in the database's audit log. */
+static int audit_cli(sh_db *d, const char *event, int ok, const char *object, const char *detail) {
+    sh_err err;
+    sh_err_init(&err);
+    sh_conn *c = sh_db_acquire(d, &err);
+    sh_audit_event ev = {.event = event, .ok = ok, .actor = "cli", .object = object, .detail = detail};
+    int rc = c ? sh_audit_write(c, &ev, &err) : SH_ERR;
+    sh_db_release(c);
+    sh_err_clear(&err);
+    return rc;
+}
+
 int cmd_backup(int argc, char **argv) {
     sh_opt opts[] = {
         {"db", 1, NULL, "要备份的数据库（服务运行时也可备份）"},
         {"to", 1, NULL, "备份文件路径；旁边写 .manifest.json 清单"},
+        {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件"},
         {NULL, 0, NULL, NULL},
     };
     const char *pos[1];
@@ -67,15 +92,19 @@ int cmd_backup(int argc, char **argv) {
     sh_err_init(&err);
     sh_db *d = NULL;
     rc = 1;
-    if (sh_db_open(db, SH_DB_READONLY, 1, &d, &err) != SH_OK)
+    if (sh_db_open(db, 0, 1, &d, &err) != SH_OK || load_keys(db, sh_cli_get(opts, "keys"), &err) != SH_OK)
         sh_cli_error("无法打开数据库", &err);
-    else if (sh_backup(d, to, &err) != SH_OK)
+    else if (sh_backup(d, to, &err) != SH_OK) {
         sh_cli_error("备份失败", &err);
-    else {
+        audit_cli(d, "backup", 0, to, err.first.message);
+    } else if (audit_cli(d, "backup", 1, to, NULL) != SH_OK) {
+        fprintf(stderr, "备份已写出，但无法记入审计日志\n");
+    } else {
         printf("备份完成：%s（清单 %s.manifest.json）\n", to, to);
         rc = 0;
     }
     sh_db_close(d);
+    sh_keys_unload();
     sh_err_clear(&err);
     return rc;
 }
@@ -85,6 +114,7 @@ int cmd_restore(int argc, char **argv) {
         {"from", 1, NULL, "备份文件（须有同名 .manifest.json 清单）"},
         {"db", 1, NULL, "要恢复到的数据库文件（将被替换；服务须先停止）"},
         {"verify-only", 0, NULL, "只校验备份，不恢复"},
+        {"keys", 1, NULL, "目标数据库的密钥文件，默认为其旁边的 .key 文件"},
         {NULL, 0, NULL, NULL},
     };
     const char *pos[1];
@@ -108,12 +138,61 @@ int cmd_restore(int argc, char **argv) {
             printf("备份完好：%s 与清单一致，完整性检查通过\n", from);
             rc = 0;
         }
+    } else if (load_keys(db, sh_cli_get(opts, "keys"), &err) != SH_OK) {
+        sh_cli_error("恢复失败（未做任何改动）", &err);
     } else if (sh_restore(from, db, &err) != SH_OK) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
     } else {
-        printf("已从 %s 恢复到 %s（校验通过）\n", from, db);
+        sh_db *d = NULL;
+        if (sh_db_open(db, 0, 1, &d, &err) != SH_OK || audit_cli(d, "restore", 1, from, NULL) != SH_OK)
+            fprintf(stderr, "已恢复，但无法记入审计日志：%s\n", err.first.message);
+        else {
+            printf("已从 %s 恢复到 %s（校验通过）\n", from, db);
+            rc = 0;
+        }
+        sh_db_close(d);
+    }
+    sh_keys_unload();
+    sh_err_clear(&err);
+    return rc;
+}
+
+int cmd_verify(int argc, char **argv) {
+    sh_opt opts[] = {
+        {"db", 1, NULL, "数据库"},
+        {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件"},
+        {NULL, 0, NULL, NULL},
+    };
+    const char *pos[1];
+    int npos, rc = sh_cli_parse("verify", argc, argv, opts, pos, 1, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const char *db = sh_cli_get(opts, "db");
+    if (npos != 1 || strcmp(pos[0], "audit") != 0 || !db) {
+        fprintf(stderr, "shushu verify: 用法为 shushu verify audit --db PATH\n");
+        sh_cli_usage("verify", "audit --db PATH [--keys PATH]", opts);
+        return 2;
+    }
+    sh_err err;
+    sh_err_init(&err);
+    sh_db *d = NULL;
+    sh_conn *c = NULL;
+    sh_audit_report r;
+    rc = 1;
+    if (sh_db_open(db, SH_DB_READONLY, 1, &d, &err) != SH_OK ||
+        load_keys(db, sh_cli_get(opts, "keys"), &err) != SH_OK || !(c = sh_db_acquire(d, &err)) ||
+        sh_audit_verify(c, &r, &err) != SH_OK) {
+        sh_cli_error("无法校验审计日志", &err);
+    } else if (r.first_bad) {
+        printf("审计日志被改动：第一个异常记录是序号 %lld —— %s（此前 %lld 条完好）\n",
+               (long long)r.first_bad, r.reason, (long long)r.checked);
+    } else {
+        printf("审计日志完好：%lld 条记录的摘要链校验通过\n", (long long)r.checked);
         rc = 0;
     }
+    sh_db_release(c);
+    sh_db_close(d);
+    sh_keys_unload();
     sh_err_clear(&err);
     return rc;
 }

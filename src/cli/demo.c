@@ -7,6 +7,7 @@
  * city. The database is marked as a demo, which the console shows as 演示环境. */
 #include "cli/cli.h"
 
+#include "audit/audit.h"
 #include "org/org.h"
 #include "system/system.h"
 
@@ -151,6 +152,14 @@ static int build_city(sh_conn *c, const city_plan *plan, uint64_t seed, sh_progr
     return SH_OK;
 }
 
+static int audit_demo(sh_conn *c, int nschools, sh_err *err) {
+    char detail[64];
+    snprintf(detail, sizeof detail, "demo city with %d schools", nschools);
+    sh_audit_event ev = {
+        .event = "demo_created", .ok = 1, .actor = "cli", .object = "org_unit", .detail = detail};
+    return sh_audit_write(c, &ev, err);
+}
+
 int cmd_demo(int argc, char **argv) {
     sh_opt opts[] = {
         {"db", 1, NULL, "要创建的 SQLite 数据库文件"},
@@ -219,7 +228,8 @@ int cmd_demo(int argc, char **argv) {
     int nschools = 0, nclasses = 0;
     if (sh_begin_write(c, &err) != SH_OK ||
         build_city(c, &plan, seed, &pg, &nschools, &nclasses, &err) != SH_OK ||
-        sh_meta_set(c, "demo", "1", &err) != SH_OK || sh_commit(c, &err) != SH_OK) {
+        sh_meta_set(c, "demo", "1", &err) != SH_OK || audit_demo(c, nschools, &err) != SH_OK ||
+        sh_commit(c, &err) != SH_OK) {
         sh_rollback(c);
         sh_db_release(c);
         sh_progress_end(&pg);

@@ -53,6 +53,7 @@ int cmd_serve(int argc, char **argv) {
         {"threads", 1, NULL, "工作线程数，默认等于 CPU 核数"},
         {"access-log", 1, NULL, "访问日志：- 为标准输出（默认），off 关闭，或文件路径"},
         {"max-body", 1, NULL, "请求体上限（字节），默认 1048576"},
+        {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件"},
         {NULL, 0, NULL, NULL},
     };
     const char *pos[1];
@@ -83,6 +84,8 @@ int cmd_serve(int argc, char **argv) {
     }
     if ((v = sh_cli_get(opts, "web")))
         app.cfg.web_dir = v;
+    if ((v = sh_cli_get(opts, "keys")))
+        app.cfg.key_file = v;
     if ((v = sh_cli_get(opts, "access-log")))
         app.cfg.access_log = v;
 

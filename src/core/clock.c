@@ -5,10 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+static int64_t shift_ms;
+
+void sh_clock_shift(int64_t offset_ms) { shift_ms = offset_ms; }
+
 int64_t sh_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + shift_ms;
 }
 
 uint64_t sh_mono_ns(void) {

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int64_t sh_now_ms(void);   /* wall clock, UTC ms */
+int64_t sh_now_ms(void); /* wall clock, UTC ms */
+/* Test hook: shift the wall clock by offset_ms (0 restores it). */
+void sh_clock_shift(int64_t offset_ms);
 uint64_t sh_mono_ns(void); /* monotonic, for durations */
 
 #define SH_ISO_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */

@@ -89,6 +89,7 @@ void sh_db_close(sh_db *db) {
 }
 
 sh_db_kind sh_db_kind_of(const sh_db *db) { return db->ops->kind; }
+sh_db_kind sh_db_kind_of_conn(const sh_conn *c) { return c->db->ops->kind; }
 const char *sh_db_kind_name(const sh_db *db) { return db->ops->name; }
 const char *sh_db_file(const sh_db *db) { return db->file; }
 

@@ -40,6 +40,7 @@ int sh_db_open(const char *url, int flags, int max_conns, sh_db **out, sh_err *e
 /* Close every pooled connection. All connections must have been released. */
 void sh_db_close(sh_db *db);
 sh_db_kind sh_db_kind_of(const sh_db *db);
+sh_db_kind sh_db_kind_of_conn(const sh_conn *c);
 const char *sh_db_kind_name(const sh_db *db); /* "sqlite" | "postgres" */
 /* File path of an SQLite database; NULL for other backends. */
 const char *sh_db_file(const sh_db *db);
