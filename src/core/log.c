@@ -6,6 +6,7 @@
 #include "core/err.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,18 @@ typedef struct stream {
     sh_buf pending;
     unsigned long dropped;
 } stream;
+
+/* Access-log lines go first to a buffer of the request's own thread (an uncontended
+ * lock, no sharing between workers); the writer drains every thread's buffer. */
+#define THREAD_BUF ((size_t)64 * 1024)
+typedef struct tbuf {
+    pthread_mutex_t mu;
+    struct tbuf *next;
+    size_t len;
+    char data[THREAD_BUF];
+} tbuf;
+static _Thread_local tbuf *my_tbuf;
+static tbuf *_Atomic all_tbufs;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -48,10 +61,35 @@ static void flush_stream(stream *s, sh_buf *scratch) {
     pthread_mutex_lock(&mu);
 }
 
+static void write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Move every thread's pending access lines to the file. Called by the writer
+ * (without mu held) and at stop. */
+static void drain_threads(char *scratch) {
+    for (tbuf *t = atomic_load(&all_tbufs); t; t = t->next) {
+        pthread_mutex_lock(&t->mu);
+        size_t n = t->len;
+        memcpy(scratch, t->data, n);
+        t->len = 0;
+        pthread_mutex_unlock(&t->mu);
+        if (n && acc.fd >= 0)
+            write_all(acc.fd, scratch, n);
+    }
+}
+
 static void *writer_main(void *arg) {
     (void)arg;
     sh_buf scratch;
     sh_buf_init(&scratch, LOG_BUF_MAX);
+    char *drain = sh_malloc(THREAD_BUF);
     pthread_mutex_lock(&mu);
     for (;;) {
         struct timespec ts;
@@ -65,11 +103,17 @@ static void *writer_main(void *arg) {
             pthread_cond_timedwait(&cv, &mu, &ts);
         flush_stream(&ev, &scratch);
         flush_stream(&acc, &scratch);
+        if (drain) {
+            pthread_mutex_unlock(&mu);
+            drain_threads(drain);
+            pthread_mutex_lock(&mu);
+        }
         if (stopping)
             break;
     }
     pthread_mutex_unlock(&mu);
     sh_buf_free(&scratch);
+    sh_free(drain);
     return NULL;
 }
 
@@ -121,6 +165,14 @@ void sh_log_stop(void) {
     pthread_mutex_unlock(&mu);
     pthread_join(writer, NULL);
     running = 0;
+    tbuf *t = atomic_exchange(&all_tbufs, NULL);
+    while (t) { /* the writer drained them; the HTTP threads are gone */
+        tbuf *next = t->next;
+        pthread_mutex_destroy(&t->mu);
+        sh_free(t);
+        t = next;
+    }
+    my_tbuf = NULL;
     sh_buf_free(&ev.pending);
     sh_buf_free(&acc.pending);
     if (acc_file) {
@@ -155,4 +207,32 @@ void sh_log(sh_log_level lvl, const char *event, const char *fmt, ...) {
     sh_buf_free(&b);
 }
 
-void sh_log_access(const char *line, size_t len) { append_line(&acc, line, len); }
+void sh_log_access(const char *line, size_t len) {
+    if (!running || acc.fd < 0 || len + 1 > THREAD_BUF) {
+        append_line(&acc, line, len);
+        return;
+    }
+    tbuf *t = my_tbuf;
+    if (!t) {
+        t = sh_malloc(sizeof *t);
+        if (!t) {
+            append_line(&acc, line, len);
+            return;
+        }
+        pthread_mutex_init(&t->mu, NULL);
+        t->len = 0;
+        t->next = atomic_load(&all_tbufs);
+        while (!atomic_compare_exchange_weak(&all_tbufs, &t->next, t))
+            ;
+        my_tbuf = t;
+    }
+    pthread_mutex_lock(&t->mu);
+    if (t->len + len + 1 > THREAD_BUF) { /* full between two drains: write it out here */
+        write_all(acc.fd, t->data, t->len);
+        t->len = 0;
+    }
+    memcpy(t->data + t->len, line, len);
+    t->data[t->len + len] = '\n';
+    t->len += len + 1;
+    pthread_mutex_unlock(&t->mu);
+}

@@ -39,6 +39,8 @@ static const char *CSP = "default-src 'self'; script-src 'self'; style-src 'self
                          "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
                          "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
 
+static const char *API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
 const sh_server *sh_server_current(void) { return current; }
 
 static int is_api_path(const char *p) {
@@ -48,6 +50,35 @@ static int is_api_path(const char *p) {
         if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0)
             return 1;
     return strcmp(p, "/api") == 0;
+}
+
+/* What the server keeps per TCP connection: the client address, formatted once. */
+typedef struct conn_state {
+    char ip[INET6_ADDRSTRLEN];
+} conn_state;
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        sh_free(*socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    conn_state *cs = sh_malloc(sizeof *cs);
+    if (!cs)
+        return;
+    strcpy(cs->ip, "-");
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        if (ci->client_addr->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, cs->ip,
+                      sizeof cs->ip);
+        else if (ci->client_addr->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, cs->ip,
+                      sizeof cs->ip);
+    }
+    *socket_context = cs;
 }
 
 static void body_cleanup(void *arg) {
@@ -81,32 +112,38 @@ static sh_req *req_new(sh_app *app, struct MHD_Connection *c, const char *url, c
         sh_pool_destroy(p);
         return NULL;
     }
-    snprintf(req->request_id, sizeof req->request_id, "%s%010llx", req_prefix,
-             (unsigned long long)(atomic_fetch_add(&req_counter, 1) & 0xffffffffffull));
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    char ip[INET6_ADDRSTRLEN] = "-";
-    if (ci && ci->client_addr) {
-        if (ci->client_addr->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
-        else if (ci->client_addr->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip, sizeof ip);
-    }
-    req->client_ip = sh_pstrdup(p, ip);
+    /* request id: 8 hex digits of this process, 10 of the request counter */
+    static const char hexd[] = "0123456789abcdef";
+    uint64_t n = atomic_fetch_add(&req_counter, 1);
+    memcpy(req->request_id, req_prefix, 8);
+    for (int i = 17; i >= 8; i--, n >>= 4)
+        req->request_id[i] = hexd[n & 15];
+    req->request_id[18] = '\0';
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const conn_state *cs = ci ? ci->socket_context : NULL;
+    req->client_ip = cs ? cs->ip : "-";
     req->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     atomic_fetch_add(&inflight, 1);
     return req;
 }
 
+/* Every reply: nosniff, a Content-Security-Policy with frame-ancestors 'none', the
+ * request id. API replies (OWASP's REST set) are never cached and may load nothing;
+ * console pages get the full document policy and the headers that only matter to
+ * documents. */
 static void add_common_headers(struct MHD_Response *r, const sh_req *req, int api) {
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Content-Security-Policy", CSP);
-    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-    MHD_add_response_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
     MHD_add_response_header(r, "X-Request-Id", req->request_id);
-    if (api)
+    if (api) {
+        MHD_add_response_header(r, "Content-Security-Policy", API_CSP);
         MHD_add_response_header(r, "Cache-Control", "no-store");
+    } else {
+        MHD_add_response_header(r, "Content-Security-Policy", CSP);
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(r, "X-Frame-Options", "DENY");
+        MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+        MHD_add_response_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    }
 }
 
 /* ETag of a reply body: 128-bit BLAKE2b, quoted hex. */
@@ -292,6 +329,61 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return send_reply(req, c, 1);
 }
 
+/* The access-log line, built without printf: this runs once per request. */
+static void put_u64(sh_buf *b, uint64_t v) {
+    char d[24];
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char out[24];
+    for (int i = 0; i < n; i++)
+        out[i] = d[n - 1 - i];
+    sh_buf_append(b, out, (size_t)n);
+}
+
+static void append_access_line(sh_buf *b, const sh_req *req, const char *route, int status, uint64_t dur_ns) {
+    static _Thread_local int64_t cached_sec = -1;
+    static _Thread_local char cached_iso[SH_ISO_LEN];
+    int64_t now = sh_now_ms();
+    if (now / 1000 != cached_sec) { /* format the date once a second per thread */
+        cached_sec = now / 1000;
+        sh_fmt_iso_ms(cached_sec * 1000, cached_iso);
+    }
+    char ts[SH_ISO_LEN];
+    memcpy(ts, cached_iso, SH_ISO_LEN);
+    int ms = (int)(now % 1000);
+    ts[20] = (char)('0' + ms / 100);
+    ts[21] = (char)('0' + ms / 10 % 10);
+    ts[22] = (char)('0' + ms % 10);
+#define LIT(text) sh_buf_append(b, text, sizeof text - 1)
+    LIT("{\"ts\":\"");
+    sh_buf_append(b, ts, SH_ISO_LEN - 1);
+    LIT("\",\"id\":\"");
+    sh_buf_append(b, req->request_id, 18);
+    LIT("\",\"ip\":\"");
+    sh_buf_puts(b, req->client_ip); /* formatted by inet_ntop: nothing to escape */
+    LIT("\",\"method\":");
+    if (req->method) { /* a known method; otherwise whatever the client sent, escaped */
+        LIT("\"");
+        sh_buf_puts(b, sh_method_name(req->method));
+        LIT("\"");
+    } else {
+        sh_buf_json_str(b, req->method_name, strlen(req->method_name));
+    }
+    LIT(",\"route\":\"");
+    sh_buf_puts(b, route); /* a route pattern of ours or a fixed word: nothing to escape */
+    LIT("\",\"status\":");
+    put_u64(b, (uint64_t)status);
+    LIT(",\"bytes\":");
+    put_u64(b, req->sent_bytes);
+    LIT(",\"us\":");
+    put_u64(b, dur_ns / 1000);
+#undef LIT
+    sh_buf_putc(b, '}');
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     (void)cls;
@@ -304,20 +396,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !req->status)
         status = 499;
     sh_metrics_record(req->route_index, status, dur);
-    char line[1024], ts[SH_ISO_LEN];
-    sh_fmt_iso_ms(sh_now_ms(), ts);
+    char line[1024];
+    sh_buf b;
+    sh_buf_init_fixed(&b, line, sizeof line);
     const char *route = req->route                             ? req->route->path
                         : req->route_index == SH_METRIC_STATIC ? "static"
                                                                : "unmatched";
-    sh_buf b;
-    sh_buf_init_fixed(&b, line, sizeof line);
-    sh_buf_printf(&b, "{\"ts\":\"%s\",\"id\":\"%s\",\"ip\":\"%s\",\"method\":", ts, req->request_id,
-                  req->client_ip ? req->client_ip : "-");
-    sh_buf_json_str(&b, req->method_name, strlen(req->method_name));
-    sh_buf_puts(&b, ",\"route\":");
-    sh_buf_json_str(&b, route, strlen(route));
-    sh_buf_printf(&b, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f}", status, req->sent_bytes,
-                  (double)dur / 1e6);
+    append_access_line(&b, req, route, status, dur);
     if (sh_buf_ok(&b) == SH_OK)
         sh_log_access(b.data, b.len);
     sh_pool_destroy(req->pool);
@@ -364,7 +449,8 @@ int sh_server_start(sh_app *app, sh_server **out, sh_err *err) {
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)app->cfg.header_bytes, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.request_timeout_s,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)0, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->d) {
         sh_free(s);

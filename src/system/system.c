@@ -86,20 +86,31 @@ static int probe_store(sh_req *req) {
     return ok;
 }
 
+/* The reply changes at most once a second (uptime, the probe): each thread keeps
+ * the last one it built and reuses it within the same second. */
 static int healthz(sh_req *req) {
+    static _Thread_local char cached[1400];
+    static _Thread_local size_t cached_len;
+    static _Thread_local int64_t cached_sec = -1;
+    static _Thread_local int cached_ok;
     int ok = probe_store(req);
-    sh_buf *b = &req->out;
     int64_t up = (sh_now_ms() - req->app->started_ms) / 1000;
-    sh_buf_printf(b,
-                  "{\"status\":\"%s\",\"version\":\"" SHUSHU_VERSION "\",\"store\":\"%s\",\"store_ok\":%s,"
-                  "\"demo\":%s,\"uptime_s\":%lld,\"schema\":%s}",
-                  ok ? "ok" : "degraded", sh_db_kind_name(req->app->db), ok ? "true" : "false",
-                  req->app->demo ? "true" : "false", (long long)up, schema_json);
-    if (sh_buf_ok(b) != SH_OK)
-        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    req->status = ok ? 200 : 503;
-    req->out_type = "application/json; charset=utf-8";
-    return SH_OK;
+    if (up != cached_sec || ok != cached_ok) {
+        sh_buf b;
+        sh_buf_init_fixed(&b, cached, sizeof cached);
+        sh_buf_printf(&b,
+                      "{\"status\":\"%s\",\"version\":\"" SHUSHU_VERSION
+                      "\",\"store\":\"%s\",\"store_ok\":%s,"
+                      "\"demo\":%s,\"uptime_s\":%lld,\"schema\":%s}",
+                      ok ? "ok" : "degraded", sh_db_kind_name(req->app->db), ok ? "true" : "false",
+                      req->app->demo ? "true" : "false", (long long)up, schema_json);
+        if (sh_buf_ok(&b) != SH_OK)
+            return sh_err_set(&req->err, 500, "internal", NULL, "健康检查应答过大");
+        cached_len = b.len;
+        cached_sec = up;
+        cached_ok = ok;
+    }
+    return sh_reply_raw(req, ok ? 200 : 503, "application/json; charset=utf-8", cached, cached_len);
 }
 
 static int metrics(sh_req *req) {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# run.sh — `make bench`: measures, in one run on this machine, a bare libmicrohttpd
+# handler (bench/hello.c) and shushu's /healthz with keep-alive, alternating rounds
+# so both see the same machine load (best of BENCH_ROUNDS rounds each: the machine is
+# shared, and the best round is the least disturbed), and prints the table and the ratio (target:
+# /healthz at least 80% of the bare handler). BENCH_SECONDS sets each round's length.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+
+tmp=$(mktemp -d)
+trap 'stop_all; rm -rf "$tmp"' EXIT
+
+echo "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, wrk -t2 -c${BENCH_CONNS:-64} -d${BENCH_SECONDS:-8}s"
+build/shushu demo --db "$tmp/bench.db" >/dev/null
+
+hello_port=$(free_port)
+build/bench/hello "$hello_port" &
+PIDS+=($!)
+shushu_port=$(free_port)
+# the real configuration: access log on (to a file), not switched off for the benchmark
+build/shushu serve --db "$tmp/bench.db" --listen "127.0.0.1:$shushu_port" --access-log "${BENCH_ACCESS_LOG:-$tmp/access.log}" \
+  >"$tmp/serve.out" 2>"$tmp/serve.err" &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$hello_port/"
+wait_http "http://127.0.0.1:$shushu_port/healthz"
+
+hello_url="http://127.0.0.1:$hello_port/"
+healthz_url="http://127.0.0.1:$shushu_port/healthz"
+BENCH_SECONDS=2 wrk_run "$hello_url" >/dev/null   # warm-up
+BENCH_SECONDS=2 wrk_run "$healthz_url" >/dev/null
+
+best_hello="0 0 0"
+best_healthz="0 0 0"
+for round in $(seq 1 "${BENCH_ROUNDS:-3}"); do
+  best_hello=$(better "$best_hello" "$(wrk_run "$hello_url")")
+  best_healthz=$(better "$best_healthz" "$(wrk_run "$healthz_url")")
+done
+add_row "bare libmicrohttpd handler (hello.c)" "$best_hello"
+add_row "shushu GET /healthz" "$best_healthz"
+print_table
+
+ratio=$(awk -v a="${best_healthz%% *}" -v b="${best_hello%% *}" 'BEGIN { printf "%.1f", 100 * a / b }')
+echo
+echo "/healthz vs bare handler: ${ratio}% (target ≥ 80%)"
+[ -f "$tmp/access.log" ] && echo "access-log lines written during the run: $(wc -l <"$tmp/access.log")"
+awk -v r="$ratio" 'BEGIN { exit (r >= 80 ? 0 : 1) }' || { echo "bench: /healthz below 80% of the bare handler" >&2; exit 1; }
