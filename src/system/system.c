@@ -141,10 +141,12 @@ static int start(sh_app *app, sh_err *err) {
     sh_buf b;
     sh_buf_init_fixed(&b, schema_json, sizeof schema_json);
     sh_buf_putc(&b, '{');
-    for (int i = 0; i < app->nmodules; i++) {
+    for (int i = 0, n = 0; i < app->nmodules; i++) {
         int v = 0;
+        if (!app->modules[i]->nmigrations)
+            continue; /* nothing stored, no schema version */
         sh_schema_version(c, app->modules[i]->name, &v, NULL);
-        sh_buf_printf(&b, "%s\"%s\":%d", i ? "," : "", app->modules[i]->name, v);
+        sh_buf_printf(&b, "%s\"%s\":%d", n++ ? "," : "", app->modules[i]->name, v);
     }
     sh_buf_putc(&b, '}');
     char demo[8] = "";
