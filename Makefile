@@ -55,8 +55,8 @@ web/dist/index.html: $(WEB_SRC) web/package.json build/.deps
 run: build/shushu web
 	@mkdir -p $(dir $(DB))
 	@test -f $(DB) || build/shushu demo --db $(DB)
-	@echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止）"
-	build/shushu serve --db $(DB) --listen 127.0.0.1:$(PORT)
+	@echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止；访问日志写入 $(dir $(DB))access.log）"
+	build/shushu serve --db $(DB) --listen 127.0.0.1:$(PORT) --access-log $(dir $(DB))access.log
 
 test: test-unit test-api test-fuzz test-e2e lint
 	@echo "make test: all passed"
@@ -64,7 +64,7 @@ test: test-unit test-api test-fuzz test-e2e lint
 test-unit: build/asan/unit
 	ASAN_OPTIONS=detect_leaks=1 build/asan/unit
 
-test-api: build/asan/shushu
+test-api: build/asan/shushu web
 	SHUSHU_BIN=build/asan/shushu node --test --test-concurrency=1 tests/api/
 
 test-e2e: build/shushu web
