@@ -9,7 +9,7 @@
 
 /* 10 digits AABBCCCCCC: AA a known school category, BB a GB/T 2260 province. */
 int sh_check_school_code(const sh_field *f, const char *v, sh_err *err);
-/* Six-digit GB/T 2260 code that exists in the loaded table. */
+/* The same check as a predicate: 1 when v is a well-formed 学校标识码. */
 int sh_valid_school_code(const char *v);
 
 #endif
