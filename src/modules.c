@@ -7,10 +7,16 @@
 #include "audit/audit.h"
 #include "codes/codes.h"
 #include "dictionary/dictionary.h"
+#include "identity/account.h"
 #include "org/org.h"
 #include "system/system.h"
 
 const sh_module *const sh_modules[] = {
-    &sh_system_module, &sh_audit_module, &sh_codes_module, &sh_org_module, &sh_dictionary_module,
+    &sh_system_module,     /* health, metrics, API document, deployment facts */
+    &sh_audit_module,      /* the hash-chained audit log: others write to it */
+    &sh_codes_module,      /* national code tables: others validate against them */
+    &sh_org_module,        /* organisation tree */
+    &sh_identity_module,   /* persons and accounts */
+    &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];

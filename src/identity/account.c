@@ -1,0 +1,284 @@
+/* account.c — the identity module's storage of persons and accounts, login
+ * normalisation and account creation. Sign-in, sessions, roles and the scope
+ * filter build on these tables. */
+#include "identity/account.h"
+
+#include "audit/audit.h"
+#include "core/clock.h"
+#include "identity/password.h"
+#include "org/org.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const sh_field person_fields[] = {
+    {.name = "_key",
+     .column = "id",
+     .type = SH_T_KEY,
+     .label = "内部编号",
+     .grade = SH_L1,
+     .flags = SH_F_INTERNAL},
+    {.name = "id", .column = "uid", .type = SH_T_UID, .label = "人员标识", .grade = SH_L1},
+    {.name = "name",
+     .column = "name",
+     .type = SH_T_TEXT,
+     .label = "姓名",
+     .grade = SH_L3,
+     .max_len = 50,
+     .flags = SH_F_REQUIRED,
+     .mask = SH_MASK_NAME},
+    {.name = "created_at",
+     .column = "created_at",
+     .type = SH_T_TIME,
+     .label = "创建时间",
+     .grade = SH_L1,
+     .flags = SH_F_READONLY},
+    {.name = "updated_at",
+     .column = "updated_at",
+     .type = SH_T_TIME,
+     .label = "更新时间",
+     .grade = SH_L1,
+     .flags = SH_F_READONLY},
+};
+static const sh_entity person_entity = {
+    .name = "person", .table = "person", .label = "人员", SH_FIELDS(person_fields)};
+
+static const sh_field account_fields[] = {
+    {.name = "_key",
+     .column = "id",
+     .type = SH_T_KEY,
+     .label = "内部编号",
+     .grade = SH_L1,
+     .flags = SH_F_INTERNAL},
+    {.name = "id", .column = "uid", .type = SH_T_UID, .label = "账号标识", .grade = SH_L1},
+    {.name = "person",
+     .column = "person_id",
+     .type = SH_T_REF,
+     .ref = "person",
+     .label = "人员",
+     .grade = SH_L2,
+     .flags = SH_F_REQUIRED | SH_F_IMMUTABLE},
+    {.name = "login",
+     .column = "login",
+     .type = SH_T_TEXT,
+     .label = "登录名",
+     .grade = SH_L2,
+     .max_len = SH_LOGIN_MAX,
+     .flags = SH_F_REQUIRED | SH_F_FILTER},
+    {.name = "_login_key",
+     .column = "login_key",
+     .type = SH_T_TEXT,
+     .label = "登录名（规范化）",
+     .grade = SH_L2,
+     .flags = SH_F_INTERNAL | SH_F_UNIQUE},
+    {.name = "_password",
+     .column = "password_hash",
+     .type = SH_T_TEXT,
+     .label = "密码摘要",
+     .grade = SH_L4,
+     .flags = SH_F_INTERNAL},
+    {.name = "must_change_password",
+     .column = "must_change_password",
+     .type = SH_T_BOOL,
+     .label = "须修改密码",
+     .grade = SH_L1,
+     .flags = SH_F_READONLY},
+    {.name = "password_changed_at",
+     .column = "password_changed_at",
+     .type = SH_T_TIME,
+     .label = "密码修改时间",
+     .grade = SH_L2,
+     .flags = SH_F_READONLY},
+    {.name = "_failed",
+     .column = "failed_logins",
+     .type = SH_T_INT,
+     .label = "连续失败次数",
+     .grade = SH_L2,
+     .flags = SH_F_INTERNAL},
+    {.name = "locked_until",
+     .column = "locked_until",
+     .type = SH_T_TIME,
+     .label = "锁定至",
+     .grade = SH_L2,
+     .flags = SH_F_READONLY},
+    {.name = "last_login_at",
+     .column = "last_login_at",
+     .type = SH_T_TIME,
+     .label = "最近登录",
+     .grade = SH_L2,
+     .flags = SH_F_READONLY},
+    {.name = "disabled",
+     .column = "disabled",
+     .type = SH_T_BOOL,
+     .label = "已停用",
+     .grade = SH_L1,
+     .flags = SH_F_FILTER},
+    {.name = "created_at",
+     .column = "created_at",
+     .type = SH_T_TIME,
+     .label = "创建时间",
+     .grade = SH_L1,
+     .flags = SH_F_READONLY},
+    {.name = "updated_at",
+     .column = "updated_at",
+     .type = SH_T_TIME,
+     .label = "更新时间",
+     .grade = SH_L1,
+     .flags = SH_F_READONLY},
+};
+static const sh_entity account_entity = {
+    .name = "account", .table = "account", .label = "账号", SH_FIELDS(account_fields)};
+
+static const sh_field history_fields[] = {
+    {.name = "account", .column = "account_id", .type = SH_T_INT, .label = "账号", .grade = SH_L2},
+    {.name = "password_hash",
+     .column = "password_hash",
+     .type = SH_T_TEXT,
+     .label = "旧密码摘要",
+     .grade = SH_L4},
+    {.name = "changed_at", .column = "changed_at", .type = SH_T_TIME, .label = "修改时间", .grade = SH_L2},
+};
+static const sh_entity history_entity = {.name = "password_history",
+                                         .table = "password_history",
+                                         .label = "密码历史",
+                                         SH_FIELDS(history_fields),
+                                         .flags = SH_E_INTERNAL};
+
+static const sh_migration migrations[] = {
+    {1, "persons and accounts",
+     "CREATE TABLE person (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
+     "CREATE TABLE account (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE,"
+     " person_id INTEGER NOT NULL REFERENCES person(id), login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,"
+     " password_hash TEXT NOT NULL, must_change_password INTEGER NOT NULL DEFAULT 1,"
+     " password_changed_at BIGINT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until BIGINT,"
+     " last_login_at BIGINT, disabled INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
+     " updated_at BIGINT NOT NULL);"
+     "CREATE INDEX account_person ON account(person_id);"
+     "CREATE TABLE password_history (account_id INTEGER NOT NULL REFERENCES account(id),"
+     " password_hash TEXT NOT NULL, changed_at BIGINT NOT NULL, PRIMARY KEY (account_id, changed_at));",
+     "CREATE TABLE person (id BIGSERIAL PRIMARY KEY, uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
+     "CREATE TABLE account (id BIGSERIAL PRIMARY KEY, uid TEXT NOT NULL UNIQUE,"
+     " person_id BIGINT NOT NULL REFERENCES person(id), login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,"
+     " password_hash TEXT NOT NULL, must_change_password INTEGER NOT NULL DEFAULT 1,"
+     " password_changed_at BIGINT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until BIGINT,"
+     " last_login_at BIGINT, disabled INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
+     " updated_at BIGINT NOT NULL);"
+     "CREATE INDEX account_person ON account(person_id);"
+     "CREATE TABLE password_history (account_id BIGINT NOT NULL REFERENCES account(id),"
+     " password_hash TEXT NOT NULL, changed_at BIGINT NOT NULL, PRIMARY KEY (account_id, changed_at));"},
+};
+
+int sh_login_normalise(const char *in, char display[SH_LOGIN_MAX + 1], char key[SH_LOGIN_MAX + 1],
+                       sh_err *err) {
+    sh_pool *p = sh_pool_create();
+    char *v = p ? sh_normalise_text(p, in) : NULL;
+    if (!v) {
+        sh_pool_destroy(p);
+        return sh_err_set(err, 500, "out_of_memory", "login", "内存不足");
+    }
+    size_t n = strlen(v);
+    int ok = n >= 3 && n <= SH_LOGIN_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)v[i]) || strchr("._-@", v[i]) != NULL;
+    if (ok) {
+        memcpy(display, v, n + 1);
+        for (size_t i = 0; i <= n; i++)
+            key[i] = (char)tolower((unsigned char)v[i]);
+    }
+    sh_pool_destroy(p);
+    if (!ok)
+        return sh_err_add(err, 400, "invalid_login", "login", NULL,
+                          "登录名应为 3–%d 个字母、数字或 . _ - @ 字符", SH_LOGIN_MAX);
+    return SH_OK;
+}
+
+int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, sh_err *err) {
+    char display[SH_LOGIN_MAX + 1], key[SH_LOGIN_MAX + 1];
+    sh_password_policy policy;
+    sh_password_policy_defaults(&policy);
+    size_t before = sh_err_count(err);
+    if (sh_login_normalise(n->login, display, key, err) == SH_OK)
+        sh_password_check(&policy, key, n->password, err);
+    else
+        sh_password_check(&policy, NULL, n->password, err);
+    if (!n->person_id && (!n->name || !*n->name))
+        sh_err_add(err, 400, "required", "name", NULL, "缺少姓名");
+    if (sh_err_count(err) > before)
+        return SH_ERR;
+    sh_stmt *s = sh_prepare(c, "SELECT 1 FROM account WHERE login_key = $1", err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_text(s, 1, key, -1);
+    int rc = sh_step(s, err);
+    sh_stmt_done(s);
+    if (rc == SH_ERR)
+        return SH_ERR;
+    if (rc == SH_ROW)
+        return sh_err_set(err, 409, "login_taken", "login", "登录名“%s”已被使用（不区分大小写）", display);
+    char hash[SH_PASSWORD_HASH_MAX];
+    if (sh_password_hash(n->password, hash, err) != SH_OK)
+        return SH_ERR;
+    int64_t now = sh_now_ms(), person = n->person_id;
+    char uid[27];
+    if (!person) {
+        sh_new_uid(uid);
+        s = sh_prepare(
+            c, "INSERT INTO person (uid, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+            err);
+        if (!s)
+            return SH_ERR;
+        sh_bind_text(s, 1, uid, -1);
+        sh_bind_text(s, 2, n->name, -1);
+        sh_bind_i64(s, 3, now);
+        rc = sh_step(s, err);
+        if (rc == SH_ROW)
+            person = sh_col_i64(s, 0);
+        sh_stmt_done(s);
+        if (rc != SH_ROW)
+            return SH_ERR;
+    }
+    sh_new_uid(uid);
+    s = sh_prepare(
+        c,
+        "INSERT INTO account (uid, person_id, login, login_key, password_hash, must_change_password,"
+        " password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)"
+        " RETURNING id",
+        err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_text(s, 1, uid, -1);
+    sh_bind_i64(s, 2, person);
+    sh_bind_text(s, 3, display, -1);
+    sh_bind_text(s, 4, key, -1);
+    sh_bind_text(s, 5, hash, -1);
+    sh_bind_i64(s, 6, n->must_change ? 1 : 0);
+    sh_bind_i64(s, 7, now);
+    rc = sh_step(s, err);
+    if (rc == SH_ROW)
+        *account_id = sh_col_i64(s, 0);
+    sh_stmt_done(s);
+    sodium_memzero(hash, sizeof hash);
+    if (rc != SH_ROW)
+        return SH_ERR;
+    char object[64];
+    snprintf(object, sizeof object, "account:%s", uid);
+    sh_audit_event ev = {.event = "account_created",
+                         .ok = 1,
+                         .actor = n->actor ? n->actor : "cli",
+                         .object = object,
+                         .detail = display};
+    return sh_audit_write(c, &ev, err);
+}
+
+static const sh_entity *const entities[] = {&person_entity, &account_entity, &history_entity};
+
+const sh_module sh_identity_module = {
+    .name = "identity",
+    .label = "统一身份",
+    .migrations = migrations,
+    .nmigrations = sizeof migrations / sizeof migrations[0],
+    .entities = entities,
+    .nentities = sizeof entities / sizeof entities[0],
+};
