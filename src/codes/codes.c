@@ -17,12 +17,7 @@
 /* ---- declarations ---- */
 
 static const sh_field code_table_fields[] = {
-    {.name = "_key",
-     .column = "id",
-     .type = SH_T_KEY,
-     .label = "内部编号",
-     .grade = SH_L1,
-     .flags = SH_F_INTERNAL},
+    SH_FIELD_KEY,
     {.name = "id",
      .column = "uid",
      .type = SH_T_UID,
@@ -67,12 +62,7 @@ static const sh_entity code_table_entity = {
     .name = "code_table", .table = "code_table", .label = "代码表", SH_FIELDS(code_table_fields)};
 
 static const sh_field code_item_fields[] = {
-    {.name = "_key",
-     .column = "id",
-     .type = SH_T_KEY,
-     .label = "内部编号",
-     .grade = SH_L1,
-     .flags = SH_F_INTERNAL},
+    SH_FIELD_KEY,
     {.name = "_table",
      .column = "table_id",
      .type = SH_T_INT,

@@ -12,13 +12,8 @@
 #include <string.h>
 
 static const sh_field person_fields[] = {
-    {.name = "_key",
-     .column = "id",
-     .type = SH_T_KEY,
-     .label = "内部编号",
-     .grade = SH_L1,
-     .flags = SH_F_INTERNAL},
-    {.name = "id", .column = "uid", .type = SH_T_UID, .label = "人员标识", .grade = SH_L1},
+    SH_FIELD_KEY,
+    SH_FIELD_UID("人员标识"),
     {.name = "name",
      .column = "name",
      .type = SH_T_TEXT,
@@ -27,30 +22,15 @@ static const sh_field person_fields[] = {
      .max_len = 50,
      .flags = SH_F_REQUIRED,
      .mask = SH_MASK_NAME},
-    {.name = "created_at",
-     .column = "created_at",
-     .type = SH_T_TIME,
-     .label = "创建时间",
-     .grade = SH_L1,
-     .flags = SH_F_READONLY},
-    {.name = "updated_at",
-     .column = "updated_at",
-     .type = SH_T_TIME,
-     .label = "更新时间",
-     .grade = SH_L1,
-     .flags = SH_F_READONLY},
+    SH_FIELD_CREATED_AT,
+    SH_FIELD_UPDATED_AT,
 };
 static const sh_entity person_entity = {
     .name = "person", .table = "person", .label = "人员", SH_FIELDS(person_fields)};
 
 static const sh_field account_fields[] = {
-    {.name = "_key",
-     .column = "id",
-     .type = SH_T_KEY,
-     .label = "内部编号",
-     .grade = SH_L1,
-     .flags = SH_F_INTERNAL},
-    {.name = "id", .column = "uid", .type = SH_T_UID, .label = "账号标识", .grade = SH_L1},
+    SH_FIELD_KEY,
+    SH_FIELD_UID("账号标识"),
     {.name = "person",
      .column = "person_id",
      .type = SH_T_REF,
@@ -113,18 +93,8 @@ static const sh_field account_fields[] = {
      .label = "已停用",
      .grade = SH_L1,
      .flags = SH_F_FILTER},
-    {.name = "created_at",
-     .column = "created_at",
-     .type = SH_T_TIME,
-     .label = "创建时间",
-     .grade = SH_L1,
-     .flags = SH_F_READONLY},
-    {.name = "updated_at",
-     .column = "updated_at",
-     .type = SH_T_TIME,
-     .label = "更新时间",
-     .grade = SH_L1,
-     .flags = SH_F_READONLY},
+    SH_FIELD_CREATED_AT,
+    SH_FIELD_UPDATED_AT,
 };
 static const sh_entity account_entity = {
     .name = "account", .table = "account", .label = "账号", SH_FIELDS(account_fields)};

@@ -87,6 +87,25 @@ typedef struct sh_entity {
 
 #define SH_FIELDS(arr) (arr), (int)(sizeof(arr) / sizeof((arr)[0]))
 
+/* The fields most entities share, declared once. */
+#define SH_FIELD_KEY                                                                                         \
+    {                                                                                                        \
+        .name = "_key", .column = "id", .type = SH_T_KEY, .label = "内部编号", .grade = SH_L1,               \
+        .flags = SH_F_INTERNAL                                                                               \
+    }
+#define SH_FIELD_UID(label_)                                                                                 \
+    { .name = "id", .column = "uid", .type = SH_T_UID, .label = (label_), .grade = SH_L1 }
+#define SH_FIELD_CREATED_AT                                                                                  \
+    {                                                                                                        \
+        .name = "created_at", .column = "created_at", .type = SH_T_TIME, .label = "创建时间",                \
+        .grade = SH_L1, .flags = SH_F_READONLY                                                               \
+    }
+#define SH_FIELD_UPDATED_AT                                                                                  \
+    {                                                                                                        \
+        .name = "updated_at", .column = "updated_at", .type = SH_T_TIME, .label = "更新时间",                \
+        .grade = SH_L1, .flags = SH_F_READONLY                                                               \
+    }
+
 /* One value of a record. Text values are NUL-terminated, in the pool. */
 typedef struct sh_value {
     int set; /* given in the input (or filled by the server) */

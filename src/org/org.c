@@ -20,13 +20,8 @@ static int check_kind(const sh_field *f, const char *v, sh_err *err) {
 }
 
 static const sh_field org_fields[] = {
-    {.name = "_key",
-     .column = "id",
-     .type = SH_T_KEY,
-     .label = "内部编号",
-     .grade = SH_L1,
-     .flags = SH_F_INTERNAL},
-    {.name = "id", .column = "uid", .type = SH_T_UID, .label = "机构标识", .grade = SH_L1},
+    SH_FIELD_KEY,
+    SH_FIELD_UID("机构标识"),
     {.name = "kind",
      .column = "kind",
      .type = SH_T_TEXT,
@@ -72,18 +67,8 @@ static const sh_field org_fields[] = {
      .label = "所属学校",
      .grade = SH_L1,
      .flags = SH_F_INTERNAL},
-    {.name = "created_at",
-     .column = "created_at",
-     .type = SH_T_TIME,
-     .label = "创建时间",
-     .grade = SH_L1,
-     .flags = SH_F_READONLY},
-    {.name = "updated_at",
-     .column = "updated_at",
-     .type = SH_T_TIME,
-     .label = "更新时间",
-     .grade = SH_L1,
-     .flags = SH_F_READONLY},
+    SH_FIELD_CREATED_AT,
+    SH_FIELD_UPDATED_AT,
 };
 
 const sh_entity sh_org_unit_entity = {

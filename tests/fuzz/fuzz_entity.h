@@ -11,13 +11,8 @@ static int fuzz_codes(const char *table, const char *code) {
 }
 
 static const sh_field fuzz_fields[] = {
-    {.name = "_key",
-     .column = "id",
-     .type = SH_T_KEY,
-     .label = "内部编号",
-     .grade = SH_L1,
-     .flags = SH_F_INTERNAL},
-    {.name = "id", .column = "uid", .type = SH_T_UID, .label = "标识", .grade = SH_L1},
+    SH_FIELD_KEY,
+    SH_FIELD_UID("标识"),
     {.name = "name",
      .column = "name",
      .type = SH_T_TEXT,

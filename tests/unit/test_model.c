@@ -15,13 +15,8 @@ static int fake_codes(const char *table, const char *code) {
 }
 
 static const sh_field fields[] = {
-    {.name = "_key",
-     .column = "id",
-     .type = SH_T_KEY,
-     .label = "内部编号",
-     .grade = SH_L1,
-     .flags = SH_F_INTERNAL},
-    {.name = "id", .column = "uid", .type = SH_T_UID, .label = "标识", .grade = SH_L1},
+    SH_FIELD_KEY,
+    SH_FIELD_UID("标识"),
     {.name = "name",
      .column = "name",
      .type = SH_T_TEXT,
@@ -60,12 +55,7 @@ static const sh_field fields[] = {
      .max_len = 10,
      .check = sh_check_school_code,
      .flags = SH_F_IMMUTABLE},
-    {.name = "created_at",
-     .column = "created_at",
-     .type = SH_T_TIME,
-     .label = "创建时间",
-     .grade = SH_L1,
-     .flags = SH_F_READONLY},
+    SH_FIELD_CREATED_AT,
     {.name = "secret", .column = "secret", .type = SH_T_BLOB, .label = "密文", .grade = SH_L4},
 };
 static const sh_entity person = {
