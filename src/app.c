@@ -54,16 +54,7 @@ int sh_app_init(sh_app *app, sh_err *err) {
 int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err) {
     if (sh_db_open(url, flags, app->cfg.threads + 4, &app->db, err) != SH_OK)
         return SH_ERR;
-    char keys[4200];
-    if (app->cfg.key_file)
-        snprintf(keys, sizeof keys, "%s", app->cfg.key_file);
-    else if (sh_db_file(app->db))
-        sh_keys_default_path(sh_db_file(app->db), keys, sizeof keys);
-    else {
-        sh_err_set(err, 400, "key_file_missing", "keys", "请用 --keys 指定密钥文件");
-        goto fail;
-    }
-    if (sh_keys_load(keys, (flags & SH_DB_CREATE) != 0, err) != SH_OK)
+    if (sh_keys_open(sh_db_file(app->db), app->cfg.key_file, (flags & SH_DB_CREATE) != 0, err) != SH_OK)
         goto fail;
     sh_migration_set sets[64];
     int n = 0;

@@ -49,16 +49,6 @@ int cmd_migrate(int argc, char **argv) {
     return rc;
 }
 
-/* Key file of a database: --keys, or DB.key beside it. */
-static int load_keys(const char *db, const char *keys, sh_err *err) {
-    char path[4200];
-    if (keys)
-        snprintf(path, sizeof path, "%s", keys);
-    else
-        sh_keys_default_path(db, path, sizeof path);
-    return sh_keys_load(path, 0, err);
-}
-
 /* Record an operation done from the command line in the database's audit log. */
 static int audit_cli(sh_db *d, const char *event, int ok, const char *object, const char *detail) {
     sh_err err;
@@ -92,7 +82,8 @@ int cmd_backup(int argc, char **argv) {
     sh_err_init(&err);
     sh_db *d = NULL;
     rc = 1;
-    if (sh_db_open(db, 0, 1, &d, &err) != SH_OK || load_keys(db, sh_cli_get(opts, "keys"), &err) != SH_OK)
+    if (sh_db_open(db, 0, 1, &d, &err) != SH_OK ||
+        sh_keys_open(sh_db_file(d), sh_cli_get(opts, "keys"), 0, &err) != SH_OK)
         sh_cli_error("无法打开数据库", &err);
     else if (sh_backup(d, to, &err) != SH_OK) {
         sh_cli_error("备份失败", &err);
@@ -138,7 +129,7 @@ int cmd_restore(int argc, char **argv) {
             printf("备份完好：%s 与清单一致，完整性检查通过\n", from);
             rc = 0;
         }
-    } else if (load_keys(db, sh_cli_get(opts, "keys"), &err) != SH_OK) {
+    } else if (sh_keys_open(db, sh_cli_get(opts, "keys"), 0, &err) != SH_OK) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
     } else if (sh_restore(from, db, &err) != SH_OK) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
@@ -180,8 +171,8 @@ int cmd_verify(int argc, char **argv) {
     sh_audit_report r;
     rc = 1;
     if (sh_db_open(db, SH_DB_READONLY, 1, &d, &err) != SH_OK ||
-        load_keys(db, sh_cli_get(opts, "keys"), &err) != SH_OK || !(c = sh_db_acquire(d, &err)) ||
-        sh_audit_verify(c, &r, &err) != SH_OK) {
+        sh_keys_open(sh_db_file(d), sh_cli_get(opts, "keys"), 0, &err) != SH_OK ||
+        !(c = sh_db_acquire(d, &err)) || sh_audit_verify(c, &r, &err) != SH_OK) {
         sh_cli_error("无法校验审计日志", &err);
     } else if (r.first_bad) {
         printf("审计日志被改动：第一个异常记录是序号 %lld —— %s（此前 %lld 条完好）\n",

@@ -12,8 +12,15 @@
 static unsigned char master[SH_KEY_BYTES];
 static int loaded;
 
-void sh_keys_default_path(const char *db_path, char *out, size_t cap) {
-    snprintf(out, cap, "%s.key", db_path);
+int sh_keys_open(const char *db_file, const char *key_file, int create, sh_err *err) {
+    char path[4200];
+    if (key_file)
+        snprintf(path, sizeof path, "%s", key_file);
+    else if (db_file)
+        snprintf(path, sizeof path, "%s.key", db_file);
+    else
+        return sh_err_set(err, 400, "key_file_missing", "keys", "请用 --keys 指定密钥文件");
+    return sh_keys_load(path, create, err);
 }
 
 static int create_file(const char *path, sh_err *err) {

@@ -16,9 +16,11 @@
 
 typedef enum { SH_KEY_AUDIT = 1, SH_KEY_FIELD = 2, SH_KEY_LOOKUP = 3 } sh_key_purpose;
 
-/* Default key file for a database path: PATH.key. */
-void sh_keys_default_path(const char *db_path, char *out, size_t cap);
-/* Load the key file; with create, make one (0600) when it does not exist. */
+/* Load the key file of a database: key_file when given, else DB_FILE.key beside an
+ * SQLite file (db_file NULL: a server database, which must name its key file).
+ * With create, make one (0600) when it does not exist. */
+int sh_keys_open(const char *db_file, const char *key_file, int create, sh_err *err);
+/* Load the key file at path; with create, make one (0600) when it does not exist. */
 int sh_keys_load(const char *path, int create, sh_err *err);
 int sh_keys_loaded(void);
 /* Derive the key for a purpose (out gets SH_KEY_BYTES). SH_ERR when none is loaded. */
