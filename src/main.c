@@ -24,7 +24,8 @@ static const struct {
     const char *help;
 } commands[] = {
     {"serve", cmd_serve, "启动服务：网页控制台、API 与标准接口"},
-    {"demo", cmd_demo, "创建演示数据库（示范市）"},
+    {"init", cmd_init, "初始化新部署：市级机构与三位管理员（询问密码）"},
+    {"demo", cmd_demo, "创建演示数据库（示范市与各角色的演示账号）"},
     {"migrate", cmd_migrate, "把数据库结构升级到本程序的版本"},
     {"backup", cmd_backup, "在线备份数据库（带校验清单）"},
     {"restore", cmd_restore, "校验备份并恢复数据库"},

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/keys.h"
+#include "model/api.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -407,11 +408,22 @@ fail:
     return SH_ERR;
 }
 
+/* The audit administrator's view: every entry, filtered by event, actor, role,
+ * object or result, oldest first with key-set paging. Nothing edits entries. */
+static int list_audit(sh_req *req) { return sh_api_list(req, &audit_entity, NULL); }
+
+static const sh_route routes[] = {
+    {SH_GET, "/api/v1/audit", "audit.read", list_audit, "查询审计日志（仅审计管理员）", NULL, &audit_entity,
+     SH_ROUTE_LIST},
+};
+
 static const sh_entity *const entities[] = {&audit_entity, &head_entity};
 
 const sh_module sh_audit_module = {
     .name = "audit",
     .label = "审计",
+    .routes = routes,
+    .nroutes = sizeof routes / sizeof routes[0],
     .migrations = migrations,
     .nmigrations = sizeof migrations / sizeof migrations[0],
     .entities = entities,

@@ -44,6 +44,7 @@ void sh_cli_config(sh_config *cfg); /* defaults with paths resolved against sh_c
 
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);

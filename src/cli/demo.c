@@ -8,13 +8,16 @@
 #include "cli/cli.h"
 
 #include "audit/audit.h"
+#include "cli/accounts.h"
 #include "org/org.h"
 #include "system/system.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct rng {
     uint64_t s;
@@ -223,23 +226,39 @@ int cmd_demo(int argc, char **argv) {
         sh_db_release(c);
         goto out;
     }
+    char csv_path[4200];
+    snprintf(csv_path, sizeof csv_path, "%s.accounts.csv", db);
+    int fd = open(csv_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    FILE *csv = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!csv) {
+        fprintf(stderr, "shushu demo: 无法写入演示账号清单 %s\n", csv_path);
+        if (fd >= 0)
+            close(fd);
+        sh_db_release(c);
+        goto out;
+    }
     sh_progress pg;
     sh_progress_start(&pg, "生成示范市", (long long)plan.ndistricts * plan.schools_per_district);
     int nschools = 0, nclasses = 0;
     if (sh_begin_write(c, &err) != SH_OK ||
         build_city(c, &plan, seed, &pg, &nschools, &nclasses, &err) != SH_OK ||
+        sh_cli_demo_accounts(c, csv, &err) != SH_OK || fflush(csv) != 0 ||
         sh_meta_set(c, "demo", "1", &err) != SH_OK || audit_demo(c, nschools, &err) != SH_OK ||
         sh_commit(c, &err) != SH_OK) {
         sh_rollback(c);
         sh_db_release(c);
+        fclose(csv);
+        unlink(csv_path);
         sh_progress_end(&pg);
         sh_cli_error("生成演示数据失败", &err);
         goto out;
     }
     sh_progress_end(&pg);
     sh_db_release(c);
+    fclose(csv);
     printf("示范市已生成：%d 个区县，%d 所学校，%d 个班级（种子 %llu）→ %s\n", plan.ndistricts, nschools,
            nclasses, (unsigned long long)seed, db);
+    printf("演示账号（每个内置角色一个，含密码与动态验证码密钥）→ %s\n", csv_path);
     rc = 0;
 out:
     sh_app_close(&app);

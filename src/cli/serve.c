@@ -1,6 +1,7 @@
 /* serve.c — `shushu serve`: open the store, start the HTTP server, and stop
  * gracefully on SIGTERM or SIGINT (requests in flight finish, the store closes). */
 #include "cli/cli.h"
+#include "identity/account.h"
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -113,10 +114,20 @@ int cmd_serve(int argc, char **argv) {
     }
     if (sh_app_open_store(&app, app.cfg.db_url, 0, &err) != SH_OK) {
         if (strcmp(err.first.code, "db_not_found") == 0)
-            fprintf(stderr, "数据库 %s 不存在。创建演示数据库：shushu demo --db %s\n", app.cfg.db_url,
-                    app.cfg.db_url);
+            fprintf(stderr,
+                    "数据库 %s 不存在。新部署：shushu init --db %s --city-name 名称 --region-code 代码；"
+                    "演示：shushu demo --db %s\n",
+                    app.cfg.db_url, app.cfg.db_url, app.cfg.db_url);
         else
             sh_cli_error("无法打开数据库", &err);
+        goto out;
+    }
+    if (sh_identity_initialised(app.db, &err) != 1) { /* SEC-07: no account, no start */
+        if (err.status)
+            sh_cli_error("无法读取数据库", &err);
+        else
+            fprintf(stderr, "数据库 %s 尚未初始化（没有任何账号）。请先运行：shushu init --db %s\n",
+                    app.cfg.db_url, app.cfg.db_url);
         goto out;
     }
     if (sh_db_file(app.db) && sh_db_claim(sh_db_file(app.db), 0, &claim, &err) != SH_OK) {

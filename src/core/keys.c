@@ -95,3 +95,25 @@ void sh_keys_unload(void) {
     sodium_memzero(master, sizeof master);
     loaded = 0;
 }
+
+int sh_seal(sh_key_purpose purpose, const char *ad, const unsigned char *m, size_t n, unsigned char *out) {
+    unsigned char key[SH_KEY_BYTES];
+    if (sh_keys_derive(purpose, key) != SH_OK)
+        return SH_ERR;
+    randombytes_buf(out, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, m, n,
+                                               (const unsigned char *)ad, strlen(ad), NULL, out, key);
+    sodium_memzero(key, sizeof key);
+    return SH_OK;
+}
+
+int sh_unseal(sh_key_purpose purpose, const char *ad, const unsigned char *c, size_t n, unsigned char *out) {
+    unsigned char key[SH_KEY_BYTES];
+    if (n < SH_SEAL_OVERHEAD || sh_keys_derive(purpose, key) != SH_OK)
+        return SH_ERR;
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+        out, NULL, NULL, c + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+        n - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const unsigned char *)ad, strlen(ad), c, key);
+    sodium_memzero(key, sizeof key);
+    return rc == 0 ? SH_OK : SH_ERR;
+}

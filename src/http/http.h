@@ -94,6 +94,8 @@ const char *sh_req_param(const sh_req *req, const char *name);
 const char *sh_req_query(const sh_req *req, const char *name);
 /* Request header; NULL when absent. */
 const char *sh_req_header(const sh_req *req, const char *name);
+/* Cookie sent with the request (parsed by the server); NULL when absent. */
+const char *sh_req_cookie(const sh_req *req, const char *name);
 /* Iterate all query arguments. */
 void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, const char *v), void *ctx);
 /* The store connection for this request, released when the request ends.

@@ -23,6 +23,10 @@ const char *sh_req_header(const sh_req *req, const char *name) {
     return MHD_lookup_connection_value(req->mhd, MHD_HEADER_KIND, name);
 }
 
+const char *sh_req_cookie(const sh_req *req, const char *name) {
+    return MHD_lookup_connection_value(req->mhd, MHD_COOKIE_KIND, name);
+}
+
 typedef struct each_ctx {
     void (*fn)(void *ctx, const char *k, const char *v);
     void *ctx;

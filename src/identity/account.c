@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "identity/password.h"
+#include "identity/policy.h"
 #include "org/org.h"
 
 #include <ctype.h>
@@ -25,7 +26,7 @@ static const sh_field person_fields[] = {
     SH_FIELD_CREATED_AT,
     SH_FIELD_UPDATED_AT,
 };
-static const sh_entity person_entity = {
+const sh_entity sh_person_entity = {
     .name = "person", .table = "person", .label = "人员", SH_FIELDS(person_fields)};
 
 static const sh_field account_fields[] = {
@@ -38,6 +39,13 @@ static const sh_field account_fields[] = {
      .label = "人员",
      .grade = SH_L2,
      .flags = SH_F_REQUIRED | SH_F_IMMUTABLE},
+    {.name = "org",
+     .column = "org_id",
+     .type = SH_T_REF,
+     .ref = "org_unit",
+     .label = "所属机构",
+     .grade = SH_L1,
+     .flags = SH_F_REQUIRED | SH_F_FILTER},
     {.name = "login",
      .column = "login",
      .type = SH_T_TEXT,
@@ -96,7 +104,7 @@ static const sh_field account_fields[] = {
     SH_FIELD_CREATED_AT,
     SH_FIELD_UPDATED_AT,
 };
-static const sh_entity account_entity = {
+const sh_entity sh_account_entity = {
     .name = "account", .table = "account", .label = "账号", SH_FIELDS(account_fields)};
 
 static const sh_field history_fields[] = {
@@ -108,37 +116,11 @@ static const sh_field history_fields[] = {
      .grade = SH_L4},
     {.name = "changed_at", .column = "changed_at", .type = SH_T_TIME, .label = "修改时间", .grade = SH_L2},
 };
-static const sh_entity history_entity = {.name = "password_history",
-                                         .table = "password_history",
-                                         .label = "密码历史",
-                                         SH_FIELDS(history_fields),
-                                         .flags = SH_E_INTERNAL};
-
-static const sh_migration migrations[] = {
-    {1, "persons and accounts",
-     "CREATE TABLE person (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
-     " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
-     "CREATE TABLE account (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE,"
-     " person_id INTEGER NOT NULL REFERENCES person(id), login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,"
-     " password_hash TEXT NOT NULL, must_change_password INTEGER NOT NULL DEFAULT 1,"
-     " password_changed_at BIGINT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until BIGINT,"
-     " last_login_at BIGINT, disabled INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
-     " updated_at BIGINT NOT NULL);"
-     "CREATE INDEX account_person ON account(person_id);"
-     "CREATE TABLE password_history (account_id INTEGER NOT NULL REFERENCES account(id),"
-     " password_hash TEXT NOT NULL, changed_at BIGINT NOT NULL, PRIMARY KEY (account_id, changed_at));",
-     "CREATE TABLE person (id BIGSERIAL PRIMARY KEY, uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
-     " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
-     "CREATE TABLE account (id BIGSERIAL PRIMARY KEY, uid TEXT NOT NULL UNIQUE,"
-     " person_id BIGINT NOT NULL REFERENCES person(id), login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,"
-     " password_hash TEXT NOT NULL, must_change_password INTEGER NOT NULL DEFAULT 1,"
-     " password_changed_at BIGINT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until BIGINT,"
-     " last_login_at BIGINT, disabled INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
-     " updated_at BIGINT NOT NULL);"
-     "CREATE INDEX account_person ON account(person_id);"
-     "CREATE TABLE password_history (account_id BIGINT NOT NULL REFERENCES account(id),"
-     " password_hash TEXT NOT NULL, changed_at BIGINT NOT NULL, PRIMARY KEY (account_id, changed_at));"},
-};
+const sh_entity sh_password_history_entity = {.name = "password_history",
+                                              .table = "password_history",
+                                              .label = "密码历史",
+                                              SH_FIELDS(history_fields),
+                                              .flags = SH_E_INTERNAL};
 
 int sh_login_normalise(const char *in, char display[SH_LOGIN_MAX + 1], char key[SH_LOGIN_MAX + 1],
                        sh_err *err) {
@@ -164,10 +146,14 @@ int sh_login_normalise(const char *in, char display[SH_LOGIN_MAX + 1], char key[
     return SH_OK;
 }
 
-int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, sh_err *err) {
+int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, char account_uid[27],
+                      sh_err *err) {
     char display[SH_LOGIN_MAX + 1], key[SH_LOGIN_MAX + 1];
     sh_password_policy policy;
-    sh_password_policy_defaults(&policy);
+    sh_security_policy sec;
+    if (sh_security_policy_load(c, &sec, err) != SH_OK)
+        return SH_ERR;
+    policy = sec.password;
     size_t before = sh_err_count(err);
     if (sh_login_normalise(n->login, display, key, err) == SH_OK)
         sh_password_check(&policy, key, n->password, err);
@@ -213,7 +199,7 @@ int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, 
     s = sh_prepare(
         c,
         "INSERT INTO account (uid, person_id, login, login_key, password_hash, must_change_password,"
-        " password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)"
+        " password_changed_at, org_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7)"
         " RETURNING id",
         err);
     if (!s)
@@ -225,6 +211,10 @@ int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, 
     sh_bind_text(s, 5, hash, -1);
     sh_bind_i64(s, 6, n->must_change ? 1 : 0);
     sh_bind_i64(s, 7, now);
+    if (n->org_id)
+        sh_bind_i64(s, 8, n->org_id);
+    else
+        sh_bind_null(s, 8);
     rc = sh_step(s, err);
     if (rc == SH_ROW)
         *account_id = sh_col_i64(s, 0);
@@ -234,21 +224,48 @@ int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, 
         return SH_ERR;
     char object[64];
     snprintf(object, sizeof object, "account:%s", uid);
+    if (account_uid)
+        memcpy(account_uid, uid, sizeof uid);
     sh_audit_event ev = {.event = "account_created",
                          .ok = 1,
+                         .account_id = n->actor_id,
                          .actor = n->actor ? n->actor : "cli",
+                         .ip = n->actor_ip,
                          .object = object,
                          .detail = display};
     return sh_audit_write(c, &ev, err);
 }
 
-static const sh_entity *const entities[] = {&person_entity, &account_entity, &history_entity};
+int sh_account_grant(sh_conn *c, int64_t account_id, const char *role, int64_t org_id, int64_t created_by,
+                     char uid[27], sh_err *err) {
+    sh_new_uid(uid);
+    sh_stmt *s =
+        sh_prepare(c,
+                   "INSERT INTO role_assignment (uid, account_id, role, org_id, created_by, created_at,"
+                   " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                   err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_text(s, 1, uid, -1);
+    sh_bind_i64(s, 2, account_id);
+    sh_bind_text(s, 3, role, -1);
+    sh_bind_i64(s, 4, org_id);
+    if (created_by)
+        sh_bind_i64(s, 5, created_by);
+    else
+        sh_bind_null(s, 5);
+    sh_bind_i64(s, 6, sh_now_ms());
+    int rc = sh_step(s, err);
+    sh_stmt_done(s);
+    return rc == SH_ERR ? SH_ERR : SH_OK;
+}
 
-const sh_module sh_identity_module = {
-    .name = "identity",
-    .label = "统一身份",
-    .migrations = migrations,
-    .nmigrations = sizeof migrations / sizeof migrations[0],
-    .entities = entities,
-    .nentities = sizeof entities / sizeof entities[0],
-};
+int sh_identity_initialised(sh_db *db, sh_err *err) {
+    sh_conn *c = sh_db_acquire(db, err);
+    if (!c)
+        return SH_ERR;
+    int64_t n = 0;
+    int rc = sh_query_i64(c, "SELECT COUNT(*) FROM account", &n, err);
+    sh_db_release(c);
+    return rc == SH_ERR ? SH_ERR : n > 0;
+}

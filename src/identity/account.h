@@ -7,6 +7,7 @@
 #include "app.h"
 
 extern const sh_module sh_identity_module;
+extern const sh_entity sh_person_entity, sh_account_entity, sh_password_history_entity;
 
 #define SH_LOGIN_MAX 64
 
@@ -22,12 +23,25 @@ typedef struct sh_account_new {
     const char *login;
     const char *password; /* checked against the policy, then hashed */
     int must_change;      /* an initial or reset password: change at first sign-in */
-    const char *actor;    /* who creates it, for the audit log */
+    int64_t org_id;       /* the organisation the account belongs to */
+    const char *actor;    /* who creates it, for the audit log ("cli" when NULL) */
+    int64_t actor_id;     /* their account (0 for the command line) */
+    const char *actor_ip;
 } sh_account_new;
 
 /* Create the account (and its person) inside the caller's write transaction, audited.
  * 409 login_taken when the login exists in any case; 400 with every broken
  * password rule otherwise. */
-int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, sh_err *err);
+int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, char account_uid[27],
+                      sh_err *err);
+
+/* Assign a role at an org node (the caller audits and checks who may). uid receives
+ * the assignment's public id. 409 when the account already holds it there. */
+int sh_account_grant(sh_conn *c, int64_t account_id, const char *role, int64_t org_id, int64_t created_by,
+                     char uid[27], sh_err *err);
+
+/* 1 when the database has at least one account (made by `shushu init` or
+ * `shushu demo`), 0 when not, SH_ERR on a store failure. */
+int sh_identity_initialised(sh_db *db, sh_err *err);
 
 #endif

@@ -2,6 +2,7 @@
 #include "identity/password.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <string.h>
 
 void sh_password_policy_defaults(sh_password_policy *p) {
@@ -78,4 +79,20 @@ int sh_password_verify(const char *hash, const char *password) {
 
 int sh_password_needs_rehash(const char *hash) {
     return crypto_pwhash_str_needs_rehash(hash, SH_PASSWORD_OPSLIMIT, (size_t)SH_PASSWORD_MEMLIMIT) != 0;
+}
+
+void sh_password_generate(char out[SH_PASSWORD_GENERATED + 1]) {
+    static const char *classes[] = {"ABCDEFGHJKMNPQRSTUVWXYZ", "abcdefghjkmnpqrstuvwxyz", "23456789",
+                                    "#%+=?@"};
+    for (int i = 0; i < 14; i++) {
+        const char *cl = classes[i < 4 ? i : i == 13 ? 3 : (int)randombytes_uniform(3)];
+        out[i] = cl[randombytes_uniform((uint32_t)strlen(cl))];
+    }
+    for (int i = 13; i > 0; i--) { /* shuffle so the classes are not in fixed places */
+        int j = (int)randombytes_uniform((uint32_t)i + 1);
+        char t = out[i];
+        out[i] = out[j];
+        out[j] = t;
+    }
+    out[14] = '\0';
 }

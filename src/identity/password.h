@@ -38,4 +38,9 @@ int sh_password_verify(const char *hash, const char *password);
 /* 1 when hash was made at another cost and should be re-made after a sign-in. */
 int sh_password_needs_rehash(const char *hash);
 
+/* A random one-time password (initial or reset) that meets any allowed policy:
+ * 14 characters drawn from all four classes, without look-alike characters. */
+#define SH_PASSWORD_GENERATED 14
+void sh_password_generate(char out[SH_PASSWORD_GENERATED + 1]);
+
 #endif

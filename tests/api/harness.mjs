@@ -6,11 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = path.resolve(root, process.env.SHUSHU_BIN || 'build/asan/shushu');
 const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' };
+
+// Passwords `shushu init` is given for sysadmin, secadmin and auditadmin in tests.
+export const ADMIN_PASSWORDS = ['Sys#Admin2026x', 'Sec#Admin2026y', 'Aud#Admin2026z'];
 
 export function tmpdir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'shushu-api-'));
@@ -29,7 +33,13 @@ export function assertNoSanitizerReport(text) {
 export async function startServer({ demo = true, dir = tmpdir(), extraArgs = [] } = {}) {
   const db = path.join(dir, 'shushu.db');
   if (!fs.existsSync(db)) {
-    const made = demo ? cli(['demo', '--db', db]) : cli(['migrate', '--create', '--db', db]);
+    let made;
+    if (demo) made = cli(['demo', '--db', db]);
+    else {
+      const pw = path.join(dir, 'admin-passwords');
+      fs.writeFileSync(pw, `${ADMIN_PASSWORDS.join('\n')}\n`, { mode: 0o600 });
+      made = cli(['init', '--db', db, '--city-name', '测试市', '--region-code', '370700', '--password-file', pw]);
+    }
     assert.equal(made.status, 0, made.stderr);
   }
   const proc = spawn(bin, ['serve', '--db', db, '--listen', '127.0.0.1:0',
@@ -75,4 +85,92 @@ export function assertError(r, status, code, field) {
   assert.equal(r.body.error.code, code, r.text);
   assert.match(r.body.error.message, /[\u4e00-\u9fff]/, 'message should be Chinese');
   if (field) assert.equal(r.body.error.field, field, r.text);
+}
+
+// ---- signing in ---------------------------------------------------------
+
+// RFC 6238 code for a base32 secret at a time step (30 s); step defaults to now.
+export function totp(secretB32, step = Math.floor(Date.now() / 30000)) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretB32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+// The demo accounts `shushu demo` wrote beside the database, by role.
+export function demoAccounts(db) {
+  const text = fs.readFileSync(`${db}.accounts.csv`, 'utf8').replace(/^\uFEFF/, '');
+  const [header, ...lines] = text.trim().split('\n');
+  const cols = header.split(',');
+  const out = {};
+  for (const line of lines) {
+    const vals = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g).map((v) => v.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+    const row = Object.fromEntries(cols.map((c, i) => [c, vals[i]]));
+    out[row.role] = row;
+  }
+  return out;
+}
+
+// A TOTP step not used yet for this login: the server accepts each step once per
+// account (replay protection) and only now±1, so wait for the next step if needed.
+const usedSteps = new Map();
+export async function freshStep(loginName) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 30000);
+    const s = Math.max(now - 1, (usedSteps.get(loginName) ?? -Infinity) + 1);
+    if (s <= now + 1) { usedSteps.set(loginName, s); return s; }
+    await new Promise((r) => setTimeout(r, 30000 - (Date.now() % 30000) + 50));
+  }
+}
+
+// A signed-in browser-like client: keeps the session cookie, sends the CSRF token
+// on writes.
+export async function signIn(url, acct) {
+  const r = await call(`${url}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: acct.login, password: acct.password }),
+  });
+  assert.equal(r.status, 200, r.text);
+  const cookie = (r.headers.get('set-cookie') || '').split(';')[0];
+  const client = session(url, cookie, r.body.csrf_token);
+  client.me = r.body;
+  if (r.body.stage === 'mfa') {
+    const v = await client.post('/api/v1/auth/mfa/verify', { code: totp(acct.totp_secret, await freshStep(acct.login)) });
+    assert.equal(v.status, 200, v.text);
+    client.me = v.body;
+  }
+  return client;
+}
+
+export function session(url, cookie, csrf) {
+  const send = (method, path, body, headers = {}) => call(`${url}${path}`, {
+    method,
+    headers: {
+      cookie, ...(method !== 'GET' && csrf ? { 'x-csrf-token': csrf } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    cookie, csrf,
+    get: (path, headers) => send('GET', path, undefined, headers),
+    post: (path, body, headers) => send('POST', path, body, headers),
+    put: (path, body, headers) => send('PUT', path, body, headers),
+    patch: (path, body, headers) => send('PATCH', path, body, headers),
+    del: (path, headers) => send('DELETE', path, undefined, headers),
+    send,
+  };
+}
+
+// Change the store behind the server's back (to age a session or a password):
+// the sqlite3 shell, as an operator with file access could.
+export function sql(db, statement) {
+  const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
 }

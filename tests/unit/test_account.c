@@ -33,7 +33,7 @@ static int create(sh_conn *c, const char *login, const char *password, sh_err *e
     int64_t id = 0;
     if (sh_begin_write(c, e) != SH_OK)
         return SH_ERR;
-    if (sh_account_create(c, &n, &id, e) != SH_OK) {
+    if (sh_account_create(c, &n, &id, NULL, e) != SH_OK) {
         sh_rollback(c);
         return SH_ERR;
     }
