@@ -146,6 +146,9 @@ int sh_login_normalise(const char *in, char display[SH_LOGIN_MAX + 1], char key[
     return SH_OK;
 }
 
+static int insert_account(sh_conn *c, const sh_account_new *n, const char *name, const char *display,
+                          const char *key, int64_t *account_id, char account_uid[27], sh_err *err);
+
 int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, char account_uid[27],
                       sh_err *err) {
     char display[SH_LOGIN_MAX + 1], key[SH_LOGIN_MAX + 1];
@@ -159,10 +162,26 @@ int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, 
         sh_password_check(&policy, key, n->password, err);
     else
         sh_password_check(&policy, NULL, n->password, err);
+    sh_pool *pool = sh_pool_create();
+    const char *name = NULL;
+    if (!pool)
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     if (!n->person_id && (!n->name || !*n->name))
         sh_err_add(err, 400, "required", "name", NULL, "缺少姓名");
-    if (sh_err_count(err) > before)
+    else if (!n->person_id) /* the person's name as declared: trimmed, at most 50 characters */
+        sh_field_parse_text(pool, sh_entity_field(&sh_person_entity, "name"), n->name, &name, err);
+    if (sh_err_count(err) > before) {
+        sh_pool_destroy(pool);
         return SH_ERR;
+    }
+    int rc = insert_account(c, n, name, display, key, account_id, account_uid, err);
+    sh_pool_destroy(pool);
+    return rc;
+}
+
+/* The writes of sh_account_create, after validation. */
+static int insert_account(sh_conn *c, const sh_account_new *n, const char *name, const char *display,
+                          const char *key, int64_t *account_id, char account_uid[27], sh_err *err) {
     sh_stmt *s = sh_prepare(c, "SELECT 1 FROM account WHERE login_key = $1", err);
     if (!s)
         return SH_ERR;
@@ -186,7 +205,7 @@ int sh_account_create(sh_conn *c, const sh_account_new *n, int64_t *account_id, 
         if (!s)
             return SH_ERR;
         sh_bind_text(s, 1, uid, -1);
-        sh_bind_text(s, 2, n->name, -1);
+        sh_bind_text(s, 2, name, -1);
         sh_bind_i64(s, 3, now);
         rc = sh_step(s, err);
         if (rc == SH_ROW)

@@ -478,6 +478,28 @@ int sh_admin_assign_role(sh_req *req) {
         sh_audit_req(req, "permission_denied", 0, "role_assignment", role.code);
         goto out;
     }
+    char kind[16] = "";
+    sh_stmt *ks = sh_prepare(c, "SELECT kind FROM org_unit WHERE id = $1", &req->err);
+    if (!ks)
+        goto out;
+    sh_bind_i64(ks, 1, org);
+    if (sh_step(ks, &req->err) == SH_ROW)
+        snprintf(kind, sizeof kind, "%s", sh_col_text(ks, 0));
+    sh_stmt_done(ks);
+    if (!sh_role_fits_org(&role, kind)) {
+        static const char *const names[][2] = {{"city", "市"},     {"district", "区县"}, {"school", "学校"},
+                                               {"campus", "校区"}, {"grade", "年级"},    {"class", "班级"}};
+        char where[64] = "";
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            char word[24];
+            snprintf(word, sizeof word, " %s ", names[i][0]);
+            if (strstr(role.org_kinds, word))
+                snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s", where[0] ? "或" : "",
+                         names[i][1]);
+        }
+        sh_err_set(&req->err, 400, "wrong_org_kind", "org", "“%s”只能分配在%s一级", role.label, where);
+        goto out;
+    }
     if (sh_begin_write(c, &req->err) != SH_OK)
         goto out;
     char uid[27], object[96];

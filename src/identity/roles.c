@@ -38,27 +38,29 @@ int sh_permission_known(const char *name) {
         "token.manage"
 
 static const sh_role builtin[] = {
-    {"city_admin", "市级管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN},
-    {"district_admin", "区县管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN},
-    {"school_admin", "学校管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN},
-    {"researcher", "教研员", {"org.read"}, SH_ROLE_BUILTIN},
-    {"head_teacher", "班主任", {"org.read"}, SH_ROLE_BUILTIN},
-    {"teacher", "任课教师", {"org.read"}, SH_ROLE_BUILTIN},
-    {"student", "学生", {NULL}, SH_ROLE_BUILTIN},
-    {"guardian", "家长", {NULL}, SH_ROLE_BUILTIN},
+    {"city_admin", "市级管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " city "},
+    {"district_admin", "区县管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " district "},
+    {"school_admin", "学校管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " school campus "},
+    {"researcher", "教研员", {"org.read"}, SH_ROLE_BUILTIN, " city district "},
+    {"head_teacher", "班主任", {"org.read"}, SH_ROLE_BUILTIN, " class "},
+    {"teacher", "任课教师", {"org.read"}, SH_ROLE_BUILTIN, " class "},
+    {"student", "学生", {NULL}, SH_ROLE_BUILTIN, " class "},
+    {"guardian", "家长", {NULL}, SH_ROLE_BUILTIN, " class "},
     /* 三员: the system administrator runs the system and its accounts, the security
      * administrator grants roles and sets policy, the audit administrator reads the
      * audit log and nothing else. Nobody can change audit records. */
     {"sysadmin",
      "系统管理员",
      {"org.read", "org.write", "account.read", "account.write", "system.metrics"},
-     SH_ROLE_ADMIN | SH_ROLE_TRIAD | SH_ROLE_BUILTIN},
+     SH_ROLE_ADMIN | SH_ROLE_TRIAD | SH_ROLE_BUILTIN,
+     " city "},
     {"secadmin",
      "安全管理员",
      {"org.read", "account.read", "account.unlock", "role.read", "role.assign", "role.grant_any",
       "role.write", "token.manage", "policy.read", "policy.write"},
-     SH_ROLE_ADMIN | SH_ROLE_TRIAD | SH_ROLE_BUILTIN},
-    {"auditadmin", "审计管理员", {"audit.read"}, SH_ROLE_ADMIN | SH_ROLE_TRIAD | SH_ROLE_BUILTIN},
+     SH_ROLE_ADMIN | SH_ROLE_TRIAD | SH_ROLE_BUILTIN,
+     " city "},
+    {"auditadmin", "审计管理员", {"audit.read"}, SH_ROLE_ADMIN | SH_ROLE_TRIAD | SH_ROLE_BUILTIN, " city "},
 };
 
 const sh_role *sh_builtin_roles(int *n) {
@@ -116,6 +118,12 @@ int sh_role_has(const sh_role *r, const char *perm) {
         if (strcmp(r->perms[i], perm) == 0)
             return 1;
     return 0;
+}
+
+int sh_role_fits_org(const sh_role *r, const char *org_kind) {
+    char word[24];
+    snprintf(word, sizeof word, " %s ", org_kind);
+    return !r->org_kinds || strstr(r->org_kinds, word) != NULL;
 }
 
 int sh_role_needs_mfa(const sh_role *r) {

@@ -33,6 +33,7 @@ typedef struct sh_role {
     char label[96];                       /* Chinese */
     const char *perms[SH_ROLE_MAX_PERMS]; /* NULL-terminated; point into sh_permissions() */
     unsigned flags;
+    const char *org_kinds; /* " city district " — where it may be assigned; NULL: anywhere */
 } sh_role;
 
 /* Every permission routes may declare (besides SH_PUBLIC and SH_SESSION). */
@@ -48,6 +49,8 @@ const sh_role *sh_builtin_role(const char *code);
 int sh_role_find(sh_conn *c, const char *code, sh_role *out, sh_err *err);
 
 int sh_role_has(const sh_role *r, const char *perm);
+/* May the role be assigned at an org node of this kind? */
+int sh_role_fits_org(const sh_role *r, const char *org_kind);
 /* A role needs a second factor when it is administrative or may unmask L4 data. */
 int sh_role_needs_mfa(const sh_role *r);
 

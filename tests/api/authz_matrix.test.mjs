@@ -1,0 +1,230 @@
+// authz_matrix.test.mjs — the authorization matrix, generated from the route table.
+//
+// For every route the server declares (read from its OpenAPI document, where each
+// operation carries its x-permission) and every built-in role (signed in as the
+// demo account of that role), it calls the route on an object inside the role's
+// reach and on one outside it, and checks the expected outcome, which is derived
+// from the role's permission set (GET /api/v1/roles):
+//   - no permission            → 403 forbidden, for both objects;
+//   - permission, in reach      → success (2xx);
+//   - permission, out of reach  → exactly what a missing object gives (404, or
+//                                  400 naming the unknown reference, or an empty list).
+// Every route must have an entry in `requests` below: a route added without one
+// fails the first test.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, call, demoAccounts, signIn, root } from './harness.mjs';
+
+let srv;
+let doc;
+let roles;
+const clients = {};
+const ctx = {};
+let seq = 0;
+
+const CITY_WIDE = new Set(['city_admin', 'sysadmin', 'secadmin', 'auditadmin']);
+
+// Request builders: in(ctx) and out(ctx) give {path, body} (async: they may make a
+// fresh object, for operations that change or remove it). out null: the route has
+// no object (public or own-session routes). outcome of the out-of-reach call when
+// permitted: 'missing' (404), 'unknown' (400 unknown reference) or 'hidden' (200, not listed).
+const requests = {
+  'GET /healthz': { in: () => ({ path: '/healthz' }) },
+  'GET /metrics': { in: () => ({ path: '/metrics' }) },
+  'GET /api/openapi.json': { in: () => ({ path: '/api/openapi.json' }) },
+  'GET /api/docs': { in: () => ({ path: '/api/docs' }) },
+  'GET /api/v1/dictionary': { in: () => ({ path: '/api/v1/dictionary' }) },
+  'GET /api/v1/dictionary/{entity}': { in: () => ({ path: '/api/v1/dictionary/org_unit' }) },
+  'POST /api/v1/dictionary/{entity}/validate': { in: () => ({ path: '/api/v1/dictionary/org_unit/validate', body: { kind: 'class', name: '一班' } }) },
+  'GET /api/v1/codes': { in: () => ({ path: '/api/v1/codes' }) },
+  'GET /api/v1/codes/{table}': { in: () => ({ path: '/api/v1/codes/gb2260_region' }) },
+  'GET /api/v1/codes/{table}/items': { in: () => ({ path: '/api/v1/codes/gb2260_region/items?limit=5' }) },
+  'POST /api/v1/auth/login': { in: () => ({ path: '/api/v1/auth/login', body: { login: 'nobody', password: 'x' } }), anyStatus: true },
+  'GET /api/v1/auth/me': { in: () => ({ path: '/api/v1/auth/me' }) },
+  'POST /api/v1/auth/mfa/verify': { in: () => ({ path: '/api/v1/auth/mfa/verify', body: { code: '000000' } }), anyStatus: true },
+  'POST /api/v1/auth/mfa/totp': { in: () => ({ path: '/api/v1/auth/mfa/totp' }) },
+  'POST /api/v1/auth/mfa/totp/confirm': { in: () => ({ path: '/api/v1/auth/mfa/totp/confirm', body: { code: '000000' } }), anyStatus: true },
+  'POST /api/v1/auth/password': { in: () => ({ path: '/api/v1/auth/password', body: { current_password: 'wrong', new_password: 'x' } }), anyStatus: true },
+  'POST /api/v1/auth/logout': { in: () => ({ path: '/api/v1/auth/logout' }), last: true },
+  'GET /api/v1/orgs': {
+    in: () => ({ path: `/api/v1/orgs?parent=${ctx.gradeIn}` }),
+    out: () => ({ path: `/api/v1/orgs?parent=${ctx.gradeOut}` }), outcome: 'hidden',
+  },
+  'POST /api/v1/orgs': {
+    in: () => ({ path: '/api/v1/orgs', body: { kind: 'class', name: `矩阵班${++seq}`, parent: ctx.gradeIn } }),
+    out: () => ({ path: '/api/v1/orgs', body: { kind: 'class', name: `矩阵班${++seq}`, parent: ctx.gradeOut } }), outcome: 'unknown',
+  },
+  'GET /api/v1/orgs/{id}': { in: () => ({ path: `/api/v1/orgs/${ctx.classIn}` }), out: () => ({ path: `/api/v1/orgs/${ctx.classOut}` }), outcome: 'missing' },
+  'PATCH /api/v1/orgs/{id}': {
+    in: () => ({ path: `/api/v1/orgs/${ctx.classIn}`, body: { name: `高一（1）班${++seq}` } }),
+    out: () => ({ path: `/api/v1/orgs/${ctx.classOut}`, body: { name: `改名${++seq}` } }), outcome: 'missing',
+  },
+  'GET /api/v1/orgs/{id}/path': { in: () => ({ path: `/api/v1/orgs/${ctx.classIn}/path` }), out: () => ({ path: `/api/v1/orgs/${ctx.classOut}/path` }), outcome: 'missing' },
+  'GET /api/v1/accounts': {
+    in: () => ({ path: `/api/v1/accounts?org=${ctx.schoolIn}` }),
+    out: () => ({ path: `/api/v1/accounts?org=${ctx.schoolOut}` }), outcome: 'hidden',
+  },
+  'POST /api/v1/accounts': {
+    in: () => ({ path: '/api/v1/accounts', body: { name: '矩阵', login: `m.in${++seq}`, org: ctx.schoolIn } }),
+    out: () => ({ path: '/api/v1/accounts', body: { name: '矩阵', login: `m.out${++seq}`, org: ctx.schoolOut } }), outcome: 'unknown',
+  },
+  'GET /api/v1/accounts/{id}': { in: () => ({ path: `/api/v1/accounts/${ctx.accIn}` }), out: () => ({ path: `/api/v1/accounts/${ctx.accOut}` }), outcome: 'missing' },
+  'POST /api/v1/accounts/{id}/disable': accountAction('disable'),
+  'POST /api/v1/accounts/{id}/enable': accountAction('enable'),
+  'POST /api/v1/accounts/{id}/unlock': accountAction('unlock'),
+  'POST /api/v1/accounts/{id}/reset-password': accountAction('reset-password'),
+  'GET /api/v1/roles': { in: () => ({ path: '/api/v1/roles' }) },
+  'POST /api/v1/roles': { in: () => ({ path: '/api/v1/roles', body: { code: `matrix_${++seq}`, label: '矩阵角色', permissions: ['org.read'] } }) },
+  'GET /api/v1/role-assignments': {
+    in: () => ({ path: `/api/v1/role-assignments?org=${ctx.classIn}` }),
+    out: () => ({ path: `/api/v1/role-assignments?org=${ctx.classOut}` }), outcome: 'hidden',
+  },
+  'POST /api/v1/role-assignments': {
+    in: async () => ({ path: '/api/v1/role-assignments', body: { account: await freshAccount(ctx.schoolIn), role: 'teacher', org: ctx.classIn } }),
+    out: async () => ({ path: '/api/v1/role-assignments', body: { account: await freshAccount(ctx.schoolOut), role: 'teacher', org: ctx.classOut } }), outcome: 'unknown',
+  },
+  'DELETE /api/v1/role-assignments/{id}': {
+    in: async () => ({ path: `/api/v1/role-assignments/${await freshAssignment(ctx.schoolIn, ctx.classIn)}` }),
+    out: async () => ({ path: `/api/v1/role-assignments/${await freshAssignment(ctx.schoolOut, ctx.classOut)}` }), outcome: 'missing',
+  },
+  'GET /api/v1/tokens': {
+    in: () => ({ path: `/api/v1/tokens?org=${ctx.schoolIn}` }),
+    out: () => ({ path: `/api/v1/tokens?org=${ctx.schoolOut}` }), outcome: 'hidden',
+  },
+  'POST /api/v1/tokens': {
+    in: () => ({ path: '/api/v1/tokens', body: { name: `矩阵令牌${++seq}`, org: ctx.schoolIn, permissions: ['org.read'] } }),
+    out: () => ({ path: '/api/v1/tokens', body: { name: `矩阵令牌${++seq}`, org: ctx.schoolOut, permissions: ['org.read'] } }), outcome: 'unknown',
+  },
+  'DELETE /api/v1/tokens/{id}': {
+    in: async () => ({ path: `/api/v1/tokens/${await freshToken(ctx.schoolIn)}` }),
+    out: async () => ({ path: `/api/v1/tokens/${await freshToken(ctx.schoolOut)}` }), outcome: 'missing',
+  },
+  'GET /api/v1/security/policy': { in: () => ({ path: '/api/v1/security/policy' }) },
+  'PUT /api/v1/security/policy': { in: () => ({ path: '/api/v1/security/policy', body: { lock_threshold: 5 } }) },
+  'GET /api/v1/audit': { in: () => ({ path: '/api/v1/audit?limit=1' }) },
+};
+
+function accountAction(action) {
+  return {
+    in: async () => ({ path: `/api/v1/accounts/${await freshAccount(ctx.schoolIn)}/${action}` }),
+    out: async () => ({ path: `/api/v1/accounts/${await freshAccount(ctx.schoolOut)}/${action}` }),
+    outcome: 'missing',
+  };
+}
+
+async function freshAccount(org) {
+  const r = await clients.sysadmin.post('/api/v1/accounts', { name: '矩阵对象', login: `target${++seq}`, org });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+}
+async function freshAssignment(school, cls) {
+  const r = await clients.secadmin.post('/api/v1/role-assignments', { account: await freshAccount(school), role: 'teacher', org: cls });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+}
+async function freshToken(org) {
+  const r = await clients.city_admin.post('/api/v1/tokens', { name: `对象令牌${++seq}`, org, permissions: ['org.read'] });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+}
+
+before(async () => {
+  srv = await startServer();
+  const accounts = demoAccounts(srv.db);
+  for (const role of Object.keys(accounts)) clients[role] = await signIn(srv.url, accounts[role]);
+  doc = (await call(`${srv.url}/api/openapi.json`)).body;
+  roles = Object.fromEntries((await clients.secadmin.get('/api/v1/roles')).body.roles.map((r) => [r.code, r]));
+  // objects inside every demo account's reach (the teacher's class and its school) and outside
+  const teacherOrgs = clients.teacher.me.roles.map((r) => r.org.id);
+  ctx.classIn = teacherOrgs[0];
+  const path = (await clients.city_admin.get(`/api/v1/orgs/${ctx.classIn}/path`)).body.items;
+  ctx.schoolIn = path.find((o) => o.kind === 'school').id;
+  ctx.gradeIn = path.find((o) => o.kind === 'grade').id;
+  const district = path.find((o) => o.kind === 'district').id;
+  const districts = (await clients.city_admin.get('/api/v1/orgs?kind=district')).body.items;
+  const other = districts.find((d) => d.id !== district).id;
+  ctx.schoolOut = (await clients.city_admin.get(`/api/v1/orgs?parent=${other}&kind=school`)).body.items[0].id;
+  ctx.gradeOut = (await clients.city_admin.get(`/api/v1/orgs?parent=${ctx.schoolOut}&kind=grade`)).body.items[0].id;
+  ctx.classOut = (await clients.city_admin.get(`/api/v1/orgs?parent=${ctx.gradeOut}`)).body.items[0].id;
+  ctx.accIn = await freshAccount(ctx.schoolIn);
+  ctx.accOut = await freshAccount(ctx.schoolOut);
+});
+after(async () => { await srv.stop(); });
+
+function routes() {
+  const out = [];
+  for (const [p, ops] of Object.entries(doc.paths)) {
+    for (const [m, op] of Object.entries(ops)) out.push({ key: `${m.toUpperCase()} ${p}`, permission: op['x-permission'] });
+  }
+  return out;
+}
+
+test('every route has a matrix entry, and every entry a route', () => {
+  const keys = routes().map((r) => r.key);
+  const missing = keys.filter((k) => !requests[k]);
+  assert.deepEqual(missing, [], `routes without an authorization-matrix entry: ${missing.join(', ')}`);
+  const stale = Object.keys(requests).filter((k) => !keys.includes(k));
+  assert.deepEqual(stale, [], `matrix entries for routes that no longer exist: ${stale.join(', ')}`);
+  for (const r of routes()) {
+    assert.ok(r.permission, `${r.key} declares no permission`);
+    if (!['public', 'session', 'system.metrics'].includes(r.permission)) {
+      assert.ok(Object.values(roles).some((role) => role.permissions.includes(r.permission)) || r.permission === 'role.grant_any',
+        `${r.key}: no built-in role holds ${r.permission}`);
+    }
+  }
+});
+
+test('every built-in role against every route, in and out of reach', async () => {
+  const all = routes().sort((a, b) => Number(!!requests[a.key].last) - Number(!!requests[b.key].last));
+  const table = [];
+  for (const route of all) {
+    const spec = requests[route.key];
+    const [method] = route.key.split(' ');
+    for (const role of Object.keys(clients)) {
+      const c = clients[role];
+      const granted = route.permission === 'public' || route.permission === 'session' ||
+        (route.permission === 'system.metrics' ? true /* loopback */ : roles[role].permissions.includes(route.permission));
+      const inReq = await spec.in(ctx);
+      const rin = await c.send(method, inReq.path, inReq.body);
+      const where = `${role} ${route.key} (in reach) → ${rin.status} ${rin.text.slice(0, 160)}`;
+      if (!granted) {
+        assert.equal(rin.status, 403, where);
+        assert.equal(rin.body.error.code, 'forbidden', where);
+      } else if (spec.anyStatus) { // the handler ran: whatever it answered, the access layer let it through
+        const code = rin.body?.error?.code;
+        assert.ok(!['forbidden', 'unauthenticated', 'csrf_failed'].includes(code), where);
+      } else {
+        assert.ok(rin.status >= 200 && rin.status < 400, where);
+      }
+      let outcome = '-';
+      if (spec.out) {
+        const outReq = await spec.out(ctx);
+        const rout = await c.send(method, outReq.path, outReq.body);
+        const w = `${role} ${route.key} (out of reach) → ${rout.status} ${rout.text.slice(0, 160)}`;
+        if (!granted) {
+          assert.equal(rout.status, 403, w);
+        } else if (CITY_WIDE.has(role)) {
+          assert.ok(rout.status >= 200 && rout.status < 300, w); // the whole city is theirs
+        } else if (spec.outcome === 'missing') {
+          assert.equal(rout.status, 404, w);
+          assert.equal(rout.body.error.code, 'not_found', w);
+        } else if (spec.outcome === 'unknown') {
+          assert.equal(rout.status, 400, w);
+          assert.match(rout.body.error.code, /^unknown_/, w);
+        } else {
+          assert.equal(rout.status, 200, w);
+          assert.deepEqual(rout.body.items, [], w);
+        }
+        outcome = rout.status;
+      }
+      table.push(`${route.key.padEnd(48)} ${role.padEnd(15)} ${granted ? 'allow' : 'deny '} ${rin.status} ${outcome}`);
+    }
+  }
+  assert.equal(table.length, routes().length * Object.keys(clients).length);
+  // the matrix as run, for people to read
+  const file = path.join(root, 'build/test-output/authz-matrix.txt');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `route                                            role            expect in  out\n${table.join('\n')}\n`);
+});
