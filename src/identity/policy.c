@@ -50,15 +50,20 @@ void sh_security_policy_forget(void) {
     pthread_mutex_unlock(&cache_lock);
 }
 
-int sh_security_policy_load(sh_conn *c, sh_security_policy *p, sh_err *err) {
+int sh_security_policy_cached(sh_security_policy *p) {
     int64_t now = sh_now_ms();
     pthread_mutex_lock(&cache_lock);
     int fresh = cached_at >= 0 && now - cached_at < CACHE_MS && now >= cached_at;
     if (fresh)
         *p = cached;
     pthread_mutex_unlock(&cache_lock);
-    if (fresh)
+    return fresh;
+}
+
+int sh_security_policy_load(sh_conn *c, sh_security_policy *p, sh_err *err) {
+    if (sh_security_policy_cached(p))
         return SH_OK;
+    int64_t now = sh_now_ms();
     sh_security_policy_defaults(p);
     sh_stmt *s = sh_prepare(c, "SELECT name, value FROM security_policy", err);
     if (!s)

@@ -23,6 +23,8 @@ void sh_security_policy_defaults(sh_security_policy *p);
 /* The stored policy (defaults for anything not stored). Read through a cache that
  * lives a few seconds, so every server process sees a change soon. */
 int sh_security_policy_load(sh_conn *c, sh_security_policy *p, sh_err *err);
+/* The cached policy when it is fresh (1), without touching the store; 0 otherwise. */
+int sh_security_policy_cached(sh_security_policy *p);
 /* Apply a JSON object of changes onto p: unknown names, wrong types and values
  * outside the allowed range are each an error naming the field. */
 int sh_security_policy_update(sh_security_policy *p, const json_t *changes, sh_err *err);

@@ -69,54 +69,30 @@ int sh_session_create(sh_conn *c, int64_t account_id, const char *stage, const c
     return rc == SH_ROW ? SH_OK : SH_ERR;
 }
 
-int sh_session_lookup(sh_conn *c, const char *token, const sh_security_policy *p, sh_session *out,
-                      sh_session_end_reason *why, sh_err *err) {
+int sh_session_validate(sh_conn *c, sh_session *ses, const sh_security_policy *p, sh_session_end_reason *why,
+                        sh_err *err) {
     *why = SH_SESSION_NONE;
-    if (strlen(token) != SH_TOKEN_TEXT - 1)
-        return SH_DONE;
-    char hash[SH_TOKEN_HASH_HEX];
-    sh_token_hash(token, hash);
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT id, account_id, stage, created_at, last_seen_at, expires_at FROM session"
-                            " WHERE token_hash = $1 AND ended_at IS NULL",
-                            err);
+    int64_t now = sh_now_ms();
+    if (now - ses->last_seen_at >= (int64_t)p->idle_minutes * 60000)
+        *why = SH_SESSION_IDLE;
+    else if (now >= ses->expires_at)
+        *why = SH_SESSION_EXPIRED;
+    if (*why != SH_SESSION_NONE)
+        return sh_session_end(c, ses->id, 0, *why == SH_SESSION_IDLE ? "idle" : "expired", err) == SH_OK
+                   ? SH_DONE
+                   : SH_ERR;
+    if (now - ses->last_seen_at < TOUCH_MS)
+        return SH_ROW;
+    sh_stmt *s = sh_prepare(c, "UPDATE session SET last_seen_at = $1 WHERE id = $2", err);
     if (!s)
         return SH_ERR;
-    sh_bind_text(s, 1, hash, -1);
+    sh_bind_i64(s, 1, now);
+    sh_bind_i64(s, 2, ses->id);
     int rc = sh_step(s, err);
-    if (rc == SH_ROW) {
-        out->id = sh_col_i64(s, 0);
-        out->account_id = sh_col_i64(s, 1);
-        snprintf(out->stage, sizeof out->stage, "%s", sh_col_text(s, 2));
-        out->created_at = sh_col_i64(s, 3);
-        out->last_seen_at = sh_col_i64(s, 4);
-        out->expires_at = sh_col_i64(s, 5);
-    }
     sh_stmt_done(s);
-    if (rc != SH_ROW)
-        return rc;
-    int64_t now = sh_now_ms();
-    if (now - out->last_seen_at >= (int64_t)p->idle_minutes * 60000)
-        *why = SH_SESSION_IDLE;
-    else if (now >= out->expires_at)
-        *why = SH_SESSION_EXPIRED;
-    if (*why != SH_SESSION_NONE) {
-        if (sh_session_end(c, out->id, 0, *why == SH_SESSION_IDLE ? "idle" : "expired", err) != SH_OK)
-            return SH_ERR;
-        return SH_DONE;
-    }
-    if (now - out->last_seen_at >= TOUCH_MS) {
-        s = sh_prepare(c, "UPDATE session SET last_seen_at = $1 WHERE id = $2", err);
-        if (!s)
-            return SH_ERR;
-        sh_bind_i64(s, 1, now);
-        sh_bind_i64(s, 2, out->id);
-        rc = sh_step(s, err);
-        sh_stmt_done(s);
-        if (rc == SH_ERR)
-            return SH_ERR;
-        out->last_seen_at = now;
-    }
+    if (rc == SH_ERR)
+        return SH_ERR;
+    ses->last_seen_at = now;
     return SH_ROW;
 }
 
@@ -160,4 +136,9 @@ int sh_session_end_others(sh_conn *c, int64_t account_id, int64_t keep, sh_err *
     int rc = sh_step(s, err);
     sh_stmt_done(s);
     return rc == SH_ERR ? SH_ERR : SH_OK;
+}
+
+int sh_session_settled(const sh_session *ses, const sh_security_policy *p, int64_t now) {
+    return now - ses->last_seen_at < TOUCH_MS && now - ses->last_seen_at < (int64_t)p->idle_minutes * 60000 &&
+           now < ses->expires_at;
 }

@@ -34,11 +34,15 @@ void sh_token_hash(const char *token, char hex[SH_TOKEN_HASH_HEX]);
 /* Start a session for an account at a stage. token receives the secret for the cookie. */
 int sh_session_create(sh_conn *c, int64_t account_id, const char *stage, const char *ip,
                       const sh_security_policy *p, char token[SH_TOKEN_TEXT], sh_session *out, sh_err *err);
-/* Find the live session of a token. SH_ROW (and out) when it is valid now; SH_DONE
- * when there is none, with *why telling whether it just ran out (the session is
- * then ended in the store). Refreshes last_seen_at at most every 30 seconds. */
-int sh_session_lookup(sh_conn *c, const char *token, const sh_security_policy *p, sh_session *out,
-                      sh_session_end_reason *why, sh_err *err);
+/* Check a live session found by its token hash (the caller reads it together with
+ * its account): SH_ROW when it is valid now; SH_DONE when it just ran out (idle or
+ * past its lifetime, *why says which), and it is then ended in the store.
+ * Refreshes last_seen_at at most every 30 seconds. */
+int sh_session_validate(sh_conn *c, sh_session *ses, const sh_security_policy *p, sh_session_end_reason *why,
+                        sh_err *err);
+/* 1 when a session known at last_seen_at needs no store work now: not timed out
+ * and not due for its last_seen_at refresh (so a cached copy may serve). */
+int sh_session_settled(const sh_session *ses, const sh_security_policy *p, int64_t now);
 int sh_session_set_stage(sh_conn *c, int64_t id, const char *stage, sh_err *err);
 /* End one session, or (id 0) every live session of an account. */
 int sh_session_end(sh_conn *c, int64_t id, int64_t account_id, const char *reason, sh_err *err);

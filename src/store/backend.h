@@ -10,7 +10,7 @@
 
 #include <pthread.h>
 
-#define SH_STMT_CACHE 128
+#define SH_STMT_CACHE 256
 
 typedef struct sh_db_ops sh_db_ops;
 
@@ -26,6 +26,7 @@ struct sh_conn {
     sh_db *db;
     sh_conn *next_idle;
     sh_stmt *cache[SH_STMT_CACHE];
+    unsigned evict_turn; /* which way of a full set is evicted next */
     int in_tx;
     uint64_t deadline_ns; /* monotonic; 0 = none */
 };

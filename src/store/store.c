@@ -162,13 +162,20 @@ static uint64_t hash_sql(const char *s) {
     return h;
 }
 
+/* The cache is 4-way set-associative: a statement may sit in any of the 4 slots
+ * after its hash's, so two statements of one request that hash alike do not
+ * evict each other on every call. */
+#define CACHE_WAYS 4
+
 sh_stmt *sh_prepare(sh_conn *c, const char *sql, sh_err *err) {
     uint64_t h = hash_sql(sql);
-    size_t slot = (size_t)(h % SH_STMT_CACHE);
-    sh_stmt *s = c->cache[slot];
-    if (s && s->hash == h && !s->in_use && strcmp(s->sql, sql) == 0) {
-        s->in_use = 1;
-        return s;
+    size_t base = (size_t)(h % SH_STMT_CACHE);
+    for (size_t w = 0; w < CACHE_WAYS; w++) {
+        sh_stmt *s = c->cache[(base + w) % SH_STMT_CACHE];
+        if (s && s->hash == h && !s->in_use && strcmp(s->sql, sql) == 0) {
+            s->in_use = 1;
+            return s;
+        }
     }
     uint64_t t0 = sh_mono_ns();
     sh_stmt *n = c->db->ops->prepare(c, sql, err);
@@ -184,13 +191,25 @@ sh_stmt *sh_prepare(sh_conn *c, const char *sql, sh_err *err) {
         sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
         return NULL;
     }
-    if (!s || !s->in_use) { /* take the slot, evicting an idle occupant */
-        if (s) {
-            char *old = s->sql;
-            c->db->ops->finalize(s);
-            sh_free(old);
+    /* take an empty slot of the set, else evict an idle occupant (rotating) */
+    size_t victim = SH_STMT_CACHE;
+    for (size_t w = 0; w < CACHE_WAYS && victim == SH_STMT_CACHE; w++)
+        if (!c->cache[(base + w) % SH_STMT_CACHE])
+            victim = (base + w) % SH_STMT_CACHE;
+    for (size_t w = 0; w < CACHE_WAYS && victim == SH_STMT_CACHE; w++) {
+        size_t i = (base + (c->evict_turn + w) % CACHE_WAYS) % SH_STMT_CACHE;
+        if (!c->cache[i]->in_use)
+            victim = i;
+    }
+    if (victim != SH_STMT_CACHE) {
+        sh_stmt *old = c->cache[victim];
+        if (old) {
+            char *old_sql = old->sql;
+            c->db->ops->finalize(old);
+            sh_free(old_sql);
+            c->evict_turn++;
         }
-        c->cache[slot] = n;
+        c->cache[victim] = n;
         n->cached = 1;
     }
     return n;

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -56,7 +57,13 @@ static int past_deadline(void *arg) {
     return c->deadline_ns && sh_mono_ns() > c->deadline_ns;
 }
 
+/* Before SQLite starts: no global memory statistics, whose mutex every allocation
+ * of every connection would otherwise take (the worker threads contend on it). */
+static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 static int sq_conn_open(sh_db *db, sh_conn **out, sh_err *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_sqlite);
     sq_conn *c = sh_calloc(1, sizeof *c);
     if (!c)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");

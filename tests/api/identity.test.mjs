@@ -15,6 +15,9 @@ before(async () => {
 });
 after(async () => { await srv.stop(); });
 
+// Longer than the server keeps a signed-in caller in memory (SH_PRINCIPAL_CACHE_MS).
+const pause = () => new Promise((r) => setTimeout(r, 1100));
+
 async function login(loginName, password) {
   return call(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ login: loginName, password }) });
 }
@@ -175,11 +178,13 @@ test('SEC-05: an idle session ends after 15 minutes and its token is refused aft
   const c = await signIn(srv.url, accounts.student);
   assert.equal((await c.get('/api/v1/auth/me')).status, 200);
   sql(srv.db, "UPDATE session SET last_seen_at = last_seen_at - 16*60000 WHERE ended_at IS NULL AND account_id = (SELECT id FROM account WHERE login = 'student')");
+  await pause(); // a server remembers a caller for at most a second; 15 idle minutes are far longer
   assertError(await c.get('/api/v1/auth/me'), 401, 'session_expired');
   assertError(await c.get('/api/v1/auth/me'), 401, 'unauthenticated');
   // the absolute lifetime ends a busy session too
   const d = await signIn(srv.url, accounts.student);
   sql(srv.db, "UPDATE session SET expires_at = 1 WHERE ended_at IS NULL AND account_id = (SELECT id FROM account WHERE login = 'student')");
+  await pause();
   const r = await d.get('/api/v1/auth/me');
   assertError(r, 401, 'session_expired');
   assert.match(r.body.error.message, /最长有效时间/);
@@ -256,4 +261,22 @@ test('scope: a district administrator reaches their district only; out of scope 
   const orgs = await t.get('/api/v1/orgs?limit=50');
   assert.deepEqual(orgs.body.items.map((o) => o.kind), ['class', 'class']);
   assertError(await t.get('/api/v1/accounts'), 403, 'forbidden');
+});
+
+test('changes made by administrators apply to signed-in callers at once', async () => {
+  const g = await signIn(srv.url, accounts.guardian);
+  assert.equal((await g.get('/api/v1/auth/me')).status, 200);
+  const sys = await signIn(srv.url, accounts.sysadmin);
+  const id = (await sys.get('/api/v1/accounts?login=guardian')).body.items[0].id;
+  assert.equal((await sys.post(`/api/v1/accounts/${id}/disable`)).status, 200);
+  assertError(await g.get('/api/v1/auth/me'), 401, 'account_disabled');
+  assert.equal((await sys.post(`/api/v1/accounts/${id}/enable`)).status, 200);
+  // a revoked role stops reaching its class on the next request
+  const t = await signIn(srv.url, accounts.teacher);
+  const sec = await signIn(srv.url, accounts.secadmin);
+  const tid = (await sec.get('/api/v1/accounts?login=teacher')).body.items[0].id;
+  const grants = (await sec.get(`/api/v1/role-assignments?account=${tid}`)).body.items;
+  assert.equal((await t.get('/api/v1/orgs?kind=class')).body.items.length, 2);
+  assert.equal((await sec.del(`/api/v1/role-assignments/${grants.at(-1).id}`)).status, 204);
+  assert.equal((await t.get('/api/v1/orgs?kind=class')).body.items.length, 1);
 });
