@@ -288,3 +288,52 @@ int sh_identity_initialised(sh_db *db, sh_err *err) {
     sh_db_release(c);
     return rc == SH_ERR ? SH_ERR : n > 0;
 }
+
+int sh_account_disable_inactive(sh_conn *c, int inactive_days, int *count, sh_err *err) {
+    int64_t cutoff = sh_now_ms() - (int64_t)inactive_days * 86400000LL;
+    *count = 0;
+    if (sh_begin_write(c, err) != SH_OK)
+        return SH_ERR;
+    sh_stmt *s = sh_prepare(c,
+                            "SELECT id, uid FROM account WHERE disabled = 0"
+                            " AND COALESCE(last_login_at, created_at) < $1 ORDER BY id LIMIT 1000",
+                            err);
+    int rc = s ? SH_OK : SH_ERR;
+    int64_t ids[1000];
+    char uids[1000][27];
+    int n = 0, st = SH_DONE;
+    if (s) {
+        sh_bind_i64(s, 1, cutoff);
+        while (n < 1000 && (st = sh_step(s, err)) == SH_ROW) {
+            ids[n] = sh_col_i64(s, 0);
+            snprintf(uids[n], sizeof uids[n], "%s", sh_col_text(s, 1));
+            n++;
+        }
+        sh_stmt_done(s);
+        rc = st == SH_ERR ? SH_ERR : SH_OK;
+    }
+    for (int i = 0; i < n && rc == SH_OK; i++) {
+        s = sh_prepare(c, "UPDATE account SET disabled = 1, updated_at = $1 WHERE id = $2", err);
+        if (!s) {
+            rc = SH_ERR;
+            break;
+        }
+        sh_bind_i64(s, 1, sh_now_ms());
+        sh_bind_i64(s, 2, ids[i]);
+        rc = sh_step(s, err) == SH_ERR ? SH_ERR : SH_OK;
+        sh_stmt_done(s);
+        char object[64], detail[64];
+        snprintf(object, sizeof object, "account:%.26s", uids[i]);
+        snprintf(detail, sizeof detail, "超过 %d 天未使用，自动停用", inactive_days);
+        sh_audit_event ev = {
+            .event = "account_disabled", .ok = 1, .actor = "system", .object = object, .detail = detail};
+        if (rc == SH_OK)
+            rc = sh_audit_write(c, &ev, err);
+    }
+    if (rc == SH_OK && sh_commit(c, err) == SH_OK) {
+        *count = n;
+        return SH_OK;
+    }
+    sh_rollback(c);
+    return SH_ERR;
+}

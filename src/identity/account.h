@@ -44,4 +44,8 @@ int sh_account_grant(sh_conn *c, int64_t account_id, const char *role, int64_t o
  * `shushu demo`), 0 when not, SH_ERR on a store failure. */
 int sh_identity_initialised(sh_db *db, sh_err *err);
 
+/* Disable (and audit) accounts unused for inactive_days (SEC-08): never signed in
+ * since creation, or not since. Up to 1000 per call; *count gets how many. */
+int sh_account_disable_inactive(sh_conn *c, int inactive_days, int *count, sh_err *err);
+
 #endif

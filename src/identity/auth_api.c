@@ -6,11 +6,13 @@
 
 #include "audit/audit.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "identity/access.h"
 #include "identity/account.h"
 #include "identity/factor.h"
 #include "identity/session.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -227,6 +229,25 @@ static int locked_error(sh_req *req, int64_t until) {
                       (long long)mins);
 }
 
+/* Disable inactive accounts at most once an hour, on the sign-in path (which
+ * writes anyway): the first sign-in after a start sweeps, then hourly. */
+static void sweep_inactive(sh_conn *c, const sh_security_policy *pol) {
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static int64_t last;
+    int64_t now = sh_now_ms();
+    pthread_mutex_lock(&lock);
+    int due = now - last >= 3600000;
+    if (due)
+        last = now;
+    pthread_mutex_unlock(&lock);
+    sh_err e;
+    sh_err_init(&e);
+    int n = 0;
+    if (due && sh_account_disable_inactive(c, pol->inactive_days, &n, &e) != SH_OK)
+        sh_log(SH_LOG_WARN, "inactive_sweep_failed", "%s", e.first.message);
+    sh_err_clear(&e);
+}
+
 int sh_auth_login(sh_req *req) {
     json_t *b = NULL;
     if (sh_req_json(req, &b) != SH_OK)
@@ -252,6 +273,7 @@ int sh_auth_login(sh_req *req) {
     account_row a = {0};
     if (!c || sh_security_policy_load(c, &pol, &req->err) != SH_OK)
         goto out;
+    sweep_inactive(c, &pol);
     int found = load_by(c, "login_key", key, 0, &a, &req->err);
     if (found == SH_ERR)
         goto out;

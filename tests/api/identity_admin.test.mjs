@@ -166,3 +166,23 @@ test('administration endpoints refuse hostile and malformed input without changi
   assertError(await sa.post('/api/v1/role-assignments', { account: teacherId, role: 'teacher', org: city.me.roles[0].org.id }), 400, 'unknown_org');
   assert.equal(count(), before);
 });
+
+test('SEC-08: accounts unused for 90 days are swept to disabled, and the sweep is audited', async () => {
+  const dir = tmpdir();
+  const db = path.join(dir, 'shushu.db');
+  assert.equal(cli(['demo', '--db', db]).status, 0);
+  sql(db, "UPDATE account SET created_at = created_at - 91*86400000, last_login_at = NULL WHERE login = 'researcher'");
+  sql(db, "UPDATE account SET last_login_at = strftime('%s','now')*1000 - 89*86400000 WHERE login = 'guardian'");
+  const s = await startServer({ dir });
+  try {
+    const accts = demoAccounts(db);
+    await signIn(s.url, accts.teacher); // the first sign-in after a start sweeps
+    assert.equal(sql(db, "SELECT login FROM account WHERE disabled = 1 ORDER BY login"), 'researcher');
+    const auditor = await signIn(s.url, accts.auditadmin);
+    const entries = (await auditor.get('/api/v1/audit?event=account_disabled&actor=system')).body.items;
+    assert.equal(entries.length, 1);
+    assert.match(entries[0].detail, /90 天/);
+  } finally {
+    await s.stop();
+  }
+});
