@@ -21,6 +21,13 @@ uint64_t sh_mono_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Write v as n decimal digits (zero-padded). */
+static char *digits(char *p, int v, int n) {
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
 void sh_fmt_iso_ms(int64_t ms, char *out) {
     time_t secs = (time_t)(ms / 1000);
     int milli = (int)(ms % 1000);
@@ -30,9 +37,23 @@ void sh_fmt_iso_ms(int64_t ms, char *out) {
     }
     struct tm tm;
     gmtime_r(&secs, &tm);
-    char tmp[64]; /* wide enough for any int fields; the result always fits SH_ISO_LEN */
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
-    memcpy(out, tmp, SH_ISO_LEN - 1);
-    out[SH_ISO_LEN - 1] = '\0';
+    int year = tm.tm_year + 1900;
+    if (year < 0 || year > 9999) /* outside ISO 8601's four digits: clamp */
+        year = year < 0 ? 0 : 9999;
+    /* by hand: every list row formats two or more of these */
+    char *p = digits(out, year, 4);
+    *p++ = '-';
+    p = digits(p, tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = digits(p, tm.tm_mday, 2);
+    *p++ = 'T';
+    p = digits(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_sec, 2);
+    *p++ = '.';
+    p = digits(p, milli, 3);
+    *p++ = 'Z';
+    *p = '\0';
 }

@@ -107,6 +107,9 @@ int sh_req_json(sh_req *req, json_t **out);
 
 /* Replies. Each returns SH_OK (or SH_ERR when the reply cannot be built). */
 int sh_reply_json(sh_req *req, int status, json_t *obj); /* steals obj */
+/* Start a JSON reply written as text straight into the returned buffer (for
+ * generated rows); the caller checks sh_buf_ok at the end. */
+sh_buf *sh_reply_json_begin(sh_req *req, int status);
 int sh_reply_raw(sh_req *req, int status, const char *content_type, const char *data, size_t len);
 int sh_reply_empty(sh_req *req, int status);
 int sh_reply_header(sh_req *req, const char *name, const char *value); /* value copied to pool */

@@ -100,6 +100,13 @@ int sh_reply_json(sh_req *req, int status, json_t *obj) {
     return SH_OK;
 }
 
+sh_buf *sh_reply_json_begin(sh_req *req, int status) {
+    sh_buf_reset(&req->out);
+    req->status = status;
+    req->out_type = "application/json; charset=utf-8";
+    return &req->out;
+}
+
 int sh_reply_raw(sh_req *req, int status, const char *content_type, const char *data, size_t len) {
     sh_buf_reset(&req->out);
     if (sh_buf_append(&req->out, data, len) != SH_OK)

@@ -3,6 +3,7 @@
 
 #include "app.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define MAX_ARGS 64
@@ -62,41 +63,81 @@ int sh_api_list(sh_req *req, const sh_entity *e, const sh_scope *scope) {
         sh_stmt_done(s);
         return sh_err_set(&req->err, 500, "internal", NULL, "查询参数绑定失败");
     }
-    json_t *items = json_array();
-    json_t *out = json_object();
+    sh_buf *out = sh_reply_json_begin(req, 200);
     sh_view view = {0};
     int rc = SH_DONE, rows = 0;
     int64_t last = 0;
-    while (items && out && (rc = sh_step(s, &req->err)) == SH_ROW) {
+    sh_buf_puts(out, "{\"items\":[");
+    while ((rc = sh_step(s, &req->err)) == SH_ROW) {
         if (rows == q.limit)
             break; /* the extra row only says there is a next page */
-        json_t *o = sh_row_json(e, s, &view);
-        if (!o || json_array_append_new(items, o) != 0) {
-            rc = SH_ERR;
-            sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-            break;
-        }
+        if (rows)
+            sh_buf_putc(out, ',');
+        sh_row_write(out, e, s, &view);
         last = sh_col_i64(s, 0);
         rows++;
     }
     int more = rows == q.limit && rc == SH_ROW;
     sh_stmt_done(s);
-    if (!items || !out || rc == SH_ERR) {
-        json_decref(items);
-        json_decref(out);
-        if (!req->err.status)
-            sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    if (rc == SH_ERR)
         return SH_ERR;
-    }
-    json_object_set_new(out, "items", items);
+    sh_buf_puts(out, "],\"next_cursor\":");
     if (more) {
         char cur[SH_CURSOR_MAX];
         sh_cursor_encode(last, cur);
-        json_object_set_new(out, "next_cursor", json_string(cur));
+        sh_buf_json_str(out, cur, strlen(cur));
     } else {
-        json_object_set_new(out, "next_cursor", json_null());
+        sh_buf_puts(out, "null");
     }
-    return sh_reply_json(req, 200, out);
+    sh_buf_putc(out, '}');
+    return sh_buf_ok(out) == SH_OK ? SH_OK : sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
+}
+
+/* The read-by-id SQL of an entity under a scope predicate is the same for every
+ * request of a route: it is built once and kept (entries are never replaced, so a
+ * found text stays valid without the lock). */
+#define GET_SQL_SLOTS 64
+static struct {
+    const sh_entity *e;
+    char where[256];
+    char sql[4096];
+} get_sqls[GET_SQL_SLOTS];
+static int nget_sqls;
+static pthread_mutex_t get_sql_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *build_get_sql(sh_buf *sql, const sh_entity *e, const sh_field *uf, const sh_scope *scope) {
+    int extra = scope ? scope->nparams : 0;
+    sh_buf_puts(sql, "SELECT ");
+    sh_select_columns(sql, e, "t");
+    sh_buf_printf(sql, " FROM %s t WHERE t.%s = $%d", e->table, uf->column, extra + 1);
+    if (scope && scope->where)
+        sh_buf_printf(sql, " AND (%s)", scope->where);
+    return sh_buf_ok(sql) == SH_OK ? sql->data : NULL;
+}
+
+static const char *get_sql(sh_req *req, const sh_entity *e, const sh_field *uf, const sh_scope *scope) {
+    const char *where = scope && scope->where ? scope->where : "";
+    const char *found = NULL;
+    pthread_mutex_lock(&get_sql_lock);
+    for (int i = 0; i < nget_sqls && !found; i++)
+        if (get_sqls[i].e == e && strcmp(get_sqls[i].where, where) == 0)
+            found = get_sqls[i].sql;
+    pthread_mutex_unlock(&get_sql_lock);
+    if (found)
+        return found;
+    sh_buf *sql = sh_pool_buf(req->pool, 16384);
+    const char *text = sql ? build_get_sql(sql, e, uf, scope) : NULL;
+    if (!text || strlen(where) >= sizeof get_sqls[0].where || strlen(text) >= sizeof get_sqls[0].sql)
+        return text;
+    pthread_mutex_lock(&get_sql_lock);
+    if (nget_sqls < GET_SQL_SLOTS) {
+        get_sqls[nget_sqls].e = e;
+        memcpy(get_sqls[nget_sqls].where, where, strlen(where) + 1);
+        memcpy(get_sqls[nget_sqls].sql, text, strlen(text) + 1);
+        nget_sqls++;
+    }
+    pthread_mutex_unlock(&get_sql_lock);
+    return text;
 }
 
 int sh_api_get(sh_req *req, const sh_entity *e, const char *uid, const sh_scope *scope) {
@@ -106,35 +147,28 @@ int sh_api_get(sh_req *req, const sh_entity *e, const char *uid, const sh_scope 
             uf = &e->fields[i];
     if (!uf || !uid || strlen(uid) > 64)
         return sh_err_set(&req->err, 404, "not_found", NULL, "%s不存在", e->label);
-    sh_buf *sql = sh_pool_buf(req->pool, 16384);
     int extra = scope ? scope->nparams : 0;
+    const char *sql = get_sql(req, e, uf, scope);
     if (!sql)
-        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    sh_buf_puts(sql, "SELECT ");
-    sh_select_columns(sql, e, "t");
-    sh_buf_printf(sql, " FROM %s t WHERE t.%s = $%d", e->table, uf->column, extra + 1);
-    if (scope && scope->where)
-        sh_buf_printf(sql, " AND (%s)", scope->where);
-    if (sh_buf_ok(sql) != SH_OK)
         return sh_err_set(&req->err, 500, "internal", NULL, "无法生成查询");
     sh_conn *c = sh_req_conn(req);
     if (!c)
         return SH_ERR;
-    sh_stmt *s = sh_prepare(c, sql->data, &req->err);
+    sh_stmt *s = sh_prepare(c, sql, &req->err);
     if (!s)
         return SH_ERR;
     if (scope && scope->bind)
         scope->bind(s, scope->ctx);
     sh_bind_text(s, extra + 1, uid, -1);
     int rc = sh_step(s, &req->err);
-    json_t *o = NULL;
     sh_view view = {0};
     if (rc == SH_ROW)
-        o = sh_row_json(e, s, &view);
+        sh_row_write(sh_reply_json_begin(req, 200), e, s, &view);
     sh_stmt_done(s);
     if (rc == SH_ERR)
         return SH_ERR;
     if (rc == SH_DONE)
         return sh_err_set(&req->err, 404, "not_found", NULL, "%s不存在", e->label);
-    return sh_reply_json(req, 200, o);
+    return sh_buf_ok(&req->out) == SH_OK ? SH_OK
+                                         : sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
 }

@@ -272,45 +272,60 @@ const char *sh_mask_value(sh_pool *p, sh_mask m, const char *v) {
     return sh_buf_ok(b) == SH_OK ? b->data : NULL;
 }
 
-json_t *sh_row_json(const sh_entity *e, sh_stmt *s, const sh_view *view) {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
+/* Decimal text of v, written by hand: every row has several. */
+static void put_i64(sh_buf *out, int64_t v) {
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[sizeof tmp - 1 - n++] = '-';
+    sh_buf_append(out, tmp + sizeof tmp - n, (size_t)n);
+}
+
+int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *view) {
+    sh_buf_putc(out, '{');
     int col = 1; /* column 0 is the key */
+    int first = 1;
     for (int i = 0; i < e->nfields; i++) {
         const sh_field *f = &e->fields[i];
         if (!visible(f))
             continue;
         int c = col++;
-        json_t *v = NULL;
+        int masked = f->mask != SH_MASK_NONE && !(view && view->unmask);
+        if (masked && f->mask == SH_MASK_HIDE)
+            continue;
+        if (!first)
+            sh_buf_putc(out, ',');
+        first = 0;
+        sh_buf_json_str(out, f->name, strlen(f->name));
+        sh_buf_putc(out, ':');
         if (sh_col_is_null(s, c)) {
-            v = json_null();
+            sh_buf_puts(out, "null");
         } else if (f->type == SH_T_INT) {
-            v = json_integer(sh_col_i64(s, c));
+            put_i64(out, sh_col_i64(s, c));
         } else if (f->type == SH_T_BOOL) {
-            v = json_boolean(sh_col_i64(s, c) != 0);
+            sh_buf_puts(out, sh_col_i64(s, c) ? "true" : "false");
         } else if (f->type == SH_T_TIME) {
             char iso[SH_ISO_LEN];
             sh_fmt_iso_ms(sh_col_i64(s, c), iso);
-            v = json_string(iso);
+            sh_buf_json_str(out, iso, SH_ISO_LEN - 1);
+        } else if (masked) {
+            /* a scratch pool keeps masking allocation-free for callers */
+            sh_pool *tmp = sh_pool_create();
+            const char *m = tmp ? sh_mask_value(tmp, f->mask, sh_col_text(s, c)) : NULL;
+            if (m)
+                sh_buf_json_str(out, m, strlen(m));
+            else
+                sh_buf_puts(out, "null");
+            sh_pool_destroy(tmp);
         } else {
-            const char *t = sh_col_text(s, c);
-            if (f->mask != SH_MASK_NONE && !(view && view->unmask)) {
-                if (f->mask == SH_MASK_HIDE)
-                    continue;
-                /* a scratch pool keeps masking allocation-free for callers */
-                sh_pool *tmp = sh_pool_create();
-                const char *m = tmp ? sh_mask_value(tmp, f->mask, t) : NULL;
-                v = m ? json_string(m) : json_null();
-                sh_pool_destroy(tmp);
-            } else {
-                v = json_stringn(t, sh_col_len(s, c));
-            }
-        }
-        if (!v || json_object_set_new(o, f->name, v) != 0) {
-            json_decref(o);
-            return NULL;
+            sh_buf_json_str(out, sh_col_text(s, c), sh_col_len(s, c));
         }
     }
-    return o;
+    sh_buf_putc(out, '}');
+    return sh_buf_ok(out);
 }

@@ -55,8 +55,8 @@ typedef struct sh_view {
     int unmask; /* the reader holds the unmask permission and gave a reason */
 } sh_view;
 
-/* Turn the current row (columns as sh_select_columns) into a JSON object. */
-json_t *sh_row_json(const sh_entity *e, sh_stmt *s, const sh_view *view);
+/* Append the current row (columns as sh_select_columns) to out as a JSON object. */
+int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *view);
 
 /* Mask a value for display (pool-allocated). */
 const char *sh_mask_value(sh_pool *p, sh_mask m, const char *v);
