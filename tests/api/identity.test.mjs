@@ -229,7 +229,9 @@ test('SEC-09: 三员 are held alone; the auditor reads audit and nothing else; n
   assertError(await auditor.get('/api/v1/accounts'), 403, 'forbidden');
   assertError(await auditor.get('/api/v1/orgs'), 403, 'forbidden');
   assertError(await auditor.get('/api/v1/security/policy'), 403, 'forbidden');
-  assert.equal((await auditor.get('/api/v1/audit?limit=5')).status, 200);
+  assert.equal((await auditor.get('/api/v1/audit?limit=5&event=login')).status, 200);
+  const reads = (await auditor.get('/api/v1/audit?event=audit_read&actor=auditadmin')).body.items;
+  assert.ok(reads.some((e) => e.detail === 'event=login'), 'reading the audit log is itself audited');
   const sys = await signIn(srv.url, accounts.sysadmin);
   assertError(await sys.get('/api/v1/audit'), 403, 'forbidden');
   assertError(await sec.get('/api/v1/audit'), 403, 'forbidden');

@@ -1,8 +1,15 @@
 // Client-side routes (history mode); every page is a separate chunk loaded on demand.
 import { createRouter, createWebHistory } from 'vue-router'
 import ConsoleLayout from './layout/ConsoleLayout.vue'
+import { useAuthStore } from './stores/auth.js'
 
 const routes = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./pages/LoginPage.vue'),
+    meta: { title: '登录', public: true },
+  },
   {
     path: '/',
     component: ConsoleLayout,
@@ -35,6 +42,15 @@ const router = createRouter({
   scrollBehavior(to, from, saved) {
     return saved || { top: 0 }
   },
+})
+
+// Ask the server once who is signed in (the session cookie is HttpOnly, so only the server
+// knows); a signed-in person who opens /login goes straight on.
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  if (!auth.checked) await auth.fetchMe().catch(() => {})
+  if (to.name === 'login' && auth.signedIn) return typeof to.query.redirect === 'string' ? to.query.redirect : '/'
+  return true
 })
 
 router.afterEach((to) => {

@@ -1,6 +1,13 @@
 // Small fetch wrapper for the Shushu server: JSON in/out, and server errors turned into Error objects
 // whose message is the Chinese text from the body {"error":{"code","message","field"}}.
 
+// CSRF token of the signed-in session (from the sign-in reply or /api/v1/auth/me); sent on
+// every write, as the server requires for cookie-authenticated requests.
+let csrfToken = ''
+export function setCsrfToken(token) {
+  csrfToken = token || ''
+}
+
 /** Error thrown for any failed request; `message` is always human-readable Chinese. */
 export class ApiError extends Error {
   constructor(message, { status = 0, code = '', field = '' } = {}) {
@@ -35,6 +42,7 @@ export async function request(path, opts = {}) {
     credentials: 'same-origin',
     signal,
   }
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) init.headers['X-CSRF-Token'] = csrfToken
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
