@@ -174,6 +174,12 @@ static json_t *me_json(sh_req *req, sh_conn *c, const sh_principal *p) {
     return o;
 }
 
+/* The request body held a password or a code in clear: wipe it (SEC-17). */
+static void forget_body(sh_req *req) {
+    if (req->body.data)
+        sodium_memzero(req->body.data, req->body.len);
+}
+
 static const char *body_string(const json_t *b, const char *name) {
     return json_string_value(json_object_get(b, name));
 }
@@ -360,6 +366,7 @@ int sh_auth_login(sh_req *req) {
 out:
     if (password)
         sodium_memzero((char *)password, strlen(password));
+    forget_body(req);
     json_decref(b);
     return rc;
 }
@@ -639,6 +646,7 @@ out:
         sodium_memzero((char *)cur, strlen(cur));
     if (next)
         sodium_memzero((char *)next, strlen(next));
+    forget_body(req);
     json_decref(b);
     return rc;
 }
