@@ -111,6 +111,14 @@ int sh_buf_printf(sh_buf *b, const char *fmt, ...) {
     return rc;
 }
 
+/* Bytes a JSON string must escape: controls, quote, backslash, and <> (so JSON is
+ * safe to embed in HTML). One table lookup per byte. */
+static const unsigned char json_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
 int sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     if (sh_buf_putc(b, '"') != SH_OK)
@@ -118,7 +126,7 @@ int sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>')
+        if (!json_escape[c])
             continue;
         sh_buf_append(b, s + start, i - start);
         char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
@@ -129,7 +137,7 @@ int sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
         case '\n': esc[1] = 'n'; break;
         case '\r': esc[1] = 'r'; break;
         case '\t': esc[1] = 't'; break;
-        default: /* control characters and <> (safe to embed in HTML) */
+        default: /* control characters and <> */
             esc[1] = 'u';
             esc[2] = '0';
             esc[3] = '0';

@@ -115,15 +115,14 @@ static int authenticate(sh_req *req) {
     sh_session ses;
     char hash[SH_TOKEN_HASH_HEX];
     int64_t now = sh_now_ms();
+    hash[0] = '\0';
     if (!auth && strlen(cookie) == SH_TOKEN_TEXT - 1) {
-        sh_token_hash(cookie, hash);
-        if (sh_principal_cache_get(hash, now, p, &ses) && sh_security_policy_cached(&pol) &&
+        if (sh_principal_cache_get(cookie, now, p, &ses) && sh_security_policy_cached(&pol) &&
             sh_session_settled(&ses, &pol, now)) {
             req->principal = p;
             return SH_OK;
         }
-    } else {
-        hash[0] = '\0';
+        sh_token_hash(cookie, hash);
     }
     sh_conn *c = sh_req_conn(req);
     if (!c)
@@ -160,7 +159,7 @@ static int authenticate(sh_req *req) {
         snprintf(p->stage, sizeof p->stage, "%s", ses.stage);
         if (sh_session_csrf(cookie, p->csrf) != SH_OK)
             return sh_err_set(&req->err, 500, "keys_missing", NULL, "服务器密钥未加载");
-        sh_principal_cache_put(hash, now, p, &ses);
+        sh_principal_cache_put(cookie, now, p, &ses);
     }
     req->principal = p;
     return SH_OK;

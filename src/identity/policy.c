@@ -40,23 +40,23 @@ void sh_security_policy_defaults(sh_security_policy *p) {
     p->inactive_days = 90;
 }
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER; /* readers never wait for each other */
 static sh_security_policy cached;
 static int64_t cached_at = -1;
 
 void sh_security_policy_forget(void) {
-    pthread_mutex_lock(&cache_lock);
+    pthread_rwlock_wrlock(&cache_lock);
     cached_at = -1;
-    pthread_mutex_unlock(&cache_lock);
+    pthread_rwlock_unlock(&cache_lock);
 }
 
 int sh_security_policy_cached(sh_security_policy *p) {
     int64_t now = sh_now_ms();
-    pthread_mutex_lock(&cache_lock);
+    pthread_rwlock_rdlock(&cache_lock);
     int fresh = cached_at >= 0 && now - cached_at < CACHE_MS && now >= cached_at;
     if (fresh)
         *p = cached;
-    pthread_mutex_unlock(&cache_lock);
+    pthread_rwlock_unlock(&cache_lock);
     return fresh;
 }
 
@@ -79,10 +79,10 @@ int sh_security_policy_load(sh_conn *c, sh_security_policy *p, sh_err *err) {
     sh_stmt_done(s);
     if (rc == SH_ERR)
         return SH_ERR;
-    pthread_mutex_lock(&cache_lock);
+    pthread_rwlock_wrlock(&cache_lock);
     cached = *p;
     cached_at = now;
-    pthread_mutex_unlock(&cache_lock);
+    pthread_rwlock_unlock(&cache_lock);
     return SH_OK;
 }
 

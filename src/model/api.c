@@ -103,7 +103,7 @@ static struct {
     char sql[4096];
 } get_sqls[GET_SQL_SLOTS];
 static int nget_sqls;
-static pthread_mutex_t get_sql_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t get_sql_lock = PTHREAD_RWLOCK_INITIALIZER; /* readers never wait for each other */
 
 static const char *build_get_sql(sh_buf *sql, const sh_entity *e, const sh_field *uf, const sh_scope *scope) {
     int extra = scope ? scope->nparams : 0;
@@ -118,25 +118,25 @@ static const char *build_get_sql(sh_buf *sql, const sh_entity *e, const sh_field
 static const char *get_sql(sh_req *req, const sh_entity *e, const sh_field *uf, const sh_scope *scope) {
     const char *where = scope && scope->where ? scope->where : "";
     const char *found = NULL;
-    pthread_mutex_lock(&get_sql_lock);
+    pthread_rwlock_rdlock(&get_sql_lock);
     for (int i = 0; i < nget_sqls && !found; i++)
         if (get_sqls[i].e == e && strcmp(get_sqls[i].where, where) == 0)
             found = get_sqls[i].sql;
-    pthread_mutex_unlock(&get_sql_lock);
+    pthread_rwlock_unlock(&get_sql_lock);
     if (found)
         return found;
     sh_buf *sql = sh_pool_buf(req->pool, 16384);
     const char *text = sql ? build_get_sql(sql, e, uf, scope) : NULL;
     if (!text || strlen(where) >= sizeof get_sqls[0].where || strlen(text) >= sizeof get_sqls[0].sql)
         return text;
-    pthread_mutex_lock(&get_sql_lock);
+    pthread_rwlock_wrlock(&get_sql_lock);
     if (nget_sqls < GET_SQL_SLOTS) {
         get_sqls[nget_sqls].e = e;
         memcpy(get_sqls[nget_sqls].where, where, strlen(where) + 1);
         memcpy(get_sqls[nget_sqls].sql, text, strlen(text) + 1);
         nget_sqls++;
     }
-    pthread_mutex_unlock(&get_sql_lock);
+    pthread_rwlock_unlock(&get_sql_lock);
     return text;
 }
 
