@@ -3,8 +3,11 @@
  * This builds the database and the organisation skeleton: the city, its districts
  * and counties (real GB/T 2260 codes of one prefecture), schools with valid
  * 学校标识码 (primary, junior and senior secondary, rural 教学点), their grades and
- * classes. Later modules add people to it. The same --seed always gives the same
- * city. The database is marked as a demo, which the console shows as 演示环境. */
+ * classes, and one demo account per built-in role (cli/accounts.c), whose random
+ * passwords and TOTP secrets go to DB.accounts.csv beside the database. Later
+ * modules add people to it. The same --seed always gives the same city (the
+ * passwords differ each time). The database is marked as a demo, which the console
+ * shows as 演示环境. */
 #include "cli/cli.h"
 
 #include "audit/audit.h"

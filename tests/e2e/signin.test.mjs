@@ -67,6 +67,7 @@ test('a wrong password is refused in Chinese and the form stays', async () => {
   await page.getByText('登录名或密码不正确').waitFor();
   await shot(page, 'login-error-1440');
   assert.equal(await page.getByPlaceholder('登录名').inputValue(), accounts.researcher.login);
+  assert.equal(await page.getByPlaceholder('密码').inputValue(), '');
   await close();
 });
 
