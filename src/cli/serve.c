@@ -125,6 +125,11 @@ int cmd_serve(int argc, char **argv) {
     if (sh_identity_initialised(app.db, &err) != 1) { /* SEC-07: no account, no start */
         if (err.status)
             sh_cli_error("无法读取数据库", &err);
+        else if (app.demo) /* made by an older `shushu demo`, before demo accounts existed */
+            fprintf(
+                stderr,
+                "演示数据库 %s 没有演示账号（由旧版本生成）。请删除它及其 .key 文件后重新运行：shushu demo --db %s\n",
+                app.cfg.db_url, app.cfg.db_url);
         else
             fprintf(stderr, "数据库 %s 尚未初始化（没有任何账号）。请先运行：shushu init --db %s\n",
                     app.cfg.db_url, app.cfg.db_url);
