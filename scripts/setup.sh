@@ -14,6 +14,8 @@ packages=(
   libsodium-dev       # argon2id, randomness, AEAD, hashing
   libcsv-dev          # CSV parsing (code tables, imports)
   libssl-dev          # SM3 (HMAC-SM3 audit chain) where Chinese standards ask for it
+  libzip-dev libxml2-dev   # reading XLSX imports (a zip of XML parts)
+  libxlsxwriter-dev   # writing XLSX templates and exports
   sqlite3             # the sqlite3 shell, used by tests to tamper with databases
   clang-format clang-tidy cppcheck   # make lint
   wrk                 # make bench

@@ -57,3 +57,17 @@ void sh_fmt_iso_ms(int64_t ms, char *out) {
     *p++ = 'Z';
     *p = '\0';
 }
+
+void sh_today_iso(char out[11]) {
+    /* China keeps one time zone, UTC+8, without daylight saving */
+    time_t secs = (time_t)(sh_now_ms() / 1000 + 8LL * 3600);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    int year = tm.tm_year + 1900;
+    char *p = digits(out, year < 0 ? 0 : year > 9999 ? 9999 : year, 4);
+    *p++ = '-';
+    p = digits(p, tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = digits(p, tm.tm_mday, 2);
+    *p = '\0';
+}

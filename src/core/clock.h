@@ -17,4 +17,8 @@ uint64_t sh_mono_ns(void); /* monotonic, for durations */
 /* Format ms as ISO 8601 UTC into out (at least SH_ISO_LEN bytes). */
 void sh_fmt_iso_ms(int64_t ms, char *out);
 
+/* Today's date in China (Asia/Shanghai, UTC+8) as YYYY-MM-DD: the processing
+ * date for age rules such as the under-14 flag (DR-03). Follows sh_clock_shift. */
+void sh_today_iso(char out[11]);
+
 #endif

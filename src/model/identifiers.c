@@ -1,6 +1,8 @@
 /* identifiers.c — national identifier checks. See identifiers.h. */
 #include "model/identifiers.h"
 
+#include "core/clock.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -31,4 +33,122 @@ int sh_check_school_code(const sh_field *f, const char *v, sh_err *err) {
         return SH_OK;
     return sh_err_add(err, 400, "invalid_school_code", f->name, v,
                       "“%s”应为 10 位数字：前 2 位为学校类别码，第 3–4 位为省级行政区划码", f->label);
+}
+
+char sh_id18_check_char(const char *first17) {
+    static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    static const char map[] = "10X98765432";
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        if (first17[i] < '0' || first17[i] > '9')
+            return 0;
+        sum += (first17[i] - '0') * weights[i];
+    }
+    return map[sum % 11];
+}
+
+static int digits(const char *v, int n) {
+    for (int i = 0; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* The address code is a county of GB/T 2260, or (older numbers, abolished
+ * counties folded into their city) its city or province. With no region table
+ * loaded, only the province digits are checked. */
+static int known_region(const char *six) {
+    int known = sh_code_valid("gb2260_region", six);
+    if (known < 0)
+        return six[0] >= '1' && six[0] <= '8';
+    if (known == 1)
+        return 1;
+    char up[7];
+    snprintf(up, sizeof up, "%.4s00", six);
+    if (sh_code_valid("gb2260_region", up) == 1)
+        return 1;
+    snprintf(up, sizeof up, "%.2s0000", six);
+    return sh_code_valid("gb2260_region", up) == 1;
+}
+
+/* YYYYMMDD at v: a real date from 1900 on and not after today (YYYYMMDD). */
+static int birth_ok(const char *v, const char *today) {
+    char iso[11];
+    snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", v, v + 4, v + 6);
+    if (!sh_valid_date(iso))
+        return 0;
+    return !today || strncmp(v, today, 8) <= 0;
+}
+
+static void today_compact(char out[9]) {
+    char iso[11];
+    sh_today_iso(iso);
+    snprintf(out, 9, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+}
+
+sh_id18_problem sh_id18_validate(const char *v, const char *today) {
+    if (strlen(v) != 18 || !digits(v, 17) || !((v[17] >= '0' && v[17] <= '9') || v[17] == 'X'))
+        return SH_ID18_FORM;
+    if (!known_region(v))
+        return SH_ID18_REGION;
+    if (!birth_ok(v + 6, today))
+        return SH_ID18_DATE;
+    if (sh_id18_check_char(v) != v[17])
+        return SH_ID18_CHECK;
+    return SH_ID18_OK;
+}
+
+int sh_check_id_number(const sh_field *f, const char *v, sh_err *err) {
+    char today[9];
+    today_compact(today);
+    switch (sh_id18_validate(v, today)) {
+    case SH_ID18_OK: return SH_OK;
+    case SH_ID18_FORM:
+        return sh_err_add(err, 400, "invalid_id_number", f->name, v,
+                          "“%s”应为 18 位：17 位数字加 1 位数字或 X", f->label);
+    case SH_ID18_REGION:
+        return sh_err_add(err, 400, "invalid_id_region", f->name, v, "“%s”前 6 位不是有效的行政区划代码",
+                          f->label);
+    case SH_ID18_DATE:
+        return sh_err_add(err, 400, "invalid_id_birth_date", f->name, v, "“%s”第 7–14 位不是有效的出生日期",
+                          f->label);
+    case SH_ID18_CHECK: break;
+    }
+    return sh_err_add(err, 400, "invalid_id_check_digit", f->name, v, "“%s”校验位不正确", f->label);
+}
+
+int sh_valid_student_number(const char *v, const char *today) {
+    if (strlen(v) != 19)
+        return 0;
+    switch (v[0]) {
+    case 'G': return sh_id18_validate(v + 1, today) == SH_ID18_OK;
+    case 'J': return sh_id18_validate(v + 1, today) == SH_ID18_OK;
+    case 'L': return digits(v + 1, 18) && known_region(v + 1) && birth_ok(v + 7, today);
+    default: return 0;
+    }
+}
+
+int sh_check_student_number(const sh_field *f, const char *v, sh_err *err) {
+    char today[9];
+    today_compact(today);
+    if (sh_valid_student_number(v, today))
+        return SH_OK;
+    return sh_err_add(
+        err, 400, "invalid_student_number", f->name, v,
+        "“%s”应为 G 加身份证号、J 加 18 位（区划码+出生日期+顺序码+校验位）或 L 加 18 位（区划码+出生日期+4 "
+        "位数字）",
+        f->label);
+}
+
+int sh_identifier_birth_date(const char *v, char out[11]) {
+    size_t n = strlen(v);
+    const char *d = NULL;
+    if (n == 18 && digits(v, 17))
+        d = v + 6;
+    else if (n == 19 && (v[0] == 'G' || v[0] == 'J' || v[0] == 'L') && digits(v + 1, 17))
+        d = v + 7;
+    if (!d)
+        return SH_ERR;
+    snprintf(out, 11, "%.4s-%.2s-%.2s", d, d + 4, d + 6);
+    return sh_valid_date(out) ? SH_OK : SH_ERR;
 }

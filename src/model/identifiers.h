@@ -12,4 +12,31 @@ int sh_check_school_code(const sh_field *f, const char *v, sh_err *err);
 /* The same check as a predicate: 1 when v is a well-formed 学校标识码. */
 int sh_valid_school_code(const char *v);
 
+/* GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits: '0'–'9' or
+ * 'X'; 0 when first17 is not 17 ASCII digits. */
+char sh_id18_check_char(const char *first17);
+
+/* Why an 18-character 公民身份号码 is not valid (0 when it is): */
+typedef enum {
+    SH_ID18_OK = 0,
+    SH_ID18_FORM,   /* not 17 digits + digit or X */
+    SH_ID18_REGION, /* address code not a GB/T 2260 county (or its city/province) */
+    SH_ID18_DATE,   /* birth date not a real date, or in the future */
+    SH_ID18_CHECK,  /* check character wrong */
+} sh_id18_problem;
+/* v must already be normalised (upper-case X). today is YYYYMMDD, for the
+ * not-in-the-future rule. */
+sh_id18_problem sh_id18_validate(const char *v, const char *today);
+/* The field check: a 居民身份证号 (18 characters); error codes invalid_id_number,
+ * invalid_id_region, invalid_id_birth_date, invalid_id_check_digit. */
+int sh_check_id_number(const sh_field *f, const char *v, sh_err *err);
+
+/* 全国学籍号: G + a valid 身份证号, J + 18 digits in the ID form (region + birth date
+ * + sequence + check character), or L + region + birth date + 4 digits. */
+int sh_valid_student_number(const char *v, const char *today);
+int sh_check_student_number(const sh_field *f, const char *v, sh_err *err);
+/* Birth date YYYY-MM-DD carried by an ID number or a J/L/G 学籍号 (out gets 11
+ * bytes); SH_ERR when v carries none. */
+int sh_identifier_birth_date(const char *v, char out[11]);
+
 #endif
