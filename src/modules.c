@@ -5,10 +5,12 @@
  * it). */
 #include "app.h"
 #include "audit/audit.h"
+#include "changes/changes.h"
 #include "codes/codes.h"
 #include "dictionary/dictionary.h"
 #include "identity/account.h"
 #include "org/org.h"
+#include "roster/roster.h"
 #include "system/system.h"
 
 const sh_module *const sh_modules[] = {
@@ -17,6 +19,8 @@ const sh_module *const sh_modules[] = {
     &sh_codes_module,      /* national code tables: others validate against them */
     &sh_org_module,        /* organisation tree */
     &sh_identity_module,   /* persons and accounts */
+    &sh_changes_module,    /* the change log: versions, provenance, the change feed */
+    &sh_roster_module,     /* the education base data: schools, classes, staff, students */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];

@@ -100,6 +100,19 @@ int sh_reply_json(sh_req *req, int status, json_t *obj) {
     return SH_OK;
 }
 
+int sh_reply_items(sh_req *req, json_t *items, int rc) {
+    if (rc == SH_ERR) {
+        json_decref(items);
+        return SH_ERR;
+    }
+    json_t *out = json_object();
+    if (out)
+        json_object_set_new(out, "items", items);
+    else
+        json_decref(items);
+    return sh_reply_json(req, 200, out);
+}
+
 sh_buf *sh_reply_json_begin(sh_req *req, int status) {
     sh_buf_reset(&req->out);
     req->status = status;

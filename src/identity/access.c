@@ -262,7 +262,7 @@ int sh_can_grant(sh_req *req, const sh_role *role, int64_t org_id) {
 static int bind_orgs(sh_stmt *s, void *ctx) { return sh_bind_text(s, 1, ctx, -1); }
 static int bind_org(sh_stmt *s, void *ctx) { return sh_bind_i64(s, 1, *(const int64_t *)ctx); }
 
-int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *out) {
+int sh_scope_org_set(sh_req *req, const char *perm, const char *org_set, sh_scope *out) {
     const sh_principal *p = req->principal;
     int64_t *one = NULL;
     int n = 0;
@@ -270,14 +270,15 @@ int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *ou
         if (sh_role_has(&p->grants[i].role, perm) && n++ == 0 && (one = sh_palloc(req->pool, sizeof *one)))
             *one = p->grants[i].org_id;
     const char *orgs = n == 1 ? "" : orgs_with(req, perm);
-    sh_buf *w = sh_pool_buf(req->pool, 200);
+    sh_buf *w = sh_pool_buf(req->pool, 200 + strlen(org_set));
     if (!orgs || !w || (n == 1 && !one))
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     /* per row one probe of the closure's (descendant, ancestor) index: cheap for a
      * read by id and for a page of a list, whatever the size of the caller's reach.
      * The usual caller holds the permission at one node: a plain parameter. */
-    sh_buf_printf(w, "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id = t.%s AND x.ancestor_id %s)",
-                  column, n == 1 ? "= $1" : "IN (SELECT value FROM json_each($1))");
+    sh_buf_printf(w, "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id %s%s AND x.ancestor_id %s)",
+                  strchr(org_set, ',') || strstr(org_set, "SELECT") ? "IN " : "= ", org_set,
+                  n == 1 ? "= $1" : "IN (SELECT value FROM json_each($1))");
     if (sh_buf_ok(w) != SH_OK)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     if (n == 1)
@@ -285,6 +286,12 @@ int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *ou
     else
         *out = (sh_scope){.where = w->data, .nparams = 1, .bind = bind_orgs, .ctx = (void *)orgs};
     return SH_OK;
+}
+
+int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *out) {
+    char set[80];
+    snprintf(set, sizeof set, "t.%s", column);
+    return sh_scope_org_set(req, perm, set, out);
 }
 
 int sh_audit_req(sh_req *req, const char *event, int ok, const char *object, const char *detail) {

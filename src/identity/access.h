@@ -48,6 +48,10 @@ int sh_can_grant(sh_req *req, const sh_role *role, int64_t org_id);
 /* Scope filter for a table whose column holds an org id: rows under any node
  * where the caller holds perm. The predicate uses the alias t and $1. */
 int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *out);
+/* The same over a set of org ids given as SQL: a single expression ("t.school_id")
+ * or a parenthesised list/subquery ("(t.school_id, (SELECT …))"): rows any of whose
+ * orgs lie under a node where the caller holds perm. */
+int sh_scope_org_set(sh_req *req, const char *perm, const char *org_set, sh_scope *out);
 
 /* Write an audit entry for this request's caller (account, role, source IP). */
 int sh_audit_req(sh_req *req, const char *event, int ok, const char *object, const char *detail);

@@ -19,6 +19,10 @@ static const sh_permission permissions[] = {
     {"policy.write", "修改安全策略"},
     {"audit.read", "查看审计日志"},
     {"system.metrics", "读取运行指标"},
+    {"roster.read", "查看基础数据（学校、班级、教职工、学生、家长；敏感字段脱敏）"},
+    {"roster.write", "维护基础数据"},
+    {"roster.unmask", "查看敏感字段明文（须填写事由，全部审计）"},
+    {"change.read", "读取数据变更流（供订阅系统同步）"},
 };
 
 const sh_permission *sh_permissions(int *n) {
@@ -35,15 +39,15 @@ int sh_permission_known(const char *name) {
 
 #define ORG_ADMIN_PERMS                                                                                      \
     "org.read", "org.write", "account.read", "account.write", "account.unlock", "role.read", "role.assign",  \
-        "token.manage"
+        "token.manage", "roster.read", "roster.write", "roster.unmask", "change.read"
 
 static const sh_role builtin[] = {
     {"city_admin", "市级管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " city "},
     {"district_admin", "区县管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " district "},
     {"school_admin", "学校管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " school campus "},
     {"researcher", "教研员", {"org.read"}, SH_ROLE_BUILTIN, " city district "},
-    {"head_teacher", "班主任", {"org.read"}, SH_ROLE_BUILTIN, " class "},
-    {"teacher", "任课教师", {"org.read"}, SH_ROLE_BUILTIN, " class "},
+    {"head_teacher", "班主任", {"org.read", "roster.read"}, SH_ROLE_BUILTIN, " class "},
+    {"teacher", "任课教师", {"org.read", "roster.read"}, SH_ROLE_BUILTIN, " class "},
     {"student", "学生", {NULL}, SH_ROLE_BUILTIN, " class "},
     {"guardian", "家长", {NULL}, SH_ROLE_BUILTIN, " class "},
     /* 三员: the system administrator runs the system and its accounts, the security

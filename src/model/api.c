@@ -64,7 +64,7 @@ int sh_api_list(sh_req *req, const sh_entity *e, const sh_scope *scope) {
         return sh_err_set(&req->err, 500, "internal", NULL, "查询参数绑定失败");
     }
     sh_buf *out = sh_reply_json_begin(req, 200);
-    sh_view view = {0};
+    sh_view view = {.unmask = scope && scope->unmask};
     int rc = SH_DONE, rows = 0;
     int64_t last = 0;
     sh_buf_puts(out, "{\"items\":[");
@@ -161,7 +161,7 @@ int sh_api_get(sh_req *req, const sh_entity *e, const char *uid, const sh_scope 
         scope->bind(s, scope->ctx);
     sh_bind_text(s, extra + 1, uid, -1);
     int rc = sh_step(s, &req->err);
-    sh_view view = {0};
+    sh_view view = {.unmask = scope && scope->unmask};
     if (rc == SH_ROW)
         sh_row_write(sh_reply_json_begin(req, 200), e, s, &view);
     sh_stmt_done(s);

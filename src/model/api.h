@@ -16,6 +16,8 @@ typedef struct sh_scope {
     int nparams;
     int (*bind)(sh_stmt *s, void *ctx); /* binds $1..$nparams */
     void *ctx;
+    int unmask; /* sensitive fields in clear: the caller holds the unmask permission
+                   over these rows and gave a reason (audited by the caller) */
 } sh_scope;
 
 /* Collect the request's query arguments (at most 64). */

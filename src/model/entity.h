@@ -49,7 +49,15 @@ enum {
     SH_F_ENCRYPT = 1 << 4,   /* stored encrypted (AEAD) with a keyed hash beside it */
     SH_F_INTERNAL = 1 << 5,  /* never in JSON (keys, hashes, bookkeeping) */
     SH_F_IMMUTABLE = 1 << 6, /* may be given on create, not changed later */
+    SH_F_LOOKUP = 1 << 7,    /* with SH_F_ENCRYPT: exact lookups through a keyed hash */
 };
+
+/* Storage of an encrypted field (SH_F_ENCRYPT, text types only): `column` holds
+ * the AEAD ciphertext bound to the table, column and row uid; `column`_mask holds
+ * the masked form (110105********1234) when the field has a visible mask, so lists
+ * shown masked never decrypt; `column`_hash holds the keyed hash (HMAC-SM3) of the
+ * normalised value when the field is SH_F_LOOKUP. Nothing else stores the value.
+ * See sh_field_has_mask_column / sh_field_has_hash_column below. */
 
 /* Extra validation of a normalised text value. Return SH_OK, or SH_ERR after
  * sh_err_add(err, 400, code, field->name, value, "中文说明"). */
@@ -85,6 +93,10 @@ typedef struct sh_entity {
     unsigned flags;
 } sh_entity;
 
+/* Derived storage columns of an encrypted field (see SH_F_LOOKUP above). */
+int sh_field_has_mask_column(const sh_field *f);
+int sh_field_has_hash_column(const sh_field *f);
+
 #define SH_FIELDS(arr) (arr), (int)(sizeof(arr) / sizeof((arr)[0]))
 
 /* The fields most entities share, declared once. */
@@ -104,6 +116,14 @@ typedef struct sh_entity {
     {                                                                                                        \
         .name = "updated_at", .column = "updated_at", .type = SH_T_TIME, .label = "更新时间",                \
         .grade = SH_L1, .flags = SH_F_READONLY                                                               \
+    }
+
+/* The row's change version (one increasing sequence over all tables; see
+ * model/write.h): set by the server on every insert and update. */
+#define SH_FIELD_VERSION                                                                                     \
+    {                                                                                                        \
+        .name = "version", .column = "version", .type = SH_T_INT, .label = "变更版本", .grade = SH_L1,       \
+        .flags = SH_F_READONLY                                                                               \
     }
 
 /* One value of a record. Text values are NUL-terminated, in the pool. */

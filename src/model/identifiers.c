@@ -152,3 +152,23 @@ int sh_identifier_birth_date(const char *v, char out[11]) {
     snprintf(out, 11, "%.4s-%.2s-%.2s", d, d + 4, d + 6);
     return sh_valid_date(out) ? SH_OK : SH_ERR;
 }
+
+int sh_valid_phone(const char *v) {
+    size_t n = strlen(v);
+    if (n == 11 && v[0] == '1' && v[1] >= '3' && v[1] <= '9')
+        return digits(v, 11);
+    /* a fixed line: 3–4 digit area code starting with 0, a dash, 7–8 digits */
+    const char *dash = strchr(v, '-');
+    if (!dash || v[0] != '0')
+        return 0;
+    size_t area = (size_t)(dash - v), local = n - area - 1;
+    return area >= 3 && area <= 4 && local >= 7 && local <= 8 && digits(v, (int)area) &&
+           digits(dash + 1, (int)local);
+}
+
+int sh_check_phone(const sh_field *f, const char *v, sh_err *err) {
+    if (sh_valid_phone(v))
+        return SH_OK;
+    return sh_err_add(err, 400, "invalid_phone", f->name, v,
+                      "“%s”应为 11 位手机号或“区号-号码”形式的固定电话", f->label);
+}

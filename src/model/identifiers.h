@@ -39,4 +39,8 @@ int sh_check_student_number(const sh_field *f, const char *v, sh_err *err);
  * bytes); SH_ERR when v carries none. */
 int sh_identifier_birth_date(const char *v, char out[11]);
 
+/* Telephone: an 11-digit mobile number (1[3-9]…) or a fixed line 0AA(A)-NNNNNNN(N). */
+int sh_valid_phone(const char *v);
+int sh_check_phone(const sh_field *f, const char *v, sh_err *err);
+
 #endif

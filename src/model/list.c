@@ -3,6 +3,7 @@
 #include "model/list.h"
 
 #include "core/clock.h"
+#include "model/fieldcrypt.h"
 #include "model/registry.h"
 
 #include <sodium.h>
@@ -162,6 +163,11 @@ int sh_select_columns(sh_buf *sql, const sh_entity *e, const char *alias) {
             const sh_entity *r = sh_registry_entity(f->ref);
             sh_buf_printf(sql, ", (SELECT r.uid FROM %s r WHERE r.id = %s.%s)",
                           r ? r->table : "missing_entity", alias, f->column);
+        } else if (f->flags & SH_F_ENCRYPT) { /* two columns: the masked form, then the ciphertext */
+            if (sh_field_has_mask_column(f))
+                sh_buf_printf(sql, ", %s.%s_mask, %s.%s", alias, f->column, alias, f->column);
+            else
+                sh_buf_printf(sql, ", NULL, %s.%s", alias, f->column);
         } else {
             sh_buf_printf(sql, ", %s.%s", alias, f->column);
         }
@@ -185,6 +191,8 @@ int sh_list_sql(sh_buf *sql, const sh_entity *e, const sh_list_query *q, const c
             const sh_entity *r = sh_registry_entity(f->ref);
             sh_buf_printf(sql, " AND t.%s = (SELECT r.id FROM %s r WHERE r.uid = $%d)", f->column,
                           r ? r->table : "missing_entity", ++n);
+        } else if (sh_field_has_hash_column(f)) {
+            sh_buf_printf(sql, " AND t.%s_hash = $%d", f->column, ++n);
         } else {
             sh_buf_printf(sql, " AND t.%s = $%d", f->column, ++n);
         }
@@ -198,9 +206,14 @@ int sh_list_bind(sh_stmt *s, const sh_entity *e, const sh_list_query *q, int ext
     int rc = sh_bind_i64(s, ++n, q->after);
     for (int i = 0; i < q->nfilters; i++) {
         const sh_field *f = &e->fields[q->filters[i].field];
-        if (f->type == SH_T_INT || f->type == SH_T_BOOL)
+        if (f->type == SH_T_INT || f->type == SH_T_BOOL) {
             rc |= sh_bind_i64(s, ++n, q->filters[i].v.i);
-        else
+        } else if (sh_field_has_hash_column(f)) {
+            unsigned char h[SH_LOOKUP_HASH_BYTES];
+            const char *v = q->filters[i].v.s;
+            rc |= sh_lookup_hash(v, strlen(v), h);
+            rc |= sh_bind_blob(s, ++n, h, sizeof h);
+        } else
             rc |= sh_bind_text(s, ++n, q->filters[i].v.s, -1);
     }
     rc |= sh_bind_i64(s, ++n, q->limit + 1); /* one more tells whether a next page exists */
@@ -286,16 +299,40 @@ static void put_i64(sh_buf *out, int64_t v) {
     sh_buf_append(out, tmp + sizeof tmp - n, (size_t)n);
 }
 
+/* An encrypted field's value for the reader: the stored mask, or the decrypted
+ * text for a reader who may unmask (NULL when hidden, absent or not decryptable). */
+static const char *encrypted_value(sh_pool **scratch, const sh_entity *e, const sh_field *f, sh_stmt *s,
+                                   int c, int masked, const char *uid) {
+    if (masked)
+        return sh_col_is_null(s, c) ? NULL : sh_col_text(s, c);
+    if (sh_col_is_null(s, c + 1))
+        return NULL;
+    if (!*scratch && !(*scratch = sh_pool_create()))
+        return NULL;
+    return sh_field_open(*scratch, e, f, uid, sh_col_blob(s, c + 1), sh_col_len(s, c + 1));
+}
+
 int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *view) {
     sh_buf_putc(out, '{');
     int col = 1; /* column 0 is the key */
     int first = 1;
+    const char *uid = NULL;
+    sh_pool *scratch = NULL;
+    for (int i = 0, c = 1; i < e->nfields && !uid; i++) { /* encrypted values are bound to the row's uid */
+        if (!visible(&e->fields[i]))
+            continue;
+        if (e->fields[i].type == SH_T_UID)
+            uid = sh_col_text(s, c);
+        c += e->fields[i].flags & SH_F_ENCRYPT ? 2 : 1;
+    }
     for (int i = 0; i < e->nfields; i++) {
         const sh_field *f = &e->fields[i];
         if (!visible(f))
             continue;
         int c = col++;
         int masked = f->mask != SH_MASK_NONE && !(view && view->unmask);
+        if (f->flags & SH_F_ENCRYPT)
+            col++;
         if (masked && f->mask == SH_MASK_HIDE)
             continue;
         if (!first)
@@ -303,7 +340,13 @@ int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *vie
         first = 0;
         sh_buf_json_str(out, f->name, strlen(f->name));
         sh_buf_putc(out, ':');
-        if (sh_col_is_null(s, c)) {
+        if (f->flags & SH_F_ENCRYPT) {
+            const char *v = encrypted_value(&scratch, e, f, s, c, masked, uid);
+            if (v)
+                sh_buf_json_str(out, v, strlen(v));
+            else
+                sh_buf_puts(out, "null");
+        } else if (sh_col_is_null(s, c)) {
             sh_buf_puts(out, "null");
         } else if (f->type == SH_T_INT) {
             put_i64(out, sh_col_i64(s, c));
@@ -326,6 +369,7 @@ int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *vie
             sh_buf_json_str(out, sh_col_text(s, c), sh_col_len(s, c));
         }
     }
+    sh_pool_destroy(scratch);
     sh_buf_putc(out, '}');
     return sh_buf_ok(out);
 }

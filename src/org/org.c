@@ -133,20 +133,6 @@ static const sh_migration migrations[] = {
      " PRIMARY KEY (org_id, valid_to));"},
 };
 
-void sh_new_uid(char out[27]) {
-    static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz"; /* Crockford base32 */
-    unsigned char r[17];
-    randombytes_buf(r, 16);
-    r[16] = 0;
-    int bit = 0;
-    for (int i = 0; i < 26; i++, bit += 5) {
-        int byte = bit / 8, off = bit % 8;
-        unsigned v = ((unsigned)r[byte] << 8 | r[byte + 1]) >> (11 - off);
-        out[i] = alphabet[v & 31];
-    }
-    out[26] = '\0';
-}
-
 int sh_org_insert(sh_conn *c, const sh_org_new *n, int64_t *id, sh_err *err) {
     char uid[27];
     if (!n->uid)
@@ -467,13 +453,7 @@ static int org_path(sh_req *req) {
         json_array_append_new(items, n);
     }
     sh_stmt_done(s);
-    if (rc == SH_ERR) {
-        json_decref(items);
-        return SH_ERR;
-    }
-    json_t *out = json_object();
-    json_object_set_new(out, "items", items);
-    return sh_reply_json(req, 200, out);
+    return sh_reply_items(req, items, rc);
 }
 
 static const sh_route routes[] = {

@@ -6,6 +6,7 @@
 #define SH_ORG_H
 
 #include "app.h"
+#include "core/uid.h"
 
 extern const sh_module sh_org_module;
 extern const sh_entity sh_org_unit_entity;
@@ -29,8 +30,5 @@ typedef struct sh_org_new {
 /* Insert one node and its closure rows in the caller's write transaction.
  * *id receives the internal key. */
 int sh_org_insert(sh_conn *c, const sh_org_new *n, int64_t *id, sh_err *err);
-
-/* Make a new opaque public id (26 characters, base32 of 128 random bits). */
-void sh_new_uid(char out[27]);
 
 #endif

@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, call, demoAccounts, signIn, root } from './harness.mjs';
+import { startServer, call, demoAccounts, signIn, root, sql } from './harness.mjs';
 
 let srv;
 let doc;
@@ -23,6 +23,7 @@ let roles;
 const clients = {};
 const ctx = {};
 let seq = 0;
+let termSeq = 0;
 
 const CITY_WIDE = new Set(['city_admin', 'sysadmin', 'secadmin', 'auditadmin']);
 
@@ -30,6 +31,8 @@ const CITY_WIDE = new Set(['city_admin', 'sysadmin', 'secadmin', 'auditadmin']);
 // fresh object, for operations that change or remove it). out null: the route has
 // no object (public or own-session routes). outcome of the out-of-reach call when
 // permitted: 'missing' (404), 'unknown' (400 unknown reference) or 'hidden' (200, not listed).
+// narrow: {reach, outcome} when the in-reach object is beyond some permitted roles
+// (school-wide rows for roles held at a class; city-wide writes for all but the city).
 const requests = {
   'GET /healthz': { in: () => ({ path: '/healthz' }) },
   'GET /metrics': { in: () => ({ path: '/metrics' }) },
@@ -104,7 +107,114 @@ const requests = {
   'GET /api/v1/security/policy': { in: () => ({ path: '/api/v1/security/policy' }) },
   'PUT /api/v1/security/policy': { in: () => ({ path: '/api/v1/security/policy', body: { lock_threshold: 5 } }) },
   'GET /api/v1/audit': { in: () => ({ path: '/api/v1/audit?limit=1' }) },
+  ...rosterRoutes('schools', 'school', {
+    body: () => ({ address: `示范市和平路 ${++seq} 号` }),
+    create: async (school) => { // a school has one profile: remove it before making it again
+      sql(srv.db, `DELETE FROM school_profile WHERE school_id = (SELECT id FROM org_unit WHERE uid = '${school}')`);
+      return { school, school_type: '311', stages: '3', founded: '1956-09' };
+    },
+    reach: 'school',
+    row: async (school) => sql(srv.db, `SELECT p.uid FROM school_profile p JOIN org_unit o ON o.id = p.school_id WHERE o.uid = '${school}'`) ||
+      created('/api/v1/schools', { school, school_type: '311', stages: '3' }),
+  }),
+  ...rosterRoutes('terms', 'term', {
+    body: () => ({ name: `矩阵学期${++seq}` }),
+    create: () => { const y = 2030 + ++termSeq; return { school_year: `${y}-${y + 1}`, semester: '1', name: `${y} 学年`, start_date: `${y}-09-01`, end_date: `${y + 1}-01-20` }; },
+    reach: 'city', cityWide: true,
+  }),
+  ...rosterRoutes('classes', 'classProfile', {
+    body: () => ({ class_number: String(++seq % 100) }),
+    create: async (school) => ({ school, class: await freshClass(school === ctx.schoolIn ? ctx.gradeIn : ctx.gradeOut), class_type: '10', entry_year: 2024 }),
+  }),
+  ...rosterRoutes('staff', 'staff', {
+    body: () => ({ status: '11' }),
+    create: (school) => ({ school, person: side(school).person, name: '矩阵教师', staff_number: `M${++seq}` }),
+    reach: 'school',
+  }),
+  ...rosterRoutes('students', 'student', {
+    body: () => ({ entry_month: `20${10 + (++seq % 10)}-09` }),
+    create: (school) => ({ school, person: side(school).person, name: '矩阵学生', status: '01' }),
+  }),
+  ...rosterRoutes('guardians', 'guardian', {
+    body: () => ({ is_guardian: Boolean(++seq % 2) }),
+    create: async (school) => ({ school, student: side(school).student, person: await freshPerson(), name: '矩阵家长', relation: '51', is_guardian: true }),
+  }),
+  ...rosterRoutes('enrollments', 'enrollment', {
+    body: () => ({ entry_type: '22' }),
+    create: (school) => ({ school, student: side(school).student, class: side(school).class, entry_date: '2024-09-01' }),
+  }),
+  ...rosterRoutes('teaching-assignments', 'teaching', {
+    body: () => ({}),
+    create: async (school) => ({ school, staff: await freshStaff(school), class: side(school).class, subject: '14', term: ctx.term }),
+  }),
+  'POST /api/v1/persons': { in: () => ({ path: '/api/v1/persons', body: { name: `矩阵人员${++seq}`, gender: '2' } }) },
+  'GET /api/v1/class-rosters/{id}': {
+    in: () => ({ path: `/api/v1/class-rosters/${ctx.classIn}` }),
+    out: () => ({ path: `/api/v1/class-rosters/${ctx.classOut}` }), outcome: 'missing',
+  },
+  'GET /api/v1/changes': { in: () => ({ path: '/api/v1/changes?since=0&limit=5' }) },
 };
+
+// The five routes of one roster collection. fixture: the key of ctx.in/ctx.out
+// holding an existing row of each side; create(school) gives a new row's body.
+// reach: 'school' for school-wide rows (roles held at a class do not see them),
+// 'city' for rows only the city writes (others may read them, not write them).
+function rosterRoutes(path, fixture, { body, create, reach, cityWide, row: rowOf }) {
+  const base = `/api/v1/${path}`;
+  const row = (s) => (rowOf ? rowOf(s === 'in' ? ctx.schoolIn : ctx.schoolOut) : (s === 'in' ? ctx.in : ctx.out)[fixture]);
+  const inOut = (f) => (cityWide ? { in: () => f('in') } : { in: () => f('in'), out: () => f('out'), outcome: 'missing' });
+  return {
+    [`GET ${base}`]: cityWide ? { in: () => ({ path: base }) } : {
+      in: () => ({ path: `${base}?school=${ctx.schoolIn}` }),
+      out: () => ({ path: `${base}?school=${ctx.schoolOut}` }), outcome: 'hidden',
+    },
+    [`POST ${base}`]: {
+      ...inOut(async (s) => ({ path: base, body: await create(s === 'in' ? ctx.schoolIn : ctx.schoolOut) })),
+      narrow: reach === 'city' ? { reach, outcome: 'forbidden' } : undefined,
+    },
+    [`GET ${base}/{id}`]: { ...inOut(async (s) => ({ path: `${base}/${await row(s)}` })), narrow: reach === 'school' ? { reach, outcome: 'missing' } : undefined },
+    [`PATCH ${base}/{id}`]: {
+      ...inOut(async (s) => ({ path: `${base}/${await row(s)}`, body: body() })),
+      narrow: reach ? { reach, outcome: reach === 'city' ? 'forbidden' : 'missing' } : undefined,
+    },
+    [`GET ${base}/{id}/history`]: { ...inOut(async (s) => ({ path: `${base}/${await row(s)}/history` })), narrow: reach === 'school' ? { reach, outcome: 'missing' } : undefined },
+  };
+}
+
+// Does the role reach an object of this level inside its reach? ('school': it holds
+// a role at a school or above; 'city': it holds one at the city.)
+function reaches(role, level) {
+  if (!level) return true;
+  if (level === 'city') return CITY_WIDE.has(role);
+  return clients[role].me.roles.some((r) => ['city', 'district', 'school'].includes(r.org?.kind));
+}
+
+function side(school) { return school === ctx.schoolIn ? ctx.in : ctx.out; }
+
+async function created(path, body) {
+  const r = await clients.city_admin.post(path, body);
+  assert.ok(r.status === 201 || r.status === 200, `${path}: ${r.text}`);
+  return r.body.id ?? r.body.person;
+}
+const freshPerson = () => created('/api/v1/persons', { name: `矩阵人员${++seq}` });
+const freshClass = (grade) => created('/api/v1/orgs', { kind: 'class', name: `矩阵对象班${++seq}`, parent: grade });
+const freshStaff = async (school) => created('/api/v1/staff', { school, person: await freshPerson(), name: '矩阵教师', staff_number: `T${++seq}` });
+
+// One row of each roster collection in the school inside reach (and in its class
+// the demo teacher teaches) and in one outside it.
+async function rosterFixtures(school, cls) {
+  const f = { class: cls };
+  f.person = await freshPerson();
+  f.school = await created('/api/v1/schools', { school, school_type: '311', stages: '3' });
+  f.classProfile = await created('/api/v1/classes', { school, class: cls, class_type: '10', entry_year: 2024 });
+  f.staff = await created('/api/v1/staff', { school, person: f.person, name: '对象教师', staff_number: `S${++seq}` });
+  f.student = await created('/api/v1/students', { school, person: await freshPerson(), name: '对象学生', status: '01' });
+  f.enrollment = await created('/api/v1/enrollments', { school, student: f.student, class: cls, entry_date: '2024-09-01' });
+  f.guardian = await created('/api/v1/guardians', { school, student: f.student, person: await freshPerson(), name: '对象家长', relation: '52', is_guardian: true });
+  f.teaching = await created('/api/v1/teaching-assignments', { school, staff: f.staff, class: cls, subject: '13', term: ctx.term });
+  f.term = ctx.term; // city-wide: the same on both sides
+  return f;
+}
 
 function accountAction(action) {
   return {
@@ -150,8 +260,28 @@ before(async () => {
   ctx.classOut = (await clients.city_admin.get(`/api/v1/orgs?parent=${ctx.gradeOut}`)).body.items[0].id;
   ctx.accIn = await freshAccount(ctx.schoolIn);
   ctx.accOut = await freshAccount(ctx.schoolOut);
+  ctx.term = await created('/api/v1/terms', { school_year: '2030-2031', semester: '2', name: '矩阵学期', start_date: '2031-02-20', end_date: '2031-07-10' });
+  ctx.in = await rosterFixtures(ctx.schoolIn, ctx.classIn);
+  ctx.out = await rosterFixtures(ctx.schoolOut, ctx.classOut);
 });
 after(async () => { await srv.stop(); });
+
+// What a permitted call on an object beyond the caller's reach gives.
+function expectRefused(r, outcome, where) {
+  if (outcome === 'missing') {
+    assert.equal(r.status, 404, where);
+    assert.equal(r.body.error.code, 'not_found', where);
+  } else if (outcome === 'unknown') {
+    assert.equal(r.status, 400, where);
+    assert.match(r.body.error.code, /^unknown_/, where);
+  } else if (outcome === 'forbidden') { // readable by all, written only from the city
+    assert.equal(r.status, 403, where);
+    assert.equal(r.body.error.code, 'forbidden', where);
+  } else {
+    assert.equal(r.status, 200, where);
+    assert.deepEqual(r.body.items, [], where);
+  }
+}
 
 function routes() {
   const out = [];
@@ -192,6 +322,8 @@ test('every built-in role against every route, in and out of reach', async () =>
       if (!granted) {
         assert.equal(rin.status, 403, where);
         assert.equal(rin.body.error.code, 'forbidden', where);
+      } else if (spec.narrow && !reaches(role, spec.narrow.reach)) {
+        expectRefused(rin, spec.narrow.outcome, where);
       } else if (spec.anyStatus) { // the handler ran: whatever it answered, the access layer let it through
         const code = rin.body?.error?.code;
         assert.ok(!['forbidden', 'unauthenticated', 'csrf_failed'].includes(code), where);
@@ -207,15 +339,8 @@ test('every built-in role against every route, in and out of reach', async () =>
           assert.equal(rout.status, 403, w);
         } else if (CITY_WIDE.has(role)) {
           assert.ok(rout.status >= 200 && rout.status < 300, w); // the whole city is theirs
-        } else if (spec.outcome === 'missing') {
-          assert.equal(rout.status, 404, w);
-          assert.equal(rout.body.error.code, 'not_found', w);
-        } else if (spec.outcome === 'unknown') {
-          assert.equal(rout.status, 400, w);
-          assert.match(rout.body.error.code, /^unknown_/, w);
         } else {
-          assert.equal(rout.status, 200, w);
-          assert.deepEqual(rout.body.items, [], w);
+          expectRefused(rout, spec.outcome, w);
         }
         outcome = rout.status;
       }

@@ -1,0 +1,28 @@
+/* module.h — what the roster's files share inside the module: its migrations,
+ * the scope of each entity's rows and the handlers of its route table. */
+#ifndef SH_ROSTER_MODULE_H
+#define SH_ROSTER_MODULE_H
+
+#include "model/api.h"
+#include "roster/roster.h"
+#include "store/migrate.h"
+
+extern const sh_migration sh_roster_migrations[];
+extern const int sh_roster_nmigrations;
+
+/* Rows of e the caller reaches with perm (and, with unmask requested by a reason
+ * header, whether sensitive fields show in clear — audited here). */
+int sh_roster_scope(sh_req *req, const sh_entity *e, const char *perm, sh_scope *out);
+
+/* Generic handlers over the route's reply entity. */
+int sh_roster_list(sh_req *req);
+int sh_roster_get(sh_req *req);
+int sh_roster_create(sh_req *req);
+int sh_roster_update(sh_req *req);
+int sh_roster_history(sh_req *req);
+/* Persons: create with profile and identity document, deduplicated on the ID. */
+int sh_roster_create_person(sh_req *req);
+/* The students currently in a class (GET /api/v1/classes/{id}/students). */
+int sh_roster_class_students(sh_req *req);
+
+#endif
