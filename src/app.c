@@ -23,6 +23,7 @@ void sh_app_defaults(sh_config *cfg) {
     cfg->threads = n > 0 && n < 64 ? (int)n : 2;
     cfg->max_connections = 2000;
     cfg->max_body_bytes = 1 << 20;
+    cfg->max_upload_bytes = 64 << 20;
     cfg->header_bytes = 32 * 1024;
     cfg->request_timeout_s = 30;
     cfg->query_timeout_ms = 10000;

@@ -38,6 +38,7 @@ typedef struct sh_config {
     int threads;            /* worker threads of the HTTP server */
     int max_connections;
     int max_body_bytes;
+    int max_upload_bytes;  /* bodies of SH_ROUTE_UPLOAD routes (file imports) */
     int header_bytes;      /* per-connection memory for headers */
     int request_timeout_s; /* idle time before a connection is closed */
     int query_timeout_ms;  /* store work one request may do before it is interrupted */

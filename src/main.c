@@ -27,6 +27,7 @@ static const struct {
     {"init", cmd_init, "初始化新部署：市级机构与三位管理员（询问密码）"},
     {"demo", cmd_demo, "创建演示数据库（示范市与各角色的演示账号）"},
     {"migrate", cmd_migrate, "把数据库结构升级到本程序的版本"},
+    {"import", cmd_import, "批量导入基础数据（CSV 或 XLSX；先校验，全部正确才写入）"},
     {"backup", cmd_backup, "在线备份数据库（带校验清单）"},
     {"restore", cmd_restore, "校验备份并恢复数据库"},
     {"verify", cmd_verify, "校验审计日志的摘要链（verify audit）"},

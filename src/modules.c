@@ -9,6 +9,7 @@
 #include "codes/codes.h"
 #include "dictionary/dictionary.h"
 #include "identity/account.h"
+#include "import/import.h"
 #include "org/org.h"
 #include "roster/roster.h"
 #include "system/system.h"
@@ -21,6 +22,7 @@ const sh_module *const sh_modules[] = {
     &sh_identity_module,   /* persons and accounts */
     &sh_changes_module,    /* the change log: versions, provenance, the change feed */
     &sh_roster_module,     /* the education base data: schools, classes, staff, students */
+    &sh_import_module,     /* bulk imports of base data from CSV and XLSX files */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];

@@ -475,6 +475,23 @@ int sh_codes_name(sh_conn *c, const char *table, const char *code, char *out, si
     return rc;
 }
 
+int sh_codes_code_of(sh_conn *c, const char *table, const char *name, char *out, size_t cap, sh_err *err) {
+    sh_stmt *s = sh_prepare(
+        c,
+        "SELECT i.code FROM code_item i JOIN code_table t ON t.id = i.table_id "
+        "AND t.version = i.version WHERE t.uid = $1 AND i.name = $2 ORDER BY length(i.code) LIMIT 1",
+        err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_text(s, 1, table, -1);
+    sh_bind_text(s, 2, name, -1);
+    int rc = sh_step(s, err);
+    if (rc == SH_ROW)
+        snprintf(out, cap, "%s", sh_col_text(s, 0));
+    sh_stmt_done(s);
+    return rc;
+}
+
 /* ---- API ---- */
 
 static int start(sh_app *app, sh_err *err) {

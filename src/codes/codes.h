@@ -16,4 +16,8 @@ int sh_codes_sync(sh_db *db, const char *dir, int *loaded, sh_err *err);
 /* Name of a code in a table (current version), copied into out; SH_DONE if absent. */
 int sh_codes_name(sh_conn *c, const char *table, const char *code, char *out, size_t cap, sh_err *err);
 
+/* Code of a name in a table (current version), e.g. 汉族 → 01, copied into out;
+ * SH_DONE if no code has that name. */
+int sh_codes_code_of(sh_conn *c, const char *table, const char *name, char *out, size_t cap, sh_err *err);
+
 #endif

@@ -82,6 +82,29 @@ int sh_err_add(sh_err *e, int status, const char *code, const char *field, const
     return SH_ERR;
 }
 
+int sh_err_add_at(sh_err *e, int status, const char *code, long row, long column, const char *value,
+                  const char *fmt, ...) {
+    if (!e)
+        return SH_ERR;
+    char msg[sizeof e->first.message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int was_empty = e->status == 0;
+    size_t before = e->nmore;
+    sh_err_add(e, status, code, NULL, value, "%s", msg);
+    if (was_empty) {
+        e->first.row = row;
+        e->first.column = column;
+    }
+    if (e->nmore > before) {
+        e->more[e->nmore - 1].row = row;
+        e->more[e->nmore - 1].column = column;
+    }
+    return SH_ERR;
+}
+
 size_t sh_err_count(const sh_err *e) {
     if (!e || e->status == 0)
         return 0;

@@ -13,6 +13,9 @@
 
 #define SH_OK 0
 #define SH_ERR (-1)
+/* What iterators (store statements, file readers) return besides SH_ERR. */
+#define SH_ROW 1
+#define SH_DONE 0
 
 typedef struct sh_err_item {
     char code[48];
@@ -38,6 +41,11 @@ int sh_err_set(sh_err *e, int status, const char *code, const char *field, const
  * list cannot grow, the error is still counted in e->first. */
 int sh_err_add(sh_err *e, int status, const char *code, const char *field, const char *value, const char *fmt,
                ...) __attribute__((format(printf, 6, 7)));
+
+/* sh_err_add for a problem in a file: also records the row and column (1-based;
+ * 0 when not known) on the item. Returns SH_ERR always. */
+int sh_err_add_at(sh_err *e, int status, const char *code, long row, long column, const char *value,
+                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 /* Number of errors recorded (0 when none). */
 size_t sh_err_count(const sh_err *e);

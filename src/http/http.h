@@ -42,6 +42,7 @@ enum {
     SH_ROUTE_LIST = 1,    /* takes limit/cursor and field filters; replies {items,next_cursor} */
     SH_ROUTE_NO_BODY = 2, /* refuses a request body */
     SH_ROUTE_RAW = 4,     /* not a JSON API route (metrics, health): no ETag, no JSON body check */
+    SH_ROUTE_UPLOAD = 8,  /* takes a file as its body, up to max_upload_bytes (with Content-Length) */
 };
 
 typedef struct sh_route {

@@ -266,8 +266,8 @@ static const sh_static_file *dispatch(sh_req *req) {
     req->route_index = idx;
     req->route = sh_router_at(app->router, idx)->route;
     if (req->body.too_big) {
-        sh_err_set(&req->err, 413, "body_too_large", NULL, "请求体超过 %d 字节的上限",
-                   app->cfg.max_body_bytes);
+        sh_err_set(&req->err, 413, "body_too_large", NULL, "请求体超过 %zu 字节的上限",
+                   req->body.max ? req->body.max : (size_t)app->cfg.max_body_bytes);
         return NULL;
     }
     if (app->authorize(req) != SH_OK) {
@@ -285,6 +285,15 @@ static const sh_static_file *dispatch(sh_req *req) {
     return NULL;
 }
 
+/* The body limit of a file upload route, or 0 when the request is not one. */
+static int upload_limit(sh_app *app, sh_req *req) {
+    int allowed = 0;
+    int idx = sh_router_match(app->router, req, &allowed);
+    req->nparams = 0; /* matched again at dispatch */
+    const sh_route *r = idx >= 0 ? sh_router_at(app->router, idx)->route : NULL;
+    return r && (r->flags & SH_ROUTE_UPLOAD) ? app->cfg.max_upload_bytes : 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size,
                                   void **con_cls) {
@@ -297,10 +306,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *con_cls = req;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)app->cfg.max_body_bytes) {
+        unsigned long long length = cl ? strtoull(cl, NULL, 10) : 0;
+        int limit = length > (unsigned long long)app->cfg.max_body_bytes ? upload_limit(app, req) : 0;
+        if (limit)
+            sh_buf_init(&req->body, (size_t)limit);
+        if (length > (unsigned long long)(limit ? limit : app->cfg.max_body_bytes)) {
             /* refuse now, without reading the body; the connection then closes */
             sh_err_set(&req->err, 413, "body_too_large", NULL, "请求体超过 %d 字节的上限",
-                       app->cfg.max_body_bytes);
+                       limit ? limit : app->cfg.max_body_bytes);
             sh_reply_error(req, &req->err);
             return send_reply(req, c, 1);
         }

@@ -12,6 +12,7 @@
 #include "model/identifiers.h"
 #include "model/write.h"
 #include "org/org.h"
+#include "roster/persons.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -305,23 +306,6 @@ static const sh_field id_type_field = {.name = "id_type",
 static const sh_field id_number_field = {
     .name = "id_number", .label = "身份证件号", .type = SH_T_TEXT, .max_len = 20};
 
-/* Find the person holding this document (dedup key); 0 when none. */
-static int64_t person_by_document(sh_conn *c, const char *type, const char *number, sh_err *err) {
-    unsigned char h[SH_LOOKUP_HASH_BYTES];
-    if (sh_lookup_hash(number, strlen(number), h) != SH_OK)
-        return sh_err_set(err, 500, "encryption_unavailable", NULL, "未加载密钥");
-    sh_stmt *s =
-        sh_prepare(c, "SELECT person_id FROM person_document WHERE doc_type = $1 AND number_hash = $2", err);
-    if (!s)
-        return SH_ERR;
-    sh_bind_text(s, 1, type, -1);
-    sh_bind_blob(s, 2, h, sizeof h);
-    int rc = sh_step(s, err);
-    int64_t id = rc == SH_ROW ? sh_col_i64(s, 0) : 0;
-    sh_stmt_done(s);
-    return rc == SH_ERR ? SH_ERR : id;
-}
-
 static const char *uid_of(sh_conn *c, sh_pool *p, const char *table, int64_t id, sh_err *err) {
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT uid FROM %s WHERE id = $1", table);
@@ -332,14 +316,6 @@ static const char *uid_of(sh_conn *c, sh_pool *p, const char *table, int64_t id,
     const char *uid = sh_step(s, err) == SH_ROW ? sh_pstrdup(p, sh_col_text(s, 0)) : NULL;
     sh_stmt_done(s);
     return uid;
-}
-
-/* The dedup key of people without a document: keyed hash of name, gender and birth date. */
-static int match_hash(const char *name, const char *gender, const char *birth,
-                      unsigned char out[SH_LOOKUP_HASH_BYTES]) {
-    char key[256];
-    int n = snprintf(key, sizeof key, "%s|%s|%s", name, gender ? gender : "", birth ? birth : "");
-    return n > 0 && (size_t)n < sizeof key ? sh_lookup_hash(key, (size_t)n, out) : SH_ERR;
 }
 
 int sh_roster_create_person(sh_req *req) {
@@ -359,74 +335,24 @@ int sh_roster_create_person(sh_req *req) {
     json_decref(body);
     if (!name || !*name)
         sh_err_add(&req->err, 400, "required", "name", NULL, "缺少必填项“姓名”");
-    if (number && !type)
-        type = "1";
-    if (number) {
-        char *up = sh_pstrdup(req->pool, number);
-        for (char *p = up; p && *p; p++)
-            if (*p == 'x')
-                *p = 'X';
-        number = up;
-        if (strcmp(type, "1") == 0)
-            sh_check_id_number(&id_number_field, number, &req->err);
-    }
     if (rc != SH_OK || sh_err_count(&req->err))
         return SH_ERR;
-    /* an ID number carries the birth date: it must agree with the one given */
     int birth_at = sh_entity_field_index(&sh_person_profile_entity, "birth_date");
-    char id_birth[11];
-    if (number && strcmp(type, "1") == 0 && sh_identifier_birth_date(number, id_birth) == SH_OK) {
-        sh_value *b = &prof.v[birth_at];
-        if (b->set && !b->is_null && strcmp(b->s, id_birth) != 0)
-            return sh_err_add(&req->err, 400, "birth_date_mismatch", "birth_date", b->s,
-                              "出生日期与身份证件号中的出生日期（%s）不一致", id_birth);
-        if (!b->set) {
-            b->set = 1;
-            b->s = sh_pstrdup(req->pool, id_birth);
-        }
-    }
+    int gender_at = sh_entity_field_index(&sh_person_profile_entity, "gender");
+    if (sh_person_check_document(req->pool, &type, &number, &prof.v[birth_at], &prof.v[gender_at],
+                                 &req->err) != SH_OK)
+        return SH_ERR;
     if (!sh_can(req, "roster.write"))
         return sh_err_set(&req->err, 403, "forbidden", NULL, "没有维护基础数据的权限");
     sh_conn *c = sh_req_conn(req);
     if (!c || sh_begin_write(c, &req->err) != SH_OK)
         return SH_ERR;
-    int64_t person = number ? person_by_document(c, type, number, &req->err) : 0;
+    int64_t person = number ? sh_person_by_document(c, type, number, &req->err) : 0;
     int existing = person > 0;
     sh_provenance pv = provenance(req);
     rc = person < 0 ? SH_ERR : SH_OK;
-    if (rc == SH_OK && !existing) {
-        sh_record pr = {.e = &sh_person_entity, .v = sh_pcalloc(req->pool, sizeof(sh_value) * 8)};
-        int name_at = sh_entity_field_index(&sh_person_entity, "name");
-        pr.v[name_at] = (sh_value){.set = 1, .s = name};
-        rc = sh_record_insert(c, req->pool, &pr, 0, &pv, &person, NULL, &req->err);
-        int person_at = sh_entity_field_index(&sh_person_profile_entity, "person");
-        int match_at = sh_entity_field_index(&sh_person_profile_entity, "_match");
-        int gender_at = sh_entity_field_index(&sh_person_profile_entity, "gender");
-        unsigned char mh[SH_LOOKUP_HASH_BYTES];
-        prof.v[person_at] = (sh_value){.set = 1, .i = person};
-        const sh_value *g = &prof.v[gender_at], *b = &prof.v[birth_at];
-        if (rc == SH_OK && match_hash(name, g->set ? g->s : NULL, b->set ? b->s : NULL, mh) == SH_OK) {
-            char hex[SH_LOOKUP_HASH_BYTES * 2 + 1];
-            for (size_t i = 0; i < sizeof mh; i++)
-                snprintf(hex + 2 * i, 3, "%02x", mh[i]);
-            prof.v[match_at] = (sh_value){.set = 1, .s = sh_pstrdup(req->pool, hex)};
-        }
-        int64_t key;
-        if (rc == SH_OK)
-            rc = sh_record_insert(c, req->pool, &prof, 0, &pv, &key, NULL, &req->err);
-        if (rc == SH_OK && number) {
-            sh_record doc = {
-                .e = &sh_person_document_entity,
-                .v = sh_pcalloc(req->pool, sizeof(sh_value) * (size_t)sh_person_document_entity.nfields)};
-            doc.v[sh_entity_field_index(&sh_person_document_entity, "person")] =
-                (sh_value){.set = 1, .i = person};
-            doc.v[sh_entity_field_index(&sh_person_document_entity, "type")] =
-                (sh_value){.set = 1, .s = type};
-            doc.v[sh_entity_field_index(&sh_person_document_entity, "number")] =
-                (sh_value){.set = 1, .s = number};
-            rc = sh_record_insert(c, req->pool, &doc, 0, &pv, &key, NULL, &req->err);
-        }
-    }
+    if (rc == SH_OK && !existing)
+        rc = sh_person_register(c, req->pool, name, type, number, &prof, &pv, &person, &req->err);
     const char *uid = rc == SH_OK ? uid_of(c, req->pool, "person", person, &req->err) : NULL;
     if (rc == SH_OK && uid)
         rc = sh_commit(c, &req->err);

@@ -30,9 +30,7 @@ enum {
     SH_DB_READONLY = 2, /* open read-only */
 };
 
-/* Step results. */
-#define SH_ROW 1
-#define SH_DONE 0
+/* Step results: SH_ROW and SH_DONE (core/err.h). */
 
 /* Open the database at url with up to max_conns pooled connections (0 = 16).
  * On SH_ERR *out is NULL. */

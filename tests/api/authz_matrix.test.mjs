@@ -30,7 +30,8 @@ const CITY_WIDE = new Set(['city_admin', 'sysadmin', 'secadmin', 'auditadmin']);
 // Request builders: in(ctx) and out(ctx) give {path, body} (async: they may make a
 // fresh object, for operations that change or remove it). out null: the route has
 // no object (public or own-session routes). outcome of the out-of-reach call when
-// permitted: 'missing' (404), 'unknown' (400 unknown reference) or 'hidden' (200, not listed).
+// permitted: 'missing' (404), 'unknown' (400 unknown reference), 'hidden' (200, not listed) or
+// 'rows' (a file import answering 200 with the row refused as naming an unknown school).
 // narrow: {reach, outcome} when the in-reach object is beyond some permitted roles
 // (school-wide rows for roles held at a class; city-wide writes for all but the city).
 const requests = {
@@ -153,7 +154,27 @@ const requests = {
     out: () => ({ path: `/api/v1/class-rosters/${ctx.classOut}` }), outcome: 'missing',
   },
   'GET /api/v1/changes': { in: () => ({ path: '/api/v1/changes?since=0&limit=5' }) },
+  'POST /api/v1/imports/{kind}': {
+    in: () => ({ path: '/api/v1/imports/students?dry_run=true', body: importFile(ctx.codeIn) }),
+    out: () => ({ path: '/api/v1/imports/students?dry_run=true', body: importFile(ctx.codeOut) }), outcome: 'rows',
+  },
+  // an import record is its importer's own: each role reads one it made (others' are tested in import.test.mjs)
+  'GET /api/v1/imports/{id}': { in: async (_, role) => ({ path: `/api/v1/imports/${await ownImport(role)}` }) },
+  'GET /api/v1/imports/{id}/errors.csv': { in: async (_, role) => ({ path: `/api/v1/imports/${await ownImport(role)}/errors.csv` }) },
+  'GET /api/v1/import-templates/{kind}': { in: () => ({ path: '/api/v1/import-templates/students' }) },
 };
+
+// A one-student import file for a school (by its 学校标识码).
+function importFile(code) {
+  return `学校标识码,姓名,性别,出生日期\n${code},矩阵学生,男,2014-03-05\n`;
+}
+// An import made by the role (a dry run), or by the city when the role may not import.
+async function ownImport(role) {
+  const by = roles[role].permissions.includes('roster.write') ? role : 'city_admin';
+  const r = await clients[by].post('/api/v1/imports/students?dry_run=true', importFile(ctx.codeIn));
+  assert.equal(r.status, 200, r.text);
+  return r.body.id;
+}
 
 // The five routes of one roster collection. fixture: the key of ctx.in/ctx.out
 // holding an existing row of each side; create(school) gives a new row's body.
@@ -260,6 +281,8 @@ before(async () => {
   ctx.classOut = (await clients.city_admin.get(`/api/v1/orgs?parent=${ctx.gradeOut}`)).body.items[0].id;
   ctx.accIn = await freshAccount(ctx.schoolIn);
   ctx.accOut = await freshAccount(ctx.schoolOut);
+  ctx.codeIn = (await clients.city_admin.get(`/api/v1/orgs/${ctx.schoolIn}`)).body.school_code;
+  ctx.codeOut = (await clients.city_admin.get(`/api/v1/orgs/${ctx.schoolOut}`)).body.school_code;
   ctx.term = await created('/api/v1/terms', { school_year: '2030-2031', semester: '2', name: '矩阵学期', start_date: '2031-02-20', end_date: '2031-07-10' });
   ctx.in = await rosterFixtures(ctx.schoolIn, ctx.classIn);
   ctx.out = await rosterFixtures(ctx.schoolOut, ctx.classOut);
@@ -274,6 +297,10 @@ function expectRefused(r, outcome, where) {
   } else if (outcome === 'unknown') {
     assert.equal(r.status, 400, where);
     assert.match(r.body.error.code, /^unknown_/, where);
+  } else if (outcome === 'rows') { // a file import: the row naming the school is refused
+    assert.equal(r.status, 200, where);
+    assert.equal(r.body.committed, false, where);
+    assert.match(r.body.errors[0]?.code ?? '', /^unknown_/, where);
   } else if (outcome === 'forbidden') { // readable by all, written only from the city
     assert.equal(r.status, 403, where);
     assert.equal(r.body.error.code, 'forbidden', where);
@@ -316,7 +343,7 @@ test('every built-in role against every route, in and out of reach', async () =>
       const c = clients[role];
       const granted = route.permission === 'public' || route.permission === 'session' ||
         (route.permission === 'system.metrics' ? true /* loopback */ : roles[role].permissions.includes(route.permission));
-      const inReq = await spec.in(ctx);
+      const inReq = await spec.in(ctx, role);
       const rin = await c.send(method, inReq.path, inReq.body);
       const where = `${role} ${route.key} (in reach) → ${rin.status} ${rin.text.slice(0, 160)}`;
       if (!granted) {

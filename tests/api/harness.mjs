@@ -174,3 +174,11 @@ export function sql(db, statement) {
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
+
+// A valid 18-character ID number (GB 11643) for a county, birth date and sequence.
+export function idNumber(region, birth, seq) {
+  const first = `${region}${birth.replaceAll('-', '')}${String(seq).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first].reduce((s, d, i) => s + Number(d) * w[i], 0);
+  return first + '10X98765432'[sum % 11];
+}

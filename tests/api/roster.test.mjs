@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, call, assertError, demoAccounts, signIn, sql } from './harness.mjs';
+import { startServer, call, assertError, demoAccounts, signIn, sql, idNumber } from './harness.mjs';
 
 let srv;
 let admin; // school administrator of the head teacher's school
@@ -14,14 +14,6 @@ let head; // head teacher of one class
 let teacher; // a teacher of another class of the same school
 let cityAdmin;
 const ctx = {};
-
-// A valid 18-character ID number (GB 11643) for a county, birth date and sequence.
-export function idNumber(region, birth, seq) {
-  const first = `${region}${birth.replaceAll('-', '')}${String(seq).padStart(3, '0')}`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first].reduce((s, d, i) => s + Number(d) * w[i], 0);
-  return first + '10X98765432'[sum % 11];
-}
 
 before(async () => {
   srv = await startServer();

@@ -1,0 +1,32 @@
+/* kinds.h — the import kinds (one file each) and what their row functions share:
+ * building records, single-value queries, upserts that count what happened, and
+ * the person of a row (found by document or registered). */
+#ifndef SH_IMPORT_KINDS_H
+#define SH_IMPORT_KINDS_H
+
+#include "import/import.h"
+
+extern const sh_import_kind sh_import_students;
+extern const sh_import_kind sh_import_staff;
+extern const sh_import_kind sh_import_guardians;
+
+/* An empty record of e in the row's pool (v NULL when out of memory). */
+sh_record sh_import_record(sh_pool *p, const sh_entity *e);
+/* The value of a declared field of r. */
+sh_value *sh_import_value(sh_record *r, const char *name);
+/* One integer of a query taking $1 = a and, when given, $2 = a blob or a text;
+ * 0 when no row, SH_ERR on failure. */
+int64_t sh_import_i64(sh_import *im, const char *sql, int64_t a, const void *blob, size_t blen,
+                      const char *text, sh_err *err);
+/* The same with $1 = a and $2 = b, both keys. */
+int64_t sh_import_i64_2(sh_import *im, const char *sql, int64_t a, int64_t b, sh_err *err);
+/* Insert r when *key is 0 (then *key is the new row), else update the fields set
+ * in r. count: add to the result's created/updated/unchanged. */
+int sh_import_upsert(sh_import *im, sh_record *r, int64_t *key, int64_t school, int count, sh_err *err);
+
+/* The identity document columns of a row, read and checked: type and number
+ * (NULL when not given); fills prof's birth_date and gender from the number. */
+int sh_import_document(sh_import *im, const sh_import_row *row, int type_col, int number_col, sh_record *prof,
+                       const char **type, const char **number, sh_err *err);
+
+#endif

@@ -1,0 +1,38 @@
+/* persons.h — one person, one record (一人一号): people are found by the keyed
+ * hash of an identity document (type + number), and registered once with their
+ * profile and document. People without a document carry a keyed hash of name,
+ * gender and birth date (match_hash) that the duplicate-candidates report and
+ * imports compare. Every function runs inside the caller's write transaction. */
+#ifndef SH_ROSTER_PERSONS_H
+#define SH_ROSTER_PERSONS_H
+
+#include "model/fieldcrypt.h"
+#include "model/write.h"
+
+/* Check and normalise an identity document and what it implies: type defaults
+ * to "1" (居民身份证) when a number is given; x becomes X; a 居民身份证 number is
+ * checked per GB 11643; the birth date and gender it carries must agree with
+ * *birth and *gender (fields birth_date, gender) and fill them when not given.
+ * Errors are added to err with the fields id_number, birth_date, gender. */
+int sh_person_check_document(sh_pool *p, const char **type, const char **number, sh_value *birth,
+                             sh_value *gender, sh_err *err);
+
+/* The person holding this document: its key, 0 when nobody does, SH_ERR on failure. */
+int64_t sh_person_by_document(sh_conn *c, const char *type, const char *number, sh_err *err);
+
+/* Hex of the keyed hash of name|gender|birth (either may be NULL) into out. */
+int sh_person_match_hex(const char *name, const char *gender, const char *birth,
+                        char out[SH_LOOKUP_HASH_BYTES * 2 + 1]);
+
+/* Register a new person: the person row (name), its profile (the values set in
+ * *profile, a person_profile record; person and the match hash are filled here)
+ * and, when number is given, its document of type (default "1"). *person gets
+ * the new key. The caller has checked there is no person with this document. */
+int sh_person_register(sh_conn *c, sh_pool *p, const char *name, const char *type, const char *number,
+                       sh_record *profile, const sh_provenance *pv, int64_t *person, sh_err *err);
+
+/* Give a registered person a document (of a type they do not hold yet). */
+int sh_person_add_document(sh_conn *c, sh_pool *p, int64_t person, const char *type, const char *number,
+                           const sh_provenance *pv, sh_err *err);
+
+#endif
