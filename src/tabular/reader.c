@@ -311,6 +311,10 @@ int sh_excel_serial_date(const char *v, char out[11]) {
     long long days = serial < 60 ? serial - 25568 : serial - 25569;
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return SH_ERR;
+    char buf[32]; /* wide enough for any int, so the compiler sees no truncation */
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    memcpy(out, buf, 11);
     return SH_OK;
 }
