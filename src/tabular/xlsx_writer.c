@@ -11,7 +11,10 @@
  * part of the stored text and the reader's sh_table_unescape_cell removes it, as
  * for CSV). Text that is not valid UTF-8, or holds U+FFFE/U+FFFF, would make the
  * XML unreadable, so each such byte is replaced by U+FFFD; control characters
- * are escaped by libxlsxwriter itself (_x0001_).
+ * are escaped by libxlsxwriter itself (_x0001_). Because readers (Excel, ours)
+ * decode such _xHHHH_ escapes, text that itself looks like one ("_x0041_") has
+ * its underscore written as _x005F_, as OOXML prescribes, so it reads back as
+ * written.
  *
  * Header row: bold on a light fill, frozen, each column as wide as its name
  * (CJK and full-width characters count 2) and formatted as text ("@"), so that
@@ -108,13 +111,27 @@ static size_t utf8_chars(const char *s, int *valid) {
     return n;
 }
 
-/* v with each invalid byte replaced by U+FFFD, in x->fixed; NULL on no memory. */
+static int is_hex(unsigned char c) {
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* 1 when p starts with text a reader would decode as an escape: _xHHHH_. */
+static int looks_escaped(const unsigned char *p) {
+    return p[0] == '_' && p[1] == 'x' && is_hex(p[2]) && is_hex(p[3]) && is_hex(p[4]) && is_hex(p[5]) &&
+           p[6] == '_';
+}
+
+/* v with each invalid byte replaced by U+FFFD and the underscore of each
+ * _xHHHH_ written _x005F_, in x->fixed; NULL on no memory. */
 static const char *repaired(xlsx_impl *x, const char *v) {
     const unsigned char *p = (const unsigned char *)v;
     sh_buf_reset(&x->fixed);
     while (*p) {
         int len = utf8_seq(p);
-        if (len) {
+        if (looks_escaped(p)) {
+            sh_buf_append(&x->fixed, "_x005F_", 7);
+            p++;
+        } else if (len) {
             sh_buf_append(&x->fixed, p, (size_t)len);
             p += len;
         } else {
@@ -125,10 +142,12 @@ static const char *repaired(xlsx_impl *x, const char *v) {
     return sh_buf_ok(&x->fixed) == SH_OK ? x->fixed.data : NULL;
 }
 
-/* The text to hand to libxlsxwriter: v itself when it is valid. */
+/* The text to hand to libxlsxwriter: v itself when nothing needs changing. */
 static const char *xml_text(sh_table_writer *w, const char *v, sh_err *err) {
     int valid;
     utf8_chars(v, &valid);
+    for (const char *u = strchr(v, '_'); valid && u; u = strchr(u + 1, '_'))
+        valid = !looks_escaped((const unsigned char *)u);
     if (valid)
         return v;
     const char *r = repaired(w->impl, v);
@@ -205,6 +224,12 @@ static int write_cells(sh_table_writer *w, const char *const *cells, int n, lxw_
             continue; /* an empty cell: nothing to store */
         errno = 0;
         lxw_error e = worksheet_write_string(x->ws, row, (lxw_col_t)i, v, fmt);
+        if (e == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED) { /* only when _x005F_ made it longer */
+            w->broken = 1;
+            sh_err_set(err, 422, "cell_too_long", NULL, "第 %ld 行第 %d 列超过 %d 个字符，XLSX 单元格放不下",
+                       w->rows + 1, i + 1, MAX_CELL_CHARS);
+            return with_place(err, w->rows + 1, i + 1);
+        }
         if (e != LXW_NO_ERROR)
             return lxw_failed(w, e, errno, err);
         stored = 1;

@@ -485,6 +485,8 @@ TEST(tabular_xlsx_strings_comments_no_formulas) {
     CHECK(sh_table_write_row(w, r1, 3, &err) == SH_OK);
     CHECK(sh_table_write_row(w, r2, 3, &err) == SH_OK);
     CHECK(sh_table_write_row(w, r3, 3, &err) == SH_OK);
+    const char *r4[] = {"x_x0041_y", "_x12_", "a\x01z"};
+    CHECK(sh_table_write_row(w, r4, 3, &err) == SH_OK);
     CHECK(sh_table_writer_close(w, &err) == SH_OK);
 
     size_t len = 0;
@@ -504,6 +506,9 @@ TEST(tabular_xlsx_strings_comments_no_formulas) {
                            "G11010519491231002X",
                            "'=1+1",
                            "'-cmd",
+                           "x_x005F_x0041_y", /* a literal _xHHHH_ is not decoded on reading */
+                           "_x12_",
+                           "a_x0001_z", /* a control character, escaped by libxlsxwriter */
                            "a\xEF\xBF\xBD"
                            "b"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -521,7 +526,7 @@ TEST(tabular_xlsx_strings_comments_no_formulas) {
     int cells = 0, formulas = 0, non_strings = 0;
     count_cells(xmlDocGetRootElement(doc), &cells, &formulas, &non_strings);
     xmlFreeDoc(doc);
-    CHECK(cells == 11); /* 3 header + 3 + 2 (NULL skipped) + 3 */
+    CHECK(cells == 14); /* 3 header + 3 + 2 (NULL skipped) + 3 + 3 */
     CHECK(formulas == 0);
     CHECK(non_strings == 0); /* "123" and "-3" are text, not numbers */
     sh_free(sheet);
