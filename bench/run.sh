@@ -14,7 +14,7 @@ tmp=$(mktemp -d)
 trap 'stop_all; rm -rf "$tmp"' EXIT
 
 echo "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, wrk -t2 -c${BENCH_CONNS:-64} -d${BENCH_SECONDS:-8}s"
-build/shushu demo --db "$tmp/bench.db" >/dev/null
+build/shushu demo --db "$tmp/bench.db" --people school >/dev/null # the demo accounts' school filled with people
 
 hello_port=$(free_port)
 build/bench/hello "$hello_port" &

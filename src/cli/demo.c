@@ -4,14 +4,19 @@
  * and counties (real GB/T 2260 codes of one prefecture), schools with valid
  * 学校标识码 (primary, junior and senior secondary, rural 教学点), their grades and
  * classes, and one demo account per built-in role (cli/accounts.c), whose random
- * passwords and TOTP secrets go to DB.accounts.csv beside the database. Later
- * modules add people to it. The same --seed always gives the same city (the
- * passwords differ each time). The database is marked as a demo, which the console
- * shows as 演示环境. */
+ * passwords and TOTP secrets go to DB.accounts.csv beside the database. Then
+ * cli/demo_roster.c fills the schools with people — staff, students and their
+ * families, terms, class profiles and teaching assignments — one transaction per
+ * school (--people school fills only the demo accounts' school, --people none
+ * nobody). The same --seed always gives the same city and people (the passwords
+ * differ each time). The database is marked as a demo, which the console shows as
+ * 演示环境. */
 #include "cli/cli.h"
 
 #include "audit/audit.h"
 #include "cli/accounts.h"
+#include "cli/demo_people.h"
+#include "cli/demo_roster.h"
 #include "org/org.h"
 #include "system/system.h"
 
@@ -26,12 +31,7 @@ typedef struct rng {
     uint64_t s;
 } rng;
 
-static uint64_t next(rng *r) { /* splitmix64 */
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t next(rng *r) { return sh_splitmix64(&r->s); }
 static int below(rng *r, int n) { return (int)(next(r) % (uint64_t)n); }
 
 static const struct {
@@ -171,6 +171,8 @@ int cmd_demo(int argc, char **argv) {
         {"db", 1, NULL, "要创建的 SQLite 数据库文件"},
         {"scale", 1, NULL, "small（约 60 所学校，默认）或 city（百万学生规模，用于基准测试）"},
         {"seed", 1, NULL, "随机种子，相同种子生成相同的城市，默认 1"},
+        {"people", 1, NULL,
+         "all（每所学校的师生与家长，默认）、school（仅演示账号所在学校）或 none（只建机构与账号）"},
         {"force", 0, NULL, "数据库已存在时仍然继续（仅当其中没有机构数据）"},
         {NULL, 0, NULL, NULL},
     };
@@ -179,19 +181,28 @@ int cmd_demo(int argc, char **argv) {
     if (rc)
         return rc < 0 ? 0 : rc;
     const char *db = sh_cli_get(opts, "db"), *scale = sh_cli_get(opts, "scale"),
-               *seed_s = sh_cli_get(opts, "seed");
+               *seed_s = sh_cli_get(opts, "seed"), *people_s = sh_cli_get(opts, "people");
     if (!db) {
         fprintf(stderr, "shushu demo: 需要 --db（例如 --db demo.db）\n");
-        sh_cli_usage("demo", "--db PATH [--scale small|city] [--seed N]", opts);
+        sh_cli_usage("demo", "--db PATH [--scale small|city] [--seed N] [--people all|school|none]", opts);
         return 2;
     }
     city_plan plan;
     if (!scale || strcmp(scale, "small") == 0)
         plan = (city_plan){6, 10, 2, 3};
     else if (strcmp(scale, "city") == 0)
-        plan = (city_plan){20, 100, 4, 6};
+        plan = (city_plan){20, 100, 2, 4}; /* 2,000 schools, about 1.25 million students */
     else {
         fprintf(stderr, "shushu demo: --scale 应为 small 或 city\n");
+        return 2;
+    }
+    sh_demo_people people = SH_DEMO_PEOPLE_ALL;
+    if (people_s && strcmp(people_s, "school") == 0)
+        people = SH_DEMO_PEOPLE_SCHOOL;
+    else if (people_s && strcmp(people_s, "none") == 0)
+        people = SH_DEMO_PEOPLE_NONE;
+    else if (people_s && strcmp(people_s, "all") != 0) {
+        fprintf(stderr, "shushu demo: --people 应为 all、school 或 none\n");
         return 2;
     }
     uint64_t seed = 1;
@@ -257,11 +268,26 @@ int cmd_demo(int argc, char **argv) {
         goto out;
     }
     sh_progress_end(&pg);
-    sh_db_release(c);
     fclose(csv);
     printf("示范市已生成：%d 个区县，%d 所学校，%d 个班级（种子 %llu）→ %s\n", plan.ndistricts, nschools,
            nclasses, (unsigned long long)seed, db);
     printf("演示账号（每个内置角色一个，含密码与动态验证码密钥）→ %s\n", csv_path);
+    sh_demo_roster_stats made;
+    if (people != SH_DEMO_PEOPLE_NONE)
+        sh_progress_start(&pg, "生成师生与家长", people == SH_DEMO_PEOPLE_SCHOOL ? 1 : nschools);
+    int filled = sh_demo_roster(c, seed, people, &pg, &made, &err);
+    if (people != SH_DEMO_PEOPLE_NONE)
+        sh_progress_end(&pg);
+    sh_db_release(c);
+    if (filled != SH_OK) {
+        sh_cli_error("生成演示人员失败（机构与账号已写入；可删除数据库后重试，或加 --people none）", &err);
+        goto out;
+    }
+    if (people != SH_DEMO_PEOPLE_NONE)
+        printf("师生与家长：%lld 所学校，%lld 名教职工，%lld 名学生（%lld 条家庭成员关系），共 %lld 人；"
+               "另含 %lld 例转学、%lld 例疑似重复登记\n",
+               made.schools, made.staff, made.students, made.guardians, made.persons, made.transfers,
+               made.duplicates);
     rc = 0;
 out:
     sh_app_close(&app);

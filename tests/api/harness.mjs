@@ -20,8 +20,18 @@ export function tmpdir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'shushu-api-'));
 }
 
+// `shushu demo` fills every school with staff, students and families by default
+// (about 30 s, minutes under the sanitizers). The tests here work on the
+// organisation tree and the demo accounts, and some count persons, terms and
+// changes from an empty roster, so their demo databases get no people unless
+// SHUSHU_DEMO_PEOPLE says otherwise (all | school | none).
+const demoPeople = process.env.SHUSHU_DEMO_PEOPLE || 'none';
+
 // Run the command line; returns {status, stdout, stderr}.
 export function cli(args, opts = {}) {
+  if (args[0] === 'demo' && !args.some((a) => a === '--people' || a.startsWith('--people='))) {
+    args = [...args, '--people', demoPeople];
+  }
   const r = spawnSync(bin, args, { encoding: 'utf8', env, cwd: root, timeout: 120000, ...opts });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
