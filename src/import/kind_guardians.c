@@ -132,14 +132,8 @@ static int guardian_row(sh_import *im, const sh_import_row *row, sh_err *err) {
                                             student, NULL, 0, sh_psprintf(p, "%s|%s", name, relation), err);
     if (person < 0)
         return SH_ERR;
-    if (person) {
-        int64_t pkey = sh_import_i64(im, "SELECT id FROM person_profile WHERE person_id = $1", person, NULL,
-                                     0, NULL, err);
-        if (pkey < 0 || sh_import_upsert(im, &prof, &pkey, 0, 0, err) != SH_OK)
-            return SH_ERR;
-    } else if (sh_person_register(im->c, p, name, type, number, &prof, &im->o->pv, &person, err) != SH_OK) {
+    if (sh_import_person(im, &person, name, type, number, &prof, err) != SH_OK)
         return SH_ERR;
-    }
     int64_t key = sh_import_i64_2(im, "SELECT id FROM guardian_link WHERE student_id = $1 AND person_id = $2",
                                   student, person, err);
     if (key < 0)

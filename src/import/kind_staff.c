@@ -117,14 +117,8 @@ static int staff_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     }
     if (!person)
         person = by_doc;
-    if (person) {
-        int64_t pkey = sh_import_i64(im, "SELECT id FROM person_profile WHERE person_id = $1", person, NULL,
-                                     0, NULL, err);
-        if (pkey < 0 || sh_import_upsert(im, &prof, &pkey, 0, 0, err) != SH_OK)
-            return SH_ERR;
-    } else if (sh_person_register(im->c, p, name, type, number, &prof, &im->o->pv, &person, err) != SH_OK) {
+    if (sh_import_person(im, &person, name, type, number, &prof, err) != SH_OK)
         return SH_ERR;
-    }
     if (!key) {
         *sh_import_value(&st, "school") = (sh_value){.set = 1, .i = school};
         *sh_import_value(&st, "person") = (sh_value){.set = 1, .i = person};

@@ -216,7 +216,14 @@ static int student_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     }
     if (person < 0)
         return SH_ERR;
-    if (person) {
+    /* the student in this school, if already there; else not studying elsewhere */
+    int64_t key = person
+                      ? sh_import_i64_2(im, "SELECT id FROM student WHERE person_id = $1 AND school_id = $2",
+                                        person, school, err)
+                      : 0;
+    if (key < 0)
+        return SH_ERR;
+    if (person && !key) {
         int64_t elsewhere =
             sh_import_i64_2(im,
                             "SELECT count(*) FROM student WHERE person_id = $1 AND school_id <> $2"
@@ -224,28 +231,15 @@ static int student_row(sh_import *im, const sh_import_row *row, sh_err *err) {
                             person, school, err);
         if (elsewhere < 0)
             return SH_ERR;
-        if (elsewhere > 0 &&
-            sh_import_i64_2(im, "SELECT count(*) FROM student WHERE person_id = $1 AND school_id = $2",
-                            person, school, err) == 0)
+        if (elsewhere > 0)
             return sh_err_add(err, 400, "enrolled_elsewhere", number ? "id_number" : "name", NULL,
                               "该学生在另一所学校在读，转学请通过学籍异动办理");
-        int64_t pkey = sh_import_i64(im, "SELECT id FROM person_profile WHERE person_id = $1", person, NULL,
-                                     0, NULL, err);
-        if (pkey < 0 || sh_import_upsert(im, &prof, &pkey, 0, 0, err) != SH_OK)
-            return SH_ERR;
-    } else if (sh_person_register(im->c, p, name, type, number, &prof, &im->o->pv, &person, err) != SH_OK) {
-        return SH_ERR;
     }
-    /* the student in this school */
-    *sh_import_value(&st, "school") = (sh_value){.set = 1, .i = school};
-    *sh_import_value(&st, "person") = (sh_value){.set = 1, .i = person};
-    int64_t key = sh_import_i64_2(im, "SELECT id FROM student WHERE person_id = $1 AND school_id = $2",
-                                  person, school, err);
-    if (key < 0)
+    if (sh_import_person(im, &person, name, type, number, &prof, err) != SH_OK)
         return SH_ERR;
-    if (key) { /* immutable on update */
-        sh_import_value(&st, "school")->set = 0;
-        sh_import_value(&st, "person")->set = 0;
+    if (!key) { /* school and person are immutable: set on insert only */
+        *sh_import_value(&st, "school") = (sh_value){.set = 1, .i = school};
+        *sh_import_value(&st, "person") = (sh_value){.set = 1, .i = person};
     }
     if (sh_import_upsert(im, &st, &key, school, 1, err) != SH_OK)
         return SH_ERR;

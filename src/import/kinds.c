@@ -94,3 +94,16 @@ int sh_import_document(sh_import *im, const sh_import_row *row, int type_col, in
     }
     return SH_OK;
 }
+
+int sh_import_person(sh_import *im, int64_t *person, const char *name, const char *type, const char *number,
+                     sh_record *prof, sh_err *err) {
+    if (!*person)
+        return sh_person_register(im->c, im->row_pool, name, type, number, prof, &im->o->pv, person, err);
+    int64_t key =
+        sh_import_i64(im, "SELECT id FROM person_profile WHERE person_id = $1", *person, NULL, 0, NULL, err);
+    if (key < 0)
+        return SH_ERR;
+    if (!key)
+        *sh_import_value(prof, "person") = (sh_value){.set = 1, .i = *person};
+    return sh_import_upsert(im, prof, &key, 0, 0, err);
+}

@@ -29,4 +29,10 @@ int sh_import_upsert(sh_import *im, sh_record *r, int64_t *key, int64_t school, 
 int sh_import_document(sh_import *im, const sh_import_row *row, int type_col, int number_col, sh_record *prof,
                        const char **type, const char **number, sh_err *err);
 
+/* Keep the person of a row: update the profile of *person (giving them one if
+ * they have none), or register a new person (name, document, profile) when
+ * *person is 0. */
+int sh_import_person(sh_import *im, int64_t *person, const char *name, const char *type, const char *number,
+                     sh_record *prof, sh_err *err);
+
 #endif

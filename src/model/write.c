@@ -55,6 +55,35 @@ int sh_record_resolve_refs(sh_conn *c, const sh_record *r, sh_err *err) {
     return sh_err_count(err) > before ? SH_ERR : SH_OK;
 }
 
+/* References given by key only (set by the server, not the client) get their
+ * public id, so the change log names every reference the way subscribers see it. */
+static int public_refs(sh_conn *c, sh_pool *p, const sh_record *r, sh_err *err) {
+    for (int i = 0; i < r->e->nfields; i++) {
+        const sh_field *f = &r->e->fields[i];
+        sh_value *v = &r->v[i];
+        if (f->type != SH_T_REF || !v->set || v->is_null || v->s || !v->i)
+            continue;
+        const sh_entity *target = sh_registry_entity(f->ref);
+        char sql[160];
+        snprintf(sql, sizeof sql, "SELECT uid FROM %s WHERE id = $1", target ? target->table : "");
+        sh_stmt *s = target ? sh_prepare(c, sql, err) : NULL;
+        if (!s)
+            return target ? SH_ERR
+                          : sh_err_set(err, 500, "internal", f->name, "“%s”引用了未声明的实体", f->label);
+        sh_bind_i64(s, 1, v->i);
+        int rc = sh_step(s, err);
+        if (rc == SH_ROW)
+            v->s = sh_pstrdup(p, sh_col_text(s, 0));
+        sh_stmt_done(s);
+        if (rc == SH_ERR)
+            return SH_ERR;
+        if (rc == SH_DONE || !v->s)
+            return sh_err_add(err, 400, "unknown_reference", f->name, NULL, "“%s”所指的%s不存在", f->label,
+                              target->label);
+    }
+    return SH_OK;
+}
+
 /* Bind one plain value of field f. */
 static int bind_value(sh_stmt *s, int n, const sh_field *f, const sh_value *v) {
     if (v->is_null)
@@ -201,7 +230,7 @@ static const char *value_text(sh_pool *p, const sh_field *f, const sh_value *v) 
 int sh_record_insert(sh_conn *c, sh_pool *p, const sh_record *r, int64_t school_id, const sh_provenance *pv,
                      int64_t *key, const char **uid_out, sh_err *err) {
     const sh_entity *e = r->e;
-    if (sh_record_resolve_refs(c, r, err) != SH_OK)
+    if (sh_record_resolve_refs(c, r, err) != SH_OK || public_refs(c, p, r, err) != SH_OK)
         return SH_ERR;
     const char *uid = NULL;
     for (int i = 0; i < e->nfields; i++)
@@ -364,7 +393,7 @@ int sh_record_update(sh_conn *c, sh_pool *p, const sh_record *r, int64_t key, in
                      const sh_provenance *pv, int *changed, sh_err *err) {
     const sh_entity *e = r->e;
     *changed = 0;
-    if (sh_record_resolve_refs(c, r, err) != SH_OK)
+    if (sh_record_resolve_refs(c, r, err) != SH_OK || public_refs(c, p, r, err) != SH_OK)
         return SH_ERR;
     stored_row old = {0};
     if (read_row(c, p, e, key, &old, err) != SH_OK)

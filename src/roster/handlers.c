@@ -335,12 +335,14 @@ int sh_roster_create_person(sh_req *req) {
     json_decref(body);
     if (!name || !*name)
         sh_err_add(&req->err, 400, "required", "name", NULL, "缺少必填项“姓名”");
-    if (rc != SH_OK || sh_err_count(&req->err))
-        return SH_ERR;
+    /* the document is checked with the rest: every error is reported at once */
+    int bad = rc != SH_OK || sh_err_count(&req->err);
     int birth_at = sh_entity_field_index(&sh_person_profile_entity, "birth_date");
     int gender_at = sh_entity_field_index(&sh_person_profile_entity, "gender");
-    if (sh_person_check_document(req->pool, &type, &number, &prof.v[birth_at], &prof.v[gender_at],
-                                 &req->err) != SH_OK)
+    if (!prof.v ||
+        sh_person_check_document(req->pool, &type, &number, &prof.v[birth_at], &prof.v[gender_at],
+                                 &req->err) != SH_OK ||
+        bad)
         return SH_ERR;
     if (!sh_can(req, "roster.write"))
         return sh_err_set(&req->err, 403, "forbidden", NULL, "没有维护基础数据的权限");
