@@ -1,11 +1,12 @@
 // signin.mjs — signs in as a demo account for the benchmarks and prints
 // "COOKIE TARGET": the session cookie, and the public id of an org inside the
-// account's reach (the first school it can see) for the scoped GET.
-// Usage: node bench/signin.mjs URL DB ROLE
+// account's reach (the first school it can see, or with KIND the first org of
+// that kind, e.g. class) for the scoped GET.
+// Usage: node bench/signin.mjs URL DB ROLE [KIND]
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 
-const [url, db, role] = process.argv.slice(2);
+const [url, db, role, kind = 'school'] = process.argv.slice(2);
 const text = fs.readFileSync(`${db}.accounts.csv`, 'utf8').replace(/^\uFEFF/, '');
 const [head, ...rows] = text.trim().split('\n');
 const cols = head.split(',');
@@ -33,5 +34,5 @@ if (me.stage === 'mfa') {
   const v = await post('/api/v1/auth/mfa/verify', { code: totp(acct.totp_secret) }, { cookie, 'x-csrf-token': me.csrf_token });
   if (v.status !== 200) throw new Error(`second factor refused: ${await v.text()}`);
 }
-const schools = await (await fetch(`${url}/api/v1/orgs?kind=school&limit=1`, { headers: { cookie } })).json();
-console.log(`${cookie} ${schools.items[0].id}`);
+const orgs = await (await fetch(`${url}/api/v1/orgs?kind=${kind}&limit=1`, { headers: { cookie } })).json();
+console.log(`${cookie} ${orgs.items[0].id}`);

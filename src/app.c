@@ -77,6 +77,9 @@ fail:
 }
 
 void sh_app_close(sh_app *app) {
+    for (int i = app->nmodules - 1; i >= 0; i--)
+        if (app->db && app->modules[i]->stop)
+            app->modules[i]->stop(app);
     sh_keys_unload();
     sh_db_close(app->db);
     app->db = NULL;

@@ -25,6 +25,8 @@ typedef struct sh_module {
     int nentities;
     /* Called once after migrations; may be NULL. */
     int (*start)(sh_app *app, sh_err *err);
+    /* Called once before the store closes (background work ends here); may be NULL. */
+    void (*stop)(sh_app *app);
 } sh_module;
 
 typedef struct sh_config {

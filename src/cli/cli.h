@@ -32,9 +32,12 @@ typedef struct sh_progress {
     long long total, done;
     int tty;
     long long last_ms;
+    char note[64]; /* shown instead of "done/total" when set (e.g. rows read) */
 } sh_progress;
 void sh_progress_start(sh_progress *p, const char *label, long long total);
 void sh_progress_step(sh_progress *p, long long n);
+/* Set where p stands (done of total, total > 0) with a note such as "12000 行". */
+void sh_progress_at(sh_progress *p, long long done, long long total, const char *note);
 void sh_progress_end(sh_progress *p);
 
 /* Where the program's shipped files are (web/dist, data/): next to the binary's

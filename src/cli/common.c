@@ -81,6 +81,7 @@ void sh_progress_start(sh_progress *p, const char *label, long long total) {
     p->done = 0;
     p->tty = isatty(2);
     p->last_ms = 0;
+    p->note[0] = '\0';
 }
 
 static void draw(sh_progress *p) {
@@ -89,8 +90,11 @@ static void draw(sh_progress *p) {
     for (int i = 0; i < width; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[width] = 0;
-    fprintf(stderr, "\r%s [%s] %3lld%% %lld/%lld", p->label, bar, p->done * 100 / p->total, p->done,
-            p->total);
+    if (p->note[0])
+        fprintf(stderr, "\r%s [%s] %3lld%% %s", p->label, bar, p->done * 100 / p->total, p->note);
+    else
+        fprintf(stderr, "\r%s [%s] %3lld%% %lld/%lld", p->label, bar, p->done * 100 / p->total, p->done,
+                p->total);
     fflush(stderr);
 }
 
@@ -105,6 +109,13 @@ void sh_progress_step(sh_progress *p, long long n) {
         p->last_ms = now;
         draw(p);
     }
+}
+
+void sh_progress_at(sh_progress *p, long long done, long long total, const char *note) {
+    if (total > 0)
+        p->total = total;
+    snprintf(p->note, sizeof p->note, "%s", note ? note : "");
+    sh_progress_step(p, done - p->done);
 }
 
 void sh_progress_end(sh_progress *p) {

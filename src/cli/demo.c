@@ -16,6 +16,7 @@
 #include "audit/audit.h"
 #include "cli/accounts.h"
 #include "cli/demo_people.h"
+#include "cli/demo_files.h"
 #include "cli/demo_roster.h"
 #include "org/org.h"
 #include "system/system.h"
@@ -173,6 +174,8 @@ int cmd_demo(int argc, char **argv) {
         {"seed", 1, NULL, "随机种子，相同种子生成相同的城市，默认 1"},
         {"people", 1, NULL,
          "all（每所学校的师生与家长，默认）、school（仅演示账号所在学校）或 none（只建机构与账号）"},
+        {"files", 1, NULL,
+         "把学生与家庭成员写成导入文件（目录中的 students.csv、guardians.csv），数据库只建机构与账号"},
         {"force", 0, NULL, "数据库已存在时仍然继续（仅当其中没有机构数据）"},
         {NULL, 0, NULL, NULL},
     };
@@ -184,7 +187,9 @@ int cmd_demo(int argc, char **argv) {
                *seed_s = sh_cli_get(opts, "seed"), *people_s = sh_cli_get(opts, "people");
     if (!db) {
         fprintf(stderr, "shushu demo: 需要 --db（例如 --db demo.db）\n");
-        sh_cli_usage("demo", "--db PATH [--scale small|city] [--seed N] [--people all|school|none]", opts);
+        sh_cli_usage("demo",
+                     "--db PATH [--scale small|city] [--seed N] [--people all|school|none] [--files DIR]",
+                     opts);
         return 2;
     }
     city_plan plan;
@@ -205,6 +210,13 @@ int cmd_demo(int argc, char **argv) {
         fprintf(stderr, "shushu demo: --people 应为 all、school 或 none\n");
         return 2;
     }
+    const char *files_dir = sh_cli_get(opts, "files");
+    if (files_dir && people_s && strcmp(people_s, "none") != 0) {
+        fprintf(stderr, "shushu demo: --files 把人员写入文件，不能与 --people %s 同用\n", people_s);
+        return 2;
+    }
+    if (files_dir)
+        people = SH_DEMO_PEOPLE_NONE;
     uint64_t seed = 1;
     if (seed_s) {
         char *end;
@@ -278,6 +290,12 @@ int cmd_demo(int argc, char **argv) {
     int filled = sh_demo_roster(c, seed, people, &pg, &made, &err);
     if (people != SH_DEMO_PEOPLE_NONE)
         sh_progress_end(&pg);
+    long long written = 0;
+    if (filled == SH_OK && files_dir) {
+        sh_progress_start(&pg, "写出导入文件", nschools);
+        filled = sh_demo_files(c, seed, files_dir, &pg, &written, &err);
+        sh_progress_end(&pg);
+    }
     sh_db_release(c);
     if (filled != SH_OK) {
         sh_cli_error("生成演示人员失败（机构与账号已写入；可删除数据库后重试，或加 --people none）", &err);
@@ -288,6 +306,9 @@ int cmd_demo(int argc, char **argv) {
                "另含 %lld 例转学、%lld 例疑似重复登记\n",
                made.schools, made.staff, made.students, made.guardians, made.persons, made.transfers,
                made.duplicates);
+    if (files_dir)
+        printf("导入文件：%lld 名学生 → %s/students.csv，%lld 名家庭成员 → %s/guardians.csv\n", written,
+               files_dir, 2 * written, files_dir);
     rc = 0;
 out:
     sh_app_close(&app);

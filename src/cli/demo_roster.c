@@ -1277,8 +1277,7 @@ int sh_demo_roster(sh_conn *c, uint64_t seed, sh_demo_people which, sh_progress 
     school_row *rows = NULL;
     int nrows = 0, rc = R->people ? SH_OK : oom(err);
     /* the indexes being written outgrow SQLite's default 2 MB page cache at once */
-    if (rc == SH_OK && sh_db_kind_of_conn(c) == SH_DB_SQLITE)
-        rc = sh_exec(c, "PRAGMA cache_size = -65536", err);
+    sh_bulk_write(c, 1);
     if (rc == SH_OK)
         rc = load_counties(R, err);
     if (rc == SH_OK)
@@ -1306,8 +1305,7 @@ int sh_demo_roster(sh_conn *c, uint64_t seed, sh_demo_people which, sh_progress 
         if (pg)
             sh_progress_step(pg, 1);
     }
-    if (sh_db_kind_of_conn(c) == SH_DB_SQLITE)
-        sh_exec(c, "PRAGMA cache_size = -2000", NULL);
+    sh_bulk_write(c, 0);
     if (st)
         *st = R->st;
     sh_free(rows);

@@ -13,9 +13,10 @@
 
 #define ERRORS_SHOWN 50
 
-static void on_progress(void *ctx, long rows) {
-    sh_progress *pg = ctx;
-    sh_progress_step(pg, rows - pg->done);
+static void on_progress(void *ctx, long rows, size_t done, size_t total) {
+    char note[48];
+    snprintf(note, sizeof note, "%ld 行", rows);
+    sh_progress_at(ctx, total ? (long long)done : 0, (long long)total, note);
 }
 
 static void print_errors(const sh_import_result *res) {

@@ -58,9 +58,8 @@ void sh_fmt_iso_ms(int64_t ms, char *out) {
     *p = '\0';
 }
 
-void sh_today_iso(char out[11]) {
-    /* China keeps one time zone, UTC+8, without daylight saving */
-    time_t secs = (time_t)(sh_now_ms() / 1000 + 8LL * 3600);
+void sh_fmt_local_ms(int64_t ms, char out[SH_LOCAL_TIME_LEN]) {
+    time_t secs = (time_t)(ms / 1000 + 8LL * 3600); /* UTC+8, no daylight saving */
     struct tm tm;
     gmtime_r(&secs, &tm);
     int year = tm.tm_year + 1900;
@@ -69,5 +68,18 @@ void sh_today_iso(char out[11]) {
     p = digits(p, tm.tm_mon + 1, 2);
     *p++ = '-';
     p = digits(p, tm.tm_mday, 2);
+    *p++ = ' ';
+    p = digits(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_sec, 2);
     *p = '\0';
+}
+
+void sh_today_iso(char out[11]) {
+    char local[SH_LOCAL_TIME_LEN];
+    sh_fmt_local_ms(sh_now_ms(), local);
+    memcpy(out, local, 10);
+    out[10] = '\0';
 }

@@ -17,6 +17,11 @@ uint64_t sh_mono_ns(void); /* monotonic, for durations */
 /* Format ms as ISO 8601 UTC into out (at least SH_ISO_LEN bytes). */
 void sh_fmt_iso_ms(int64_t ms, char *out);
 
+#define SH_LOCAL_TIME_LEN 20 /* "YYYY-MM-DD HH:MM:SS" + NUL */
+/* Format ms as China's local time (UTC+8), to the second, as people read it in
+ * a spreadsheet: 2026-11-22 16:30:00. */
+void sh_fmt_local_ms(int64_t ms, char out[SH_LOCAL_TIME_LEN]);
+
 /* Today's date in China (Asia/Shanghai, UTC+8) as YYYY-MM-DD: the processing
  * date for age rules such as the under-14 flag (DR-03). Follows sh_clock_shift. */
 void sh_today_iso(char out[11]);

@@ -86,6 +86,9 @@ struct sh_req {
     const char *extra_headers[8][2];
     int nextra;
     size_t sent_bytes; /* body bytes handed to the connection, for the access log */
+    int out_fd_set;    /* the body is the file out_fd (sh_reply_file), not out */
+    int out_fd;
+    size_t out_fd_len;
     sh_err err;
 };
 
@@ -116,6 +119,16 @@ sh_buf *sh_reply_json_begin(sh_req *req, int status);
 int sh_reply_raw(sh_req *req, int status, const char *content_type, const char *data, size_t len);
 int sh_reply_empty(sh_req *req, int status);
 int sh_reply_header(sh_req *req, const char *name, const char *value); /* value copied to pool */
+/* Reply with the len bytes of the open file fd from its start, streamed from
+ * the file rather than copied into memory (exports). The reply owns fd from
+ * here: it is closed when sent, or when the request ends without sending it.
+ * Give an unlinked temporary file so nothing stays on disk. */
+int sh_reply_file(sh_req *req, int status, const char *content_type, int fd, size_t len);
+/* The same for the file at path, which is unlinked at once (the reply holds it
+ * open), with Content-Disposition naming it filename (ASCII) and, when given,
+ * label (UTF-8, e.g. 学生) for clients that read RFC 6266's filename*. */
+int sh_reply_temp_file(sh_req *req, const char *path, const char *content_type, const char *filename,
+                       const char *label, const char *ext);
 /* Serialise an error into req->out (used by the server; handlers return SH_ERR instead). */
 void sh_reply_error(sh_req *req, const sh_err *err);
 

@@ -5,8 +5,11 @@
 #include "app.h"
 #include "store/store.h"
 
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *sh_req_param(const sh_req *req, const char *name) {
     for (int i = 0; i < req->nparams; i++)
@@ -127,6 +130,49 @@ int sh_reply_raw(sh_req *req, int status, const char *content_type, const char *
     req->status = status;
     req->out_type = content_type;
     return SH_OK;
+}
+
+static void close_unsent(void *arg) {
+    sh_req *req = arg;
+    if (req->out_fd_set)
+        close(req->out_fd);
+    req->out_fd_set = 0;
+}
+
+int sh_reply_file(sh_req *req, int status, const char *content_type, int fd, size_t len) {
+    if (req->out_fd_set || sh_pool_cleanup(req->pool, close_unsent, req) != SH_OK) {
+        close(fd);
+        return sh_err_set(&req->err, 500, "internal", NULL, "无法发送文件");
+    }
+    sh_buf_reset(&req->out);
+    req->out_fd_set = 1;
+    req->out_fd = fd;
+    req->out_fd_len = len;
+    req->status = status;
+    req->out_type = content_type;
+    return SH_OK;
+}
+
+int sh_reply_temp_file(sh_req *req, const char *path, const char *content_type, const char *filename,
+                       const char *label, const char *ext) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    unlink(path);
+    off_t len = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+    if (len < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return sh_err_set(&req->err, 500, "write_failed", NULL, "无法读取生成的文件");
+    }
+    char disp[512];
+    int n = snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"", filename, ext);
+    if (label && *label) {
+        n += snprintf(disp + n, sizeof disp - (size_t)n, "; filename*=UTF-8''");
+        for (size_t i = 0; label[i] && (size_t)n + 16 < sizeof disp; i++)
+            n += snprintf(disp + n, sizeof disp - (size_t)n, "%%%02X", (unsigned char)label[i]);
+        snprintf(disp + n, sizeof disp - (size_t)n, ".%s", ext);
+    }
+    sh_reply_header(req, "Content-Disposition", disp);
+    return sh_reply_file(req, 200, content_type, fd, (size_t)len);
 }
 
 int sh_reply_empty(sh_req *req, int status) {

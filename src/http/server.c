@@ -166,7 +166,7 @@ static enum MHD_Result send_reply(sh_req *req, struct MHD_Connection *c, int api
     int status = req->status ? req->status : 500;
     char etag[36] = "";
     if (api && req->method & (SH_GET | SH_HEAD) && status == 200 && req->route &&
-        !(req->route->flags & SH_ROUTE_RAW)) {
+        !(req->route->flags & SH_ROUTE_RAW) && !req->out_fd_set) {
         body_etag(&req->out, etag);
         if (etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"), etag)) {
             status = 304;
@@ -175,7 +175,13 @@ static enum MHD_Result send_reply(sh_req *req, struct MHD_Connection *c, int api
     }
     size_t len = req->out.len;
     req->sent_bytes = len;
-    if (len) {
+    if (req->out_fd_set && status != 304) {
+        len = req->out_fd_len;
+        req->sent_bytes = len;
+        r = MHD_create_response_from_fd64(len, req->out_fd); /* MHD closes the file when done */
+        if (r)
+            req->out_fd_set = 0;
+    } else if (len) {
         char *data = sh_buf_detach(&req->out, &len);
         r = MHD_create_response_from_buffer_with_free_callback(len, data, sh_free);
         if (!r)

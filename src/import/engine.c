@@ -134,8 +134,8 @@ static void collect(sh_pool *p, sh_import_result *res, const sh_import_kind *k, 
 /* A store failure (not a row's fault) stops the import. */
 static int fatal(const sh_err *e) { return e->status >= 500; }
 
-int sh_import_run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
-                  sh_import_result *res) {
+static int run_import(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
+                      sh_import_result *res) {
     memset(res, 0, sizeof *res);
     sh_err_init(&res->err);
     res->encoding = sh_table_encoding(r);
@@ -186,8 +186,11 @@ int sh_import_run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const
         sh_err_clear(&row_err);
         sh_pool_destroy(im.row_pool);
         im.row_pool = NULL;
-        if (o->progress && res->rows % PROGRESS_EVERY == 0)
-            o->progress(o->ctx, res->rows);
+        if (o->progress && res->rows % PROGRESS_EVERY == 0) {
+            size_t done, total;
+            sh_table_progress(r, &done, &total);
+            o->progress(o->ctx, res->rows, done, total);
+        }
     }
     sh_err_clear(&row_err);
     sh_strset_free(im.seen);
@@ -200,7 +203,7 @@ int sh_import_run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const
         return SH_ERR;
     }
     if (o->progress)
-        o->progress(o->ctx, res->rows);
+        o->progress(o->ctx, res->rows, 1, 1);
     if (res->nerrors || o->dry_run) {
         sh_rollback(c);
         return SH_OK;
@@ -366,4 +369,12 @@ int64_t sh_import_school(sh_import *im, const sh_import_row *row, int i, sh_err 
         return 0;
     }
     return id;
+}
+
+int sh_import_run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
+                  sh_import_result *res) {
+    sh_bulk_write(c, 1);
+    int rc = run_import(c, k, r, o, res);
+    sh_bulk_write(c, 0);
+    return rc;
 }

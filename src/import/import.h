@@ -54,7 +54,9 @@ struct sh_import_kind {
 /* May the importer write to this school? 1 yes, 0 no (the school looks unknown),
  * SH_ERR on failure. NULL: everything (the command line). */
 typedef int (*sh_import_may_write)(void *ctx, int64_t school_id, sh_err *err);
-typedef void (*sh_import_progress)(void *ctx, long rows);
+/* Where a running import stands: rows read, and bytes of the file read of its
+ * total (tabular/reader.h sh_table_progress; total 0 when not known yet). */
+typedef void (*sh_import_progress)(void *ctx, long rows, size_t done_bytes, size_t total_bytes);
 
 typedef struct sh_import_opts {
     int dry_run;

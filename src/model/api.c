@@ -40,6 +40,24 @@ int sh_api_query_args(sh_req *req, const char ***keys, const char ***vals, int *
     return SH_OK;
 }
 
+sh_stmt *sh_api_list_prepare(sh_req *req, const sh_entity *e, const sh_scope *scope, const sh_list_query *q) {
+    sh_buf *sql = sh_pool_buf(req->pool, 16384);
+    int extra = scope ? scope->nparams : 0;
+    if (!sql || sh_list_sql(sql, e, q, scope ? scope->where : NULL, extra) != SH_OK) {
+        sh_err_set(&req->err, 500, "internal", NULL, "无法生成查询");
+        return NULL;
+    }
+    sh_conn *c = sh_req_conn(req);
+    sh_stmt *s = c ? sh_prepare(c, sql->data, &req->err) : NULL;
+    if (s && ((scope && scope->bind && scope->bind(s, scope->ctx) != SH_OK) ||
+              sh_list_bind(s, e, q, extra) != SH_OK)) {
+        sh_stmt_done(s);
+        sh_err_set(&req->err, 500, "internal", NULL, "查询参数绑定失败");
+        return NULL;
+    }
+    return s;
+}
+
 int sh_api_list(sh_req *req, const sh_entity *e, const sh_scope *scope) {
     const char **k = NULL, **v = NULL;
     int n = 0;
@@ -48,21 +66,9 @@ int sh_api_list(sh_req *req, const sh_entity *e, const sh_scope *scope) {
     sh_list_query q;
     if (sh_list_query_parse(req->pool, e, k, v, n, NULL, &q, &req->err) != SH_OK)
         return SH_ERR;
-    sh_buf *sql = sh_pool_buf(req->pool, 16384);
-    int extra = scope ? scope->nparams : 0;
-    if (!sql || sh_list_sql(sql, e, &q, scope ? scope->where : NULL, extra) != SH_OK)
-        return sh_err_set(&req->err, 500, "internal", NULL, "无法生成查询");
-    sh_conn *c = sh_req_conn(req);
-    if (!c)
-        return SH_ERR;
-    sh_stmt *s = sh_prepare(c, sql->data, &req->err);
+    sh_stmt *s = sh_api_list_prepare(req, e, scope, &q);
     if (!s)
         return SH_ERR;
-    if ((scope && scope->bind && scope->bind(s, scope->ctx) != SH_OK) ||
-        sh_list_bind(s, e, &q, extra) != SH_OK) {
-        sh_stmt_done(s);
-        return sh_err_set(&req->err, 500, "internal", NULL, "查询参数绑定失败");
-    }
     sh_buf *out = sh_reply_json_begin(req, 200);
     sh_view view = {.unmask = scope && scope->unmask};
     int rc = SH_DONE, rows = 0;

@@ -24,6 +24,9 @@ typedef struct sh_scope {
 int sh_api_query_args(sh_req *req, const char ***keys, const char ***vals, int *n);
 
 int sh_api_list(sh_req *req, const sh_entity *e, const sh_scope *scope);
+/* The list's statement, scope and query bound (for callers that write the rows
+ * their own way, such as exports). NULL with req->err. */
+sh_stmt *sh_api_list_prepare(sh_req *req, const sh_entity *e, const sh_scope *scope, const sh_list_query *q);
 /* Read one by public id; out-of-scope answers exactly like missing (404). */
 int sh_api_get(sh_req *req, const sh_entity *e, const char *uid, const sh_scope *scope);
 

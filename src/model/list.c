@@ -312,19 +312,24 @@ static const char *encrypted_value(sh_pool **scratch, const sh_entity *e, const 
     return sh_field_open(*scratch, e, f, uid, sh_col_blob(s, c + 1), sh_col_len(s, c + 1));
 }
 
+/* The row's public id (encrypted values are bound to it). */
+static const char *row_uid(const sh_entity *e, sh_stmt *s) {
+    for (int i = 0, c = 1; i < e->nfields; i++) {
+        if (!visible(&e->fields[i]))
+            continue;
+        if (e->fields[i].type == SH_T_UID)
+            return sh_col_text(s, c);
+        c += e->fields[i].flags & SH_F_ENCRYPT ? 2 : 1;
+    }
+    return NULL;
+}
+
 int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *view) {
     sh_buf_putc(out, '{');
     int col = 1; /* column 0 is the key */
     int first = 1;
-    const char *uid = NULL;
+    const char *uid = row_uid(e, s);
     sh_pool *scratch = NULL;
-    for (int i = 0, c = 1; i < e->nfields && !uid; i++) { /* encrypted values are bound to the row's uid */
-        if (!visible(&e->fields[i]))
-            continue;
-        if (e->fields[i].type == SH_T_UID)
-            uid = sh_col_text(s, c);
-        c += e->fields[i].flags & SH_F_ENCRYPT ? 2 : 1;
-    }
     for (int i = 0; i < e->nfields; i++) {
         const sh_field *f = &e->fields[i];
         if (!visible(f))
@@ -372,4 +377,55 @@ int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *vie
     sh_pool_destroy(scratch);
     sh_buf_putc(out, '}');
     return sh_buf_ok(out);
+}
+
+/* Shown to this reader at all (a hidden mask leaves the column out). */
+static int shown(const sh_field *f, const sh_view *view) {
+    return visible(f) && !(f->mask == SH_MASK_HIDE && !(view && view->unmask));
+}
+
+int sh_row_headers(const sh_entity *e, const sh_view *view, const char **names) {
+    int n = 0;
+    for (int i = 0; i < e->nfields; i++)
+        if (shown(&e->fields[i], view))
+            names[n++] = e->fields[i].label;
+    return n;
+}
+
+int sh_row_texts(sh_pool *p, const sh_entity *e, sh_stmt *s, const sh_view *view, sh_code_names *codes,
+                 const char **cells) {
+    const char *uid = row_uid(e, s);
+    int n = 0;
+    for (int i = 0, c = 1; i < e->nfields; i++) {
+        const sh_field *f = &e->fields[i];
+        if (!visible(f))
+            continue;
+        int col = c;
+        c += f->flags & SH_F_ENCRYPT ? 2 : 1;
+        if (!shown(f, view))
+            continue;
+        int masked = f->mask != SH_MASK_NONE && !(view && view->unmask);
+        const char *v = NULL;
+        if (f->flags & SH_F_ENCRYPT) {
+            v = encrypted_value(&p, e, f, s, col, masked, uid);
+        } else if (sh_col_is_null(s, col)) {
+            v = NULL;
+        } else if (f->type == SH_T_INT) {
+            v = sh_psprintf(p, "%lld", (long long)sh_col_i64(s, col));
+        } else if (f->type == SH_T_BOOL) {
+            v = sh_col_i64(s, col) ? "是" : "否";
+        } else if (f->type == SH_T_TIME) {
+            char local[SH_LOCAL_TIME_LEN];
+            sh_fmt_local_ms(sh_col_i64(s, col), local);
+            v = sh_pstrdup(p, local);
+        } else if (masked) {
+            v = sh_mask_value(p, f->mask, sh_col_text(s, col));
+        } else if (f->type == SH_T_CODE && codes && codes->name) {
+            v = codes->name(codes->ctx, f->code_table, sh_col_text(s, col));
+        } else {
+            v = sh_pstrdup(p, sh_col_text(s, col));
+        }
+        cells[n++] = v;
+    }
+    return n;
 }

@@ -58,6 +58,19 @@ typedef struct sh_view {
 /* Append the current row (columns as sh_select_columns) to out as a JSON object. */
 int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *view);
 
+/* The same row as the text of spreadsheet cells, for exports: the labels of the
+ * columns this reader is shown (hidden-mask fields left out unless unmasked) go
+ * to names, the row's values, masked alike, to cells (both with room for
+ * e->nfields); each returns how many. Booleans read 是/否, times China's local time, and
+ * codes their name when codes->name gives one (else the code). */
+typedef struct sh_code_names {
+    const char *(*name)(void *ctx, const char *table, const char *code);
+    void *ctx;
+} sh_code_names;
+int sh_row_headers(const sh_entity *e, const sh_view *view, const char **names);
+int sh_row_texts(sh_pool *p, const sh_entity *e, sh_stmt *s, const sh_view *view, sh_code_names *codes,
+                 const char **cells);
+
 /* Mask a value for display (pool-allocated). */
 const char *sh_mask_value(sh_pool *p, sh_mask m, const char *v);
 

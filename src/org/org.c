@@ -131,6 +131,9 @@ static const sh_migration migrations[] = {
      "CREATE TABLE org_history (org_id BIGINT NOT NULL REFERENCES org_unit(id), name TEXT NOT NULL,"
      " parent_id BIGINT, valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, changed_by BIGINT,"
      " PRIMARY KEY (org_id, valid_to));"},
+    {3, "find a school's classes and grades by name (imports name them)",
+     "CREATE INDEX org_unit_school ON org_unit(school_id, kind, name);",
+     "CREATE INDEX org_unit_school ON org_unit(school_id, kind, name);"},
 };
 
 int sh_org_insert(sh_conn *c, const sh_org_new *n, int64_t *id, sh_err *err) {

@@ -8,6 +8,7 @@
 #include "changes/changes.h"
 #include "identity/access.h"
 #include "identity/account.h"
+#include "model/export.h"
 #include "model/fieldcrypt.h"
 #include "model/identifiers.h"
 #include "model/write.h"
@@ -66,7 +67,21 @@ int sh_roster_scope(sh_req *req, const sh_entity *e, const char *perm, sh_scope 
 int sh_roster_list(sh_req *req) {
     const sh_entity *e = req->route->reply;
     sh_scope sc;
-    return sh_roster_scope(req, e, "roster.read", &sc) == SH_OK ? sh_api_list(req, e, &sc) : SH_ERR;
+    sh_table_format fmt;
+    int exporting = sh_export_format(req, &fmt);
+    if (exporting < 0 || sh_roster_scope(req, e, "roster.read", &sc) != SH_OK)
+        return SH_ERR;
+    if (!exporting)
+        return sh_api_list(req, e, &sc);
+    /* a file of personal data leaving the system: audited with what and how much */
+    long rows = 0;
+    int rc = sh_api_export(req, e, &sc, fmt, &rows);
+    char detail[200];
+    snprintf(detail, sizeof detail, "%s %s: %ld rows%s", fmt == SH_TABLE_CSV ? "csv" : "xlsx",
+             rc == SH_OK ? "exported" : "refused", rows, sc.unmask ? ", unmasked" : ", masked");
+    if (sh_audit_req(req, "export", rc == SH_OK, e->name, detail) != SH_OK)
+        return SH_ERR;
+    return rc;
 }
 
 int sh_roster_get(sh_req *req) {

@@ -289,6 +289,11 @@ void sh_rollback(sh_conn *c) {
 
 int sh_in_tx(const sh_conn *c) { return c->in_tx; }
 
+void sh_bulk_write(sh_conn *c, int on) {
+    if (c->db->ops->kind == SH_DB_SQLITE)
+        sh_exec(c, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000", NULL);
+}
+
 static int each_name(sh_conn *c, const char *sql, const char *arg, void (*fn)(void *ctx, const char *name),
                      void *ctx, sh_err *err) {
     sh_stmt *s = sh_prepare(c, sql, err);

@@ -92,6 +92,12 @@ int sh_begin_write(sh_conn *c, sh_err *err);
 int sh_commit(sh_conn *c, sh_err *err);
 void sh_rollback(sh_conn *c);
 int sh_in_tx(const sh_conn *c);
+/* A bulk write follows on this connection (an import, the demo city): on (1) gives
+ * it a page cache large enough that a transaction of a million rows does not
+ * spill its indexes to the WAL half-way (SQLite: 256 MiB, taken only as used);
+ * off (0) returns to the default. Nothing on PostgreSQL, whose buffers are the
+ * server's. */
+void sh_bulk_write(sh_conn *c, int on);
 
 /* Columns of a table as stored (for the declaration check). Calls fn once per
  * column; SH_ERR when the table does not exist. */

@@ -304,6 +304,11 @@ int sh_csv_next(sh_table_reader *r) {
     return SH_ROW;
 }
 
+void sh_csv_progress(const sh_table_reader *r, size_t *done, size_t *total) {
+    *done = r->csv->pos;
+    *total = r->len;
+}
+
 void sh_csv_close(sh_table_reader *r) {
     sh_csv *c = r->csv;
     if (!c)

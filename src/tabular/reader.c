@@ -254,6 +254,14 @@ int sh_table_next(sh_table_reader *r, const char *const **cells, int *ncells, sh
 
 long sh_table_row(const sh_table_reader *r) { return r ? r->row : 0; }
 
+void sh_table_progress(const sh_table_reader *r, size_t *done, size_t *total) {
+    *done = *total = 0;
+    if (r && r->csv)
+        sh_csv_progress(r, done, total);
+    else if (r && r->xlsx)
+        sh_xlsx_progress(r, done, total);
+}
+
 const char *sh_table_encoding(const sh_table_reader *r) { return r && r->encoding ? r->encoding : ""; }
 
 void sh_table_close(sh_table_reader *r) {

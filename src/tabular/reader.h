@@ -39,6 +39,10 @@ int sh_table_open_mem(const void *data, size_t len, sh_table_format fmt, const s
 int sh_table_next(sh_table_reader *r, const char *const **cells, int *ncells, sh_err *err);
 /* The file row of the row last returned (1-based). */
 long sh_table_row(const sh_table_reader *r);
+/* How far reading has come, in bytes: of the file (CSV) or of the worksheet as
+ * its zip entry declares it inflated (XLSX). *total is 0 before a worksheet is
+ * open. For progress bars: rows are not known until they are read. */
+void sh_table_progress(const sh_table_reader *r, size_t *done, size_t *total);
 /* "UTF-8", "GB18030" or "XLSX": what the file was read as. */
 const char *sh_table_encoding(const sh_table_reader *r);
 void sh_table_close(sh_table_reader *r);

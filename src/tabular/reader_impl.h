@@ -55,6 +55,8 @@ int sh_table_oom(sh_table_reader *r, long row);
 /* Backends: open sets r->encoding and the backend state; next fills r->out and
  * r->row and returns SH_ROW / SH_DONE / SH_ERR (with sh_table_fail); close frees
  * whatever open or next left, including after a failed open. */
+void sh_csv_progress(const sh_table_reader *r, size_t *done, size_t *total);
+void sh_xlsx_progress(const sh_table_reader *r, size_t *done, size_t *total);
 int sh_csv_open(sh_table_reader *r);
 int sh_csv_next(sh_table_reader *r);
 void sh_csv_close(sh_table_reader *r);

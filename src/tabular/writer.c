@@ -295,3 +295,8 @@ void sh_table_writer_abort(sh_table_writer *w) {
     unlink(w->tmp_path);
     writer_free(w);
 }
+
+const char *sh_table_content_type(sh_table_format fmt) {
+    return fmt == SH_TABLE_XLSX ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                                : "text/csv; charset=utf-8";
+}

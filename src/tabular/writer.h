@@ -32,6 +32,9 @@ int sh_table_writer_close(sh_table_writer *w, sh_err *err);
 /* Drop an unfinished file: close, remove, free. */
 void sh_table_writer_abort(sh_table_writer *w);
 
+/* The media type of a file of fmt (CSV: text/csv in UTF-8; XLSX: SpreadsheetML). */
+const char *sh_table_content_type(sh_table_format fmt);
+
 /* The cell as to write it (neutralised as above), in the pool-free form: returns
  * v itself when nothing changes, else a string in buf (size ≥ strlen(v) + 2). */
 const char *sh_table_escape_cell(const char *v, char *buf, size_t size);

@@ -719,6 +719,12 @@ int sh_xlsx_next(sh_table_reader *r) {
     return SH_DONE;
 }
 
+void sh_xlsx_progress(const sh_table_reader *r, size_t *done, size_t *total) {
+    const xml_in *in = &r->xlsx->sheet;
+    *total = in->zf ? (size_t)in->declared : 0;
+    *done = *total ? (size_t)in->got : 0;
+}
+
 void sh_xlsx_close(sh_table_reader *r) {
     sh_xlsx *x = r->xlsx;
     if (!x)

@@ -217,6 +217,17 @@ async function created(path, body) {
   assert.ok(r.status === 201 || r.status === 200, `${path}: ${r.text}`);
   return r.body.id ?? r.body.person;
 }
+// A school's or class's profile: made here, or the one a populated demo already has.
+async function profile(path, body, key) {
+  const r = await clients.city_admin.post(path, body);
+  if (r.status === 409) {
+    const found = await clients.city_admin.get(`${path}?${key}=${body[key]}`);
+    assert.equal(found.body.items.length, 1, `${path}?${key}: ${found.text}`);
+    return found.body.items[0].id;
+  }
+  assert.equal(r.status, 201, `${path}: ${r.text}`);
+  return r.body.id;
+}
 const freshPerson = () => created('/api/v1/persons', { name: `矩阵人员${++seq}` });
 const freshClass = (grade) => created('/api/v1/orgs', { kind: 'class', name: `矩阵对象班${++seq}`, parent: grade });
 const freshStaff = async (school) => created('/api/v1/staff', { school, person: await freshPerson(), name: '矩阵教师', staff_number: `T${++seq}` });
@@ -226,8 +237,8 @@ const freshStaff = async (school) => created('/api/v1/staff', { school, person: 
 async function rosterFixtures(school, cls) {
   const f = { class: cls };
   f.person = await freshPerson();
-  f.school = await created('/api/v1/schools', { school, school_type: '311', stages: '3' });
-  f.classProfile = await created('/api/v1/classes', { school, class: cls, class_type: '10', entry_year: 2024 });
+  f.school = await profile('/api/v1/schools', { school, school_type: '311', stages: '3' }, 'school');
+  f.classProfile = await profile('/api/v1/classes', { school, class: cls, class_type: '10', entry_year: 2024 }, 'class');
   f.staff = await created('/api/v1/staff', { school, person: f.person, name: '对象教师', staff_number: `S${++seq}` });
   f.student = await created('/api/v1/students', { school, person: await freshPerson(), name: '对象学生', status: '01' });
   f.enrollment = await created('/api/v1/enrollments', { school, student: f.student, class: cls, entry_date: '2024-09-01' });

@@ -21,11 +21,11 @@ export function tmpdir() {
 }
 
 // `shushu demo` fills every school with staff, students and families by default
-// (about 30 s, minutes under the sanitizers). The tests here work on the
-// organisation tree and the demo accounts, and some count persons, terms and
-// changes from an empty roster, so their demo databases get no people unless
-// SHUSHU_DEMO_PEOPLE says otherwise (all | school | none).
-const demoPeople = process.env.SHUSHU_DEMO_PEOPLE || 'none';
+// (about 30 s, minutes under the sanitizers). The tests fill only the school of
+// the demo accounts (about 1,000 students with their staff and families, a few
+// seconds), so every route meets a populated roster, unless SHUSHU_DEMO_PEOPLE
+// says otherwise (all | school | none).
+const demoPeople = process.env.SHUSHU_DEMO_PEOPLE || 'school';
 
 // Run the command line; returns {status, stdout, stderr}.
 export function cli(args, opts = {}) {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, call, assertError, demoAccounts, signIn, sql, idNumber } from './harness.mjs';
+import { startServer, call, assertError, demoAccounts, signIn, sql, idNumber, cli } from './harness.mjs';
 
 let srv;
 let admin; // school administrator
@@ -251,4 +251,57 @@ ${code},${idNumber('370702', '2014-09-09', 617)},无名,51,是,,
   assert.equal(count('person'), persons + 2, 'the father was already a person (the teacher): only two new people');
   const father = sql(srv.db, "SELECT count(*) FROM guardian_link g JOIN staff s ON s.person_id = g.person_id WHERE s.staff_number = 'T900'");
   assert.equal(father, '1');
+});
+
+test('an upload imported in the background: 202 at once, progress while it runs, the outcome in its record; a stop interrupts it and writes nothing', async () => {
+  // a server of its own: a demo city whose people were written as import files instead
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shushu-files-'));
+  const made = cli(['demo', '--db', path.join(dir, 'shushu.db'), '--people', 'none', '--files', dir]);
+  assert.equal(made.status, 0, made.stderr);
+  const lines = fs.readFileSync(path.join(dir, 'students.csv'), 'utf8').split('\r\n').filter(Boolean);
+  assert.ok(lines.length > 20000, `${lines.length} lines`);
+  let own = await startServer({ dir });
+  let city = await signIn(own.url, demoAccounts(own.db).city_admin);
+  const count = (table) => Number(sql(own.db, `SELECT count(*) FROM ${table}`));
+  const code = lines[1].split(',')[0];
+  const inSchool = () => Number(sql(own.db, `SELECT count(*) FROM student s JOIN org_unit o ON o.id = s.school_id WHERE o.school_code = '${code}'`));
+  const async = (body) => city.send('POST', '/api/v1/imports/students?async=true', body, { 'content-type': 'text/csv' });
+  const until = async (id, done) => {
+    for (let i = 0; i < 1200; i++) {
+      const r = await city.get(`/api/v1/imports/${id}`);
+      assert.equal(r.status, 200, r.text);
+      if (done(r.body)) return r.body;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`import ${id} never got there`);
+  };
+
+  const before = inSchool();
+  const small = await async(lines.slice(0, 301).join('\r\n'));
+  assert.equal(small.status, 202, small.text);
+  assert.equal(small.headers.get('location'), `/api/v1/imports/${small.body.id}`);
+  assert.equal(small.body.state, 'queued');
+  const result = await until(small.body.id, (j) => j.state === 'done');
+  assert.deepEqual([result.committed, result.rows, result.created, result.error_count], [true, 300, 300, 0], JSON.stringify(result));
+  assert.ok(result.finished_at >= result.created_at);
+  assert.equal(inSchool(), before + 300);
+  // only its owner sees it
+  assertError(await admin.get(`/api/v1/imports/${small.body.id}`), 404, 'not_found');
+  assertError(await city.send('POST', '/api/v1/imports/students?async=maybe', 'x', { 'content-type': 'text/csv' }), 400, 'invalid_async', 'async');
+
+  // the rest of the city, stopped half-way
+  const students = count('student');
+  const big = await async([lines[0], ...lines.slice(301)].join('\r\n'));
+  assert.equal(big.status, 202, big.text);
+  const running = await until(big.body.id, (j) => j.state === 'running' && j.rows > 0);
+  assert.ok(running.progress > 0 && running.progress < 100, JSON.stringify(running));
+  await own.stop();
+  own = await startServer({ dir });
+  city = await signIn(own.url, demoAccounts(own.db).city_admin);
+  const after = await city.get(`/api/v1/imports/${big.body.id}`);
+  assert.equal(after.body.state, 'interrupted', after.text);
+  assert.equal(after.body.committed, false);
+  assert.equal(count('student'), students, 'nothing of the interrupted import was written');
+  await own.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
 });

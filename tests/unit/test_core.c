@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/pool.h"
 #include "core/strset.h"
+#include "core/uid.h"
 #include "model/entity.h"
 
 TEST(buf_respects_cap) {
@@ -176,4 +177,22 @@ TEST(iso_time_format) {
     CHECK_STR(s, "2026-11-23T00:00:00.123Z");
     sh_fmt_iso_ms(-1, s);
     CHECK_STR(s, "1969-12-31T23:59:59.999Z");
+}
+
+TEST(uids_are_ordered_distinct_and_carry_their_time) {
+    char prev[SH_UID_LEN + 1] = "", uid[SH_UID_LEN + 1];
+    int64_t before = sh_now_ms();
+    for (int i = 0; i < 5000; i++) { /* many within one millisecond: the random part counts up */
+        sh_new_uid(uid);
+        CHECK(strlen(uid) == SH_UID_LEN);
+        CHECK(strcmp(prev, uid) < 0);
+        memcpy(prev, uid, sizeof uid);
+    }
+    /* the first 10 characters are the 48-bit time (50 bits, the top 2 zero) */
+    int64_t ms = 0;
+    static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+    for (int i = 0; i < 10; i++)
+        ms = ms << 5 | (int64_t)(strchr(alphabet, uid[i]) - alphabet);
+    ms >>= 2;
+    CHECK(ms >= before && ms <= sh_now_ms());
 }
