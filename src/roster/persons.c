@@ -6,6 +6,7 @@
 #include "roster/roster.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const sh_field id_number_field = {
@@ -64,16 +65,78 @@ int64_t sh_person_by_document(sh_conn *c, const char *type, const char *number, 
     return rc == SH_ERR ? SH_ERR : id;
 }
 
+/* The name as the match hash sees it: spaces (ASCII and ideographic) dropped,
+ * full-width forms made ASCII, Latin letters upper-cased and the separators of
+ * transliterated names (· • ・ ． .) made one middle dot, so "张 三", "张三" and
+ * "阿依古丽•买买提" / "阿依古丽·买买提" from different imports hash alike. */
+static size_t match_name(const char *in, char *out, size_t cap) {
+    size_t n = 0;
+    const unsigned char *s = (const unsigned char *)in;
+    while (*s && n + 4 < cap) {
+        unsigned cp = 0;
+        size_t len = 1;
+        if (s[0] < 0x80)
+            cp = s[0];
+        else if ((s[0] & 0xE0) == 0xC0 && s[1])
+            cp = (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu), len = 2;
+        else if ((s[0] & 0xF0) == 0xE0 && s[1] && s[2])
+            cp = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu), len = 3;
+        else { /* anything else is copied as it is */
+            out[n++] = (char)*s++;
+            continue;
+        }
+        if (cp >= 0xFF01 && cp <= 0xFF5E && cp != 0xFF0E)
+            cp -= 0xFEE0;
+        if (cp == ' ' || cp == '\t' || cp == 0x3000 || cp == 0xA0) {
+            s += len;
+            continue;
+        }
+        if (cp == '.' || cp == 0xB7 || cp == 0x2022 || cp == 0x30FB || cp == 0xFF0E || cp == 0x2027) {
+            out[n++] = (char)0xC2;
+            out[n++] = (char)0xB7;
+        } else if (cp < 0x80) {
+            out[n++] = (char)(cp >= 'a' && cp <= 'z' ? cp - 32 : cp);
+        } else {
+            memcpy(out + n, s, len);
+            n += len;
+        }
+        s += len;
+    }
+    out[n] = '\0';
+    return *s ? 0 : n; /* 0: too long */
+}
+
 int sh_person_match_hex(const char *name, const char *gender, const char *birth,
                         char out[SH_LOOKUP_HASH_BYTES * 2 + 1]) {
-    char key[256];
+    char norm[200], key[300];
     unsigned char h[SH_LOOKUP_HASH_BYTES];
-    int n = snprintf(key, sizeof key, "%s|%s|%s", name, gender ? gender : "", birth ? birth : "");
+    if (!name || !match_name(name, norm, sizeof norm))
+        return SH_ERR;
+    /* a domain tag keeps these hashes apart from the ID-number hashes under the same key */
+    int n = snprintf(key, sizeof key, "person-match\n%s|%s|%s", norm, gender ? gender : "", birth ? birth : "");
     if (n <= 0 || (size_t)n >= sizeof key || sh_lookup_hash(key, (size_t)n, h) != SH_OK)
         return SH_ERR;
     for (size_t i = 0; i < sizeof h; i++)
         snprintf(out + 2 * i, 3, "%02x", h[i]);
     return SH_OK;
+}
+
+int sh_under_14_by_year(int birth_year, const char *today) {
+    int year = atoi(today);
+    if (birth_year <= 0 || year <= 0)
+        return -1;
+    return birth_year > year - 14 ? 1 : birth_year < year - 14 ? 0 : -1;
+}
+
+int sh_under_14(const char *birth, const char *today) {
+    if (!birth || strlen(birth) != 10 || !today || strlen(today) != 10)
+        return -1;
+    int by = sh_under_14_by_year(atoi(birth), today);
+    if (by >= 0)
+        return by;
+    /* born in the boundary year: 14 from the birthday on (MM-DD compared as text;
+     * a 29 February birth is 14 from 1 March, as the 14th birthday year is never leap) */
+    return strcmp(today + 5, birth + 5) < 0;
 }
 
 /* Set one value of a record built here. */
