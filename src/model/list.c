@@ -172,6 +172,10 @@ int sh_select_columns(sh_buf *sql, const sh_entity *e, const char *alias) {
             sh_buf_printf(sql, ", %s.%s", alias, f->column);
         }
     }
+    for (int i = 0; i < e->ncomputed; i++) {
+        sh_buf_puts(sql, ", ");
+        e->computed[i].select(sql, alias);
+    }
     return sh_buf_ok(sql);
 }
 
@@ -368,6 +372,16 @@ int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *vie
         } else {
             sh_buf_json_str(out, sh_col_text(s, c), sh_col_len(s, c));
         }
+    }
+    for (int i = 0; i < e->ncomputed; i++) {
+        const sh_computed *k = &e->computed[i];
+        if (!first)
+            sh_buf_putc(out, ',');
+        first = 0;
+        sh_buf_json_str(out, k->name, strlen(k->name));
+        sh_buf_putc(out, ':');
+        k->write(out, s, col);
+        col += k->ncols;
     }
     sh_pool_destroy(scratch);
     sh_buf_putc(out, '}');

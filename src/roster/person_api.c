@@ -7,7 +7,6 @@
 #include "roster/module.h"
 
 #include "audit/audit.h"
-#include "core/clock.h"
 #include "identity/access.h"
 #include "model/fieldcrypt.h"
 #include "model/list.h"
@@ -73,19 +72,8 @@ static int person_visible(sh_req *req, sh_conn *c, const sh_person_scope *sc, co
     return root < 0 ? SH_ERR : root ? sh_can_at(req, perm, root) : 0;
 }
 
-/* The under-14 flag of a profile row: decided from the stored year-only mask
- * when it can be (every year but one), else from the decrypted date. */
-static json_t *under_14_of(sh_pool *p, const char *mask, const char *uid, const void *ct, size_t n) {
-    char today[11];
-    sh_today_iso(today);
-    if (!mask)
-        return json_null();
-    int by = sh_under_14_by_year(atoi(mask), today);
-    if (by >= 0)
-        return json_boolean(by);
-    const char *birth = sh_field_open(p, &sh_person_profile_entity,
-                                      sh_entity_field(&sh_person_profile_entity, "birth_date"), uid, ct, n);
-    int v = birth ? sh_under_14(birth, today) : -1;
+static json_t *under_14_of(const char *mask, const char *uid, const void *ct, size_t n) {
+    int v = sh_under_14_of_row(mask, uid, ct, n);
     return v < 0 ? json_null() : json_boolean(v);
 }
 
@@ -128,7 +116,7 @@ int sh_roster_get_person(sh_req *req) {
         out = json_pack("{s:s,s:s?,s:n,s:s?,s:s?,s:o,s:s?,s:[]}", "id", sh_col_text(s, 0), "name",
                         name ? sh_mask_value(req->pool, SH_MASK_NAME, name) : NULL, "merged_into", "gender",
                         sh_col_text(s, 3), "birth_date", sh_col_text(s, 4), "under_14",
-                        under_14_of(req->pool, sh_col_text(s, 4), sh_col_text(s, 2), sh_col_blob(s, 5),
+                        under_14_of(sh_col_text(s, 4), sh_col_text(s, 2), sh_col_blob(s, 5),
                                     sh_col_len(s, 5)),
                         "id_number", sh_col_text(s, 6), "roles");
     }
