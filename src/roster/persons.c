@@ -182,3 +182,64 @@ int sh_person_add_document(sh_conn *c, sh_pool *p, int64_t person, const char *t
     int64_t key;
     return sh_record_insert(c, p, &doc, 0, pv, &key, NULL, err);
 }
+
+int sh_person_match_rehash(sh_conn *c, long *n, sh_err *err) {
+    const sh_field *bf = sh_entity_field(&sh_person_profile_entity, "birth_date");
+    int64_t after = 0;
+    *n = 0;
+    for (;;) {
+        sh_pool *p = sh_pool_create();
+        if (!p)
+            return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+        sh_stmt *s = sh_prepare(c,
+                                "SELECT pp.id, pp.uid, pe.name, pp.gender, pp.birth_date FROM person_profile pp"
+                                " JOIN person pe ON pe.id = pp.person_id WHERE pp.id > $1 ORDER BY pp.id LIMIT 200",
+                                err);
+        if (!s) {
+            sh_pool_destroy(p);
+            return SH_ERR;
+        }
+        sh_bind_i64(s, 1, after);
+        int64_t keys[200];
+        const char *hashes[200];
+        int rows = 0, rc, bad = 0;
+        while ((rc = sh_step(s, err)) == SH_ROW && rows < 200) {
+            const char *birth =
+                sh_col_is_null(s, 4)
+                    ? NULL
+                    : sh_field_open(p, &sh_person_profile_entity, bf, sh_col_text(s, 1), sh_col_blob(s, 4),
+                                    sh_col_len(s, 4));
+            char hex[SH_LOOKUP_HASH_BYTES * 2 + 1];
+            keys[rows] = after = sh_col_i64(s, 0);
+            bad |= !sh_col_is_null(s, 4) && !birth;
+            hashes[rows++] = sh_person_match_hex(sh_col_text(s, 2), sh_col_text(s, 3), birth, hex) == SH_OK
+                                 ? sh_pstrdup(p, hex)
+                                 : NULL;
+        }
+        sh_stmt_done(s);
+        if (rc == SH_ERR || bad) {
+            sh_pool_destroy(p);
+            return bad ? sh_err_set(err, 500, "decryption_failed", "birth_date", "出生日期无法用当前密钥解密")
+                       : SH_ERR;
+        }
+        for (int i = 0; i < rows; i++) {
+            s = sh_prepare(c, "UPDATE person_profile SET match_hash = $1 WHERE id = $2", err);
+            if (!s) {
+                sh_pool_destroy(p);
+                return SH_ERR;
+            }
+            sh_bind_text(s, 1, hashes[i], -1);
+            sh_bind_i64(s, 2, keys[i]);
+            rc = sh_step(s, err);
+            sh_stmt_done(s);
+            if (rc == SH_ERR) {
+                sh_pool_destroy(p);
+                return SH_ERR;
+            }
+            (*n)++;
+        }
+        sh_pool_destroy(p);
+        if (rows < 200)
+            return SH_OK;
+    }
+}

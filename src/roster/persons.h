@@ -38,6 +38,11 @@ int sh_person_register(sh_conn *c, sh_pool *p, const char *name, const char *typ
 int sh_person_add_document(sh_conn *c, sh_pool *p, int64_t person, const char *type, const char *number,
                            const sh_provenance *pv, sh_err *err);
 
+/* Key rotation: recompute every profile's match hash under the lookup key in use
+ * (birth dates decrypted under the field key in use), written directly — the
+ * values do not change, so no version and no change log. *n gets how many. */
+int sh_person_match_rehash(sh_conn *c, long *n, sh_err *err);
+
 /* The under-14 flag (rules.md DR-03) of a birth date (YYYY-MM-DD) on the day
  * today (YYYY-MM-DD, sh_today_iso): 1 under 14, 0 not, -1 unknown. A person is 14
  * from their 14th birthday on; one born on 29 February from 1 March. */
