@@ -21,8 +21,11 @@ static const char *roles_text(sh_pool *p, json_t *roles) {
     json_t *r;
     json_array_foreach(roles, i, r) {
         const char *kind = json_string_value(json_object_get(r, "kind"));
-        const char *label = strcmp(kind, "student") == 0 ? "学生" : strcmp(kind, "staff") == 0 ? "教职工" : "家庭成员";
-        sh_buf_printf(b, "%s%s@%s", i ? "；" : "", label, json_string_value(json_object_get(r, "school_name")));
+        const char *label = strcmp(kind, "student") == 0 ? "学生"
+                            : strcmp(kind, "staff") == 0 ? "教职工"
+                                                         : "家庭成员";
+        sh_buf_printf(b, "%s%s@%s", i ? "；" : "", label,
+                      json_string_value(json_object_get(r, "school_name")));
     }
     return b && sh_buf_ok(b) == SH_OK ? b->data : "";
 }
@@ -65,8 +68,9 @@ int cmd_duplicates(int argc, char **argv) {
         sh_cli_error("无法打开数据库", &err);
         goto done;
     }
-    if (out && (sh_table_writer_open(out, xlsx ? SH_TABLE_XLSX : SH_TABLE_CSV, "疑似重复人员", &w, &err) != SH_OK ||
-                sh_table_write_header(w, header, NULL, NCOLS, &err) != SH_OK)) {
+    if (out &&
+        (sh_table_writer_open(out, xlsx ? SH_TABLE_XLSX : SH_TABLE_CSV, "疑似重复人员", &w, &err) != SH_OK ||
+         sh_table_write_header(w, header, NULL, NCOLS, &err) != SH_OK)) {
         sh_cli_error("无法写出报告", &err);
         goto done;
     }
@@ -90,7 +94,9 @@ int cmd_duplicates(int argc, char **argv) {
                 const char *cells[] = {group_no,
                                        text(person, "id"),
                                        text(person, "name"),
-                                       strcmp(gender, "1") == 0 ? "男" : strcmp(gender, "2") == 0 ? "女" : gender,
+                                       strcmp(gender, "1") == 0   ? "男"
+                                       : strcmp(gender, "2") == 0 ? "女"
+                                                                  : gender,
                                        text(person, "birth_date"),
                                        *text(person, "id_number") ? text(person, "id_number") : "（无）",
                                        roles_text(p, json_object_get(person, "roles"))};

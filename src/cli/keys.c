@@ -28,8 +28,8 @@ static int rotate(sh_conn *c, unsigned char m[SH_KEY_BYTES], long counts[3], int
     if (sh_person_match_rehash(c, &counts[2], err) != SH_OK || sh_keys_fingerprint(fp) != SH_OK ||
         sh_meta_set(c, "key_fingerprint", fp, err) != SH_OK)
         return SH_ERR;
-    snprintf(detail, sizeof detail, "重新加密 %ld 个字段值、%ld 个动态验证码密钥，重算 %ld 个查重摘要", counts[0],
-             counts[1], counts[2]);
+    snprintf(detail, sizeof detail, "重新加密 %ld 个字段值、%ld 个动态验证码密钥，重算 %ld 个查重摘要",
+             counts[0], counts[1], counts[2]);
     sh_audit_event ev = {.event = "key_rotate", .ok = 1, .actor = "cli", .object = "keys", .detail = detail};
     return sh_audit_write(c, &ev, err);
 }
@@ -87,8 +87,9 @@ int cmd_keys(int argc, char **argv) {
         sh_cli_error("数据已用新密钥加密，但密钥文件未能替换；下次打开数据库时会自动完成", &err);
         goto done;
     }
-    printf("密钥已轮换：重新加密 %ld 个字段值、%ld 个动态验证码密钥，重算 %ld 个查重摘要；审计链密钥保持不变 → %s\n",
-           counts[0], counts[1], counts[2], path);
+    printf(
+        "密钥已轮换：重新加密 %ld 个字段值、%ld 个动态验证码密钥，重算 %ld 个查重摘要；审计链密钥保持不变 → %s\n",
+        counts[0], counts[1], counts[2], path);
     rc = 0;
 done:
     if (pending) { /* nothing committed: the old key stays, the new one goes */

@@ -21,7 +21,8 @@ int sh_keys_path(const char *db_file, const char *key_file, char *out, size_t ca
         n = snprintf(out, cap, "%s.key", db_file);
     else
         return sh_err_set(err, 400, "key_file_missing", "keys", "请用 --keys 指定密钥文件");
-    return n > 0 && (size_t)n + 8 < cap ? SH_OK : sh_err_set(err, 400, "key_file", "keys", "密钥文件路径过长");
+    return n > 0 && (size_t)n + 8 < cap ? SH_OK
+                                        : sh_err_set(err, 400, "key_file", "keys", "密钥文件路径过长");
 }
 
 int sh_keys_open(const char *db_file, const char *key_file, int create, sh_err *err) {
@@ -102,9 +103,10 @@ static int read_keys(const char *path, unsigned char m[SH_KEY_BYTES], unsigned c
     size_t got = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[got] = '\0';
-    int rc = parse_keys(text, m, st) == SH_OK ? SH_OK
-                                                : sh_err_set(err, 400, "key_file_invalid", "keys",
-                                                             "密钥文件 %s 格式不正确（应为 64 位十六进制）", path);
+    int rc = parse_keys(text, m, st) == SH_OK
+                 ? SH_OK
+                 : sh_err_set(err, 400, "key_file_invalid", "keys",
+                              "密钥文件 %s 格式不正确（应为 64 位十六进制）", path);
     sodium_memzero(text, sizeof text);
     return rc;
 }
@@ -139,7 +141,8 @@ int sh_keys_settle(const char *path, const char *db_fingerprint, sh_err *err) {
     sodium_memzero(s, sizeof s);
     if (fp[0] && db_fingerprint && strcmp(fp, db_fingerprint) == 0) {
         if (rename(pending, path) != 0 || sync_dir(path) != SH_OK)
-            return sh_err_set(err, 500, "key_file", NULL, "无法完成上次中断的密钥轮换（%s）", strerror(errno));
+            return sh_err_set(err, 500, "key_file", NULL, "无法完成上次中断的密钥轮换（%s）",
+                              strerror(errno));
         return SH_OK;
     }
     if (unlink(pending) != 0 || sync_dir(path) != SH_OK)

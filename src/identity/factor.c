@@ -243,7 +243,8 @@ int sh_factor_rekey(sh_conn *c, unsigned char other[32], long *n, sh_err *err) {
     int64_t after = 0;
     *n = 0;
     for (;;) {
-        sh_stmt *s = sh_prepare(c, "SELECT id, account_id, secret FROM auth_factor WHERE id > $1 ORDER BY id LIMIT 1", err);
+        sh_stmt *s = sh_prepare(
+            c, "SELECT id, account_id, secret FROM auth_factor WHERE id > $1 ORDER BY id LIMIT 1", err);
         if (!s)
             return SH_ERR;
         sh_bind_i64(s, 1, after);
@@ -254,15 +255,16 @@ int sh_factor_rekey(sh_conn *c, unsigned char other[32], long *n, sh_err *err) {
         if (rc == SH_ROW) {
             after = sh_col_i64(s, 0);
             secret_ad(sh_col_i64(s, 1), ad);
-            ok = sh_col_len(s, 2) == SEALED_SECRET ? sh_unseal(SH_KEY_FIELD, ad, sh_col_blob(s, 2), SEALED_SECRET, secret)
-                                                   : SH_ERR;
+            ok = sh_col_len(s, 2) == SEALED_SECRET
+                     ? sh_unseal(SH_KEY_FIELD, ad, sh_col_blob(s, 2), SEALED_SECRET, secret)
+                     : SH_ERR;
         }
         sh_stmt_done(s);
         if (rc != SH_ROW)
             return rc == SH_ERR ? SH_ERR : SH_OK;
         if (ok != SH_OK)
-            return sh_err_set(err, 500, "decryption_failed", NULL, "动态验证码密钥无法用当前密钥解密（记录 %lld）",
-                              (long long)after);
+            return sh_err_set(err, 500, "decryption_failed", NULL,
+                              "动态验证码密钥无法用当前密钥解密（记录 %lld）", (long long)after);
         sh_keys_swap_master(other);
         ok = sh_seal(SH_KEY_FIELD, ad, secret, sizeof secret, sealed);
         sh_keys_swap_master(other);

@@ -21,9 +21,7 @@ typedef struct row {
     const char **plain;
 } row;
 
-static int encrypted(const sh_entity *e, int i) {
-    return (e->fields[i].flags & SH_F_ENCRYPT) != 0;
-}
+static int encrypted(const sh_entity *e, int i) { return (e->fields[i].flags & SH_F_ENCRYPT) != 0; }
 
 static int read_page(sh_conn *c, sh_pool *p, const sh_entity *e, const char *key_col, const char *uid_col,
                      int64_t after, row *rows, int *n, sh_err *err) {
@@ -59,9 +57,10 @@ static int read_page(sh_conn *c, sh_pool *p, const sh_entity *e, const char *key
             r->plain[i] = sh_field_open(p, e, &e->fields[i], r->uid, sh_col_blob(s, at), sh_col_len(s, at));
             if (!r->plain[i]) {
                 sh_stmt_done(s);
-                return sh_err_set(err, 500, "decryption_failed", e->fields[i].name,
-                                  "%s.%s 的一个值无法用当前密钥解密（行 %lld）：密钥文件与数据库不符，未做任何改动",
-                                  e->table, e->fields[i].column, (long long)r->key);
+                return sh_err_set(
+                    err, 500, "decryption_failed", e->fields[i].name,
+                    "%s.%s 的一个值无法用当前密钥解密（行 %lld）：密钥文件与数据库不符，未做任何改动",
+                    e->table, e->fields[i].column, (long long)r->key);
             }
         }
     }
@@ -70,8 +69,8 @@ static int read_page(sh_conn *c, sh_pool *p, const sh_entity *e, const char *key
 }
 
 /* Seal one row's values under the key now in use and write them. */
-static int write_row(sh_conn *c, sh_pool *p, const sh_entity *e, const char *key_col, const row *r, long *values,
-                     sh_err *err) {
+static int write_row(sh_conn *c, sh_pool *p, const sh_entity *e, const char *key_col, const row *r,
+                     long *values, sh_err *err) {
     sh_buf *q = sh_pool_buf(p, 4096);
     if (!q)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");

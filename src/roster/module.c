@@ -42,8 +42,8 @@ static const sh_route routes[] = {
     {SH_POST, "/api/v1/persons", "roster.write", sh_roster_create_person,
      "登记人员（档案与身份证件；按证件号查重，已登记则返回原人员）", NULL, NULL, 0, "基础数据"},
     {SH_GET, "/api/v1/persons/{id}", "roster.read", sh_roster_get_person,
-     "查看一名人员：档案摘要（脱敏）、是否未满 14 周岁、管辖范围内的角色；已合并的人员给出保留的人员",
-     NULL, NULL, SH_ROUTE_NO_BODY, "基础数据"},
+     "查看一名人员：档案摘要（脱敏）、是否未满 14 周岁、管辖范围内的角色；已合并的人员给出保留的人员", NULL,
+     NULL, SH_ROUTE_NO_BODY, "基础数据"},
     {SH_POST, "/api/v1/persons/{id}/merge", "roster.write", sh_roster_merge_person,
      "把重复登记的人员合并到保留的人员（{\"into\": 人员标识, \"reason\": 事由}；角色、证件、账号与缺少的档案字段"
      "移到保留的人员，原记录标为已合并，留审计）",

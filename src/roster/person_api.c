@@ -24,11 +24,12 @@ static int person_scope(sh_req *req, const char *perm, sh_person_scope *out) {
     for (int i = 0; i < 3; i++)
         if (sh_scope_org_set(req, perm, sh_roster_scope_orgs(role_entities[i]), &s[i]) != SH_OK)
             return SH_ERR;
-    const char *w = sh_psprintf(req->pool,
-                                "EXISTS (SELECT 1 FROM student t WHERE t.person_id = pe.id AND (%s))"
-                                " OR EXISTS (SELECT 1 FROM staff t WHERE t.person_id = pe.id AND (%s))"
-                                " OR EXISTS (SELECT 1 FROM guardian_link t WHERE t.person_id = pe.id AND (%s))",
-                                s[0].where, s[1].where, s[2].where);
+    const char *w =
+        sh_psprintf(req->pool,
+                    "EXISTS (SELECT 1 FROM student t WHERE t.person_id = pe.id AND (%s))"
+                    " OR EXISTS (SELECT 1 FROM staff t WHERE t.person_id = pe.id AND (%s))"
+                    " OR EXISTS (SELECT 1 FROM guardian_link t WHERE t.person_id = pe.id AND (%s))",
+                    s[0].where, s[1].where, s[2].where);
     if (!w)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     *out = (sh_person_scope){.where = w,
@@ -49,13 +50,15 @@ static int64_t root_org(sh_conn *c, sh_err *err) {
 }
 
 /* Does the caller reach the person with perm? 1, 0, or SH_ERR. */
-static int person_visible(sh_req *req, sh_conn *c, const sh_person_scope *sc, const char *perm, int64_t person) {
+static int person_visible(sh_req *req, sh_conn *c, const sh_person_scope *sc, const char *perm,
+                          int64_t person) {
     char sql[2048];
-    snprintf(sql, sizeof sql,
-             "SELECT CASE WHEN %s THEN 1 ELSE 0 END, (SELECT count(*) FROM student WHERE person_id = pe.id)"
-             " + (SELECT count(*) FROM staff WHERE person_id = pe.id)"
-             " + (SELECT count(*) FROM guardian_link WHERE person_id = pe.id) FROM person pe WHERE pe.id = $%d",
-             sc->where, sc->nparams + 1);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT CASE WHEN %s THEN 1 ELSE 0 END, (SELECT count(*) FROM student WHERE person_id = pe.id)"
+        " + (SELECT count(*) FROM staff WHERE person_id = pe.id)"
+        " + (SELECT count(*) FROM guardian_link WHERE person_id = pe.id) FROM person pe WHERE pe.id = $%d",
+        sc->where, sc->nparams + 1);
     sh_stmt *s = sh_prepare(c, sql, &req->err);
     if (!s)
         return SH_ERR;
@@ -100,12 +103,13 @@ int sh_roster_get_person(sh_req *req) {
                                 "该人员是重复登记，已合并至另一人员记录");
         return sh_reply_json(req, 200, out);
     }
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT pe.uid, pe.name, pp.uid, pp.gender, pp.birth_date_mask, pp.birth_date,"
-                            " (SELECT d.number_mask FROM person_document d WHERE d.person_id = pe.id"
-                            " AND d.doc_type = '1')"
-                            " FROM person pe LEFT JOIN person_profile pp ON pp.person_id = pe.id WHERE pe.id = $1",
-                            &req->err);
+    sh_stmt *s =
+        sh_prepare(c,
+                   "SELECT pe.uid, pe.name, pp.uid, pp.gender, pp.birth_date_mask, pp.birth_date,"
+                   " (SELECT d.number_mask FROM person_document d WHERE d.person_id = pe.id"
+                   " AND d.doc_type = '1')"
+                   " FROM person pe LEFT JOIN person_profile pp ON pp.person_id = pe.id WHERE pe.id = $1",
+                   &req->err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, person);
@@ -113,12 +117,12 @@ int sh_roster_get_person(sh_req *req) {
     json_t *out = NULL;
     if (rc == SH_ROW) {
         const char *name = sh_col_text(s, 1);
-        out = json_pack("{s:s,s:s?,s:n,s:s?,s:s?,s:o,s:s?,s:[]}", "id", sh_col_text(s, 0), "name",
-                        name ? sh_mask_value(req->pool, SH_MASK_NAME, name) : NULL, "merged_into", "gender",
-                        sh_col_text(s, 3), "birth_date", sh_col_text(s, 4), "under_14",
-                        under_14_of(sh_col_text(s, 4), sh_col_text(s, 2), sh_col_blob(s, 5),
-                                    sh_col_len(s, 5)),
-                        "id_number", sh_col_text(s, 6), "roles");
+        out =
+            json_pack("{s:s,s:s?,s:n,s:s?,s:s?,s:o,s:s?,s:[]}", "id", sh_col_text(s, 0), "name",
+                      name ? sh_mask_value(req->pool, SH_MASK_NAME, name) : NULL, "merged_into", "gender",
+                      sh_col_text(s, 3), "birth_date", sh_col_text(s, 4), "under_14",
+                      under_14_of(sh_col_text(s, 4), sh_col_text(s, 2), sh_col_blob(s, 5), sh_col_len(s, 5)),
+                      "id_number", sh_col_text(s, 6), "roles");
     }
     sh_stmt_done(s);
     if (rc != SH_ROW || !out)
@@ -186,7 +190,8 @@ int sh_roster_duplicates(sh_req *req) {
     char cur[SH_CURSOR_MAX];
     if (next)
         sh_cursor_encode(next, cur);
-    return sh_reply_json(req, 200, json_pack("{s:o,s:s?}", "items", groups, "next_cursor", next ? cur : NULL));
+    return sh_reply_json(req, 200,
+                         json_pack("{s:o,s:s?}", "items", groups, "next_cursor", next ? cur : NULL));
 }
 
 /* The merge body: {"into": "<person id>", "reason": "…"} — both required. */
@@ -248,7 +253,8 @@ static int merge_checks(sh_req *req, sh_conn *c, const char *from_uid, const cha
         int vis = kept > 0 ? person_visible(req, c, &sc, "roster.write", kept) : kept;
         if (vis < 0)
             return SH_ERR;
-        return vis ? sh_err_set(&req->err, 409, "already_merged", NULL, "该人员已合并至人员 %s，无需再合并", merged)
+        return vis ? sh_err_set(&req->err, 409, "already_merged", NULL, "该人员已合并至人员 %s，无需再合并",
+                                merged)
                    : sh_err_set(&req->err, 404, "not_found", NULL, "人员不存在");
     }
     int vis = *from ? person_visible(req, c, &sc, "roster.write", *from) : 0;
@@ -263,8 +269,8 @@ static int merge_checks(sh_req *req, sh_conn *c, const char *from_uid, const cha
     if (vis < 0)
         return SH_ERR;
     if (!vis && merged)
-        return sh_err_set(&req->err, 409, "already_merged", "into", "所选的保留人员已合并至人员 %s，请改为合并到该人员",
-                          merged);
+        return sh_err_set(&req->err, 409, "already_merged", "into",
+                          "所选的保留人员已合并至人员 %s，请改为合并到该人员", merged);
     if (!vis)
         return sh_err_set(&req->err, 400, "unknown_reference", "into", "“合并至”所指的人员不存在");
     int64_t *schools = NULL;
@@ -310,6 +316,7 @@ int sh_roster_merge_person(sh_req *req) {
         json_decref(warnings);
         return SH_ERR;
     }
-    return sh_reply_json(req, 200,
-                         json_pack("{s:s,s:s,s:o}", "person", from_uid, "merged_into", into_uid, "warnings", warnings));
+    return sh_reply_json(
+        req, 200,
+        json_pack("{s:s,s:s,s:o}", "person", from_uid, "merged_into", into_uid, "warnings", warnings));
 }

@@ -35,7 +35,8 @@ static const char *one_text(sh_conn *c, sh_pool *p, const char *sql, int64_t a, 
     if (!s)
         return NULL;
     sh_bind_i64(s, 1, a);
-    const char *v = sh_step(s, err) == SH_ROW && !sh_col_is_null(s, 0) ? sh_pstrdup(p, sh_col_text(s, 0)) : NULL;
+    const char *v =
+        sh_step(s, err) == SH_ROW && !sh_col_is_null(s, 0) ? sh_pstrdup(p, sh_col_text(s, 0)) : NULL;
     sh_stmt_done(s);
     return v;
 }
@@ -86,22 +87,26 @@ int sh_person_schools(sh_conn *c, sh_pool *p, int64_t a, int64_t b, int64_t **sc
         return SH_ERR;
     sh_bind_i64(s, 1, a);
     sh_bind_i64(s, 2, b);
-    int cap = 16, rc = SH_DONE;
+    int cap = 16, rc = SH_DONE, oom = 0;
+    int64_t *list = sh_palloc(p, sizeof(int64_t) * (size_t)cap);
     *n = 0;
-    *schools = sh_palloc(p, sizeof(int64_t) * (size_t)cap);
-    while (*schools && (rc = sh_step(s, err)) == SH_ROW) {
+    oom = !list;
+    while (!oom && (rc = sh_step(s, err)) == SH_ROW) {
         if (*n == cap) {
             int64_t *more = sh_palloc(p, sizeof(int64_t) * (size_t)cap * 2);
-            if (!more)
+            if (!more) {
+                oom = 1;
                 break;
-            memcpy(more, *schools, sizeof(int64_t) * (size_t)cap);
-            *schools = more;
+            }
+            memcpy(more, list, sizeof(int64_t) * (size_t)cap);
+            list = more;
             cap *= 2;
         }
-        (*schools)[(*n)++] = sh_col_i64(s, 0);
+        list[(*n)++] = sh_col_i64(s, 0);
     }
     sh_stmt_done(s);
-    if (!*schools)
+    *schools = list;
+    if (oom) /* never a partial list: every school involved must be checked */
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     return rc == SH_ERR ? SH_ERR : SH_OK;
 }
@@ -114,11 +119,11 @@ int sh_person_schools(sh_conn *c, sh_pool *p, int64_t a, int64_t b, int64_t **sc
  * group where everyone holds a 居民身份证 is left out: two valid, different ID
  * numbers with the same birth date are two people who share a name (the demo
  * city has a few), and the merge would refuse them anyway. */
-#define DUP_CANDIDATES                                                                                       \
-    "SELECT pp.match_hash AS h, pp.person_id AS pid, (SELECT count(*) FROM person_document d WHERE"          \
+#define DUP_CANDIDATES                                                                                          \
+    "SELECT pp.match_hash AS h, pp.person_id AS pid, (SELECT count(*) FROM person_document d WHERE"             \
     " d.person_id = pp.person_id AND d.doc_type = '1') AS ids FROM person_profile pp JOIN person pe ON pe.id =" \
-    " pp.person_id WHERE pp.match_hash IN (SELECT match_hash FROM person_profile WHERE match_hash IS NOT"   \
-    " NULL AND gender IS NOT NULL AND birth_date IS NOT NULL GROUP BY match_hash HAVING count(*) > 1)"      \
+    " pp.person_id WHERE pp.match_hash IN (SELECT match_hash FROM person_profile WHERE match_hash IS NOT"       \
+    " NULL AND gender IS NOT NULL AND birth_date IS NOT NULL GROUP BY match_hash HAVING count(*) > 1)"          \
     " AND pp.gender IS NOT NULL AND pp.birth_date IS NOT NULL AND pe.merged_into IS NULL"
 
 static int append_roles(sh_conn *c, sh_pool *p, const sh_person_scope *sc, json_t *ids, json_t *by_person,
@@ -175,16 +180,17 @@ int sh_duplicates_page(sh_conn *c, sh_pool *p, const sh_person_scope *sc, int64_
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     sh_buf_printf(q, "WITH c AS (" DUP_CANDIDATES "%s%s%s),", sc && sc->where ? " AND (" : "",
                   sc && sc->where ? sc->where : "", sc && sc->where ? ")" : "");
-    sh_buf_printf(q,
-                  " g AS (SELECT h, min(pid) AS k FROM c GROUP BY h"
-                  " HAVING count(*) > 1 AND min(ids) = 0 AND min(pid) > $%d"
-                  " ORDER BY 2 LIMIT $%d)"
-                  " SELECT g.k, pe.id, pe.uid, pe.name, pp.gender, pp.birth_date_mask,"
-                  " (SELECT d.number_mask FROM person_document d WHERE d.person_id = pe.id AND d.doc_type = '1'),"
-                  " (SELECT count(*) FROM person_document d WHERE d.person_id = pe.id)"
-                  " FROM g JOIN c ON c.h = g.h JOIN person pe ON pe.id = c.pid"
-                  " JOIN person_profile pp ON pp.person_id = pe.id ORDER BY g.k, pe.id",
-                  k + 1, k + 2);
+    sh_buf_printf(
+        q,
+        " g AS (SELECT h, min(pid) AS k FROM c GROUP BY h"
+        " HAVING count(*) > 1 AND min(ids) = 0 AND min(pid) > $%d"
+        " ORDER BY 2 LIMIT $%d)"
+        " SELECT g.k, pe.id, pe.uid, pe.name, pp.gender, pp.birth_date_mask,"
+        " (SELECT d.number_mask FROM person_document d WHERE d.person_id = pe.id AND d.doc_type = '1'),"
+        " (SELECT count(*) FROM person_document d WHERE d.person_id = pe.id)"
+        " FROM g JOIN c ON c.h = g.h JOIN person pe ON pe.id = c.pid"
+        " JOIN person_profile pp ON pp.person_id = pe.id ORDER BY g.k, pe.id",
+        k + 1, k + 2);
     if (sh_buf_ok(q) != SH_OK)
         return sh_err_set(err, 500, "internal", NULL, "无法生成查询");
     sh_stmt *s = sh_prepare(c, q->data, err);
@@ -212,11 +218,10 @@ int sh_duplicates_page(sh_conn *c, sh_pool *p, const sh_person_scope *sc, int64_
         }
         const char *name = sh_col_text(s, 3);
         json_t *roles = json_array();
-        json_t *person = json_pack(
-            "{s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:o}", "id", sh_col_text(s, 2), "name",
-            name ? sh_mask_value(p, SH_MASK_NAME, name) : NULL, "gender", sh_col_text(s, 4), "birth_date",
-            sh_col_text(s, 5), "id_number", sh_col_text(s, 6), "has_document", sh_col_i64(s, 7) > 0, "roles",
-            roles);
+        json_t *person = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:o}", "id", sh_col_text(s, 2), "name",
+                                   name ? sh_mask_value(p, SH_MASK_NAME, name) : NULL, "gender",
+                                   sh_col_text(s, 4), "birth_date", sh_col_text(s, 5), "id_number",
+                                   sh_col_text(s, 6), "has_document", sh_col_i64(s, 7) > 0, "roles", roles);
         json_array_append_new(json_object_get(group, "persons"), person);
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 1));
@@ -272,7 +277,8 @@ static int rows_of(sh_conn *c, const char *sql, int64_t person, int64_t *keys, i
 
 static int move_rows(sh_conn *c, sh_pool *p, const sh_entity *e, const char *sql, int64_t from, int64_t into,
                      const sh_provenance *pv, int *moved, sh_err *err) {
-    int64_t *keys = sh_palloc(p, sizeof(int64_t) * MAX_ROWS), *schools = sh_palloc(p, sizeof(int64_t) * MAX_ROWS);
+    int64_t *keys = sh_palloc(p, sizeof(int64_t) * MAX_ROWS),
+            *schools = sh_palloc(p, sizeof(int64_t) * MAX_ROWS);
     int n = 0;
     if (!keys || !schools)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
@@ -286,8 +292,8 @@ static int move_rows(sh_conn *c, sh_pool *p, const sh_entity *e, const char *sql
 }
 
 /* The profile fields a merge fills in on the person kept. */
-static const char *const profile_fields[] = {"gender",  "birth_date", "ethnicity", "nationality",
-                                             "phone",   "address",    "work_unit"};
+static const char *const profile_fields[] = {"gender", "birth_date", "ethnicity", "nationality",
+                                             "phone",  "address",    "work_unit"};
 #define NPROFILE (sizeof profile_fields / sizeof profile_fields[0])
 
 /* A person's profile: key, uid and the plain values of profile_fields (NULL when
@@ -341,7 +347,8 @@ int sh_person_refresh_match(sh_conn *c, sh_pool *p, int64_t person, const sh_pro
     const char *name = one_text(c, p, "SELECT name FROM person WHERE id = $1", person, err);
     char hex[SH_LOOKUP_HASH_BYTES * 2 + 1];
     if (!name || sh_person_match_hex(name, pr.v[0], pr.v[1], hex) != SH_OK)
-        return sh_err_count(err) ? SH_ERR : sh_err_set(err, 500, "encryption_unavailable", NULL, "无法计算查重摘要");
+        return sh_err_count(err) ? SH_ERR
+                                 : sh_err_set(err, 500, "encryption_unavailable", NULL, "无法计算查重摘要");
     sh_record r = new_record(p, &sh_person_profile_entity);
     if (!r.v)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
@@ -412,18 +419,18 @@ int sh_person_merge(sh_conn *c, sh_pool *p, int64_t from, int64_t into, const sh
         refuse_if(c,
                   "SELECT count(*) FROM staff a JOIN staff b ON b.school_id = a.school_id"
                   " WHERE a.person_id = $1 AND b.person_id = $2",
-                  from, into, "same_school_staff", "两人都是同一所学校的教职工，请先由学校处理其中一条记录再合并",
-                  err) != SH_OK ||
+                  from, into, "same_school_staff",
+                  "两人都是同一所学校的教职工，请先由学校处理其中一条记录再合并", err) != SH_OK ||
         refuse_if(c,
                   "SELECT count(*) FROM guardian_link a JOIN guardian_link b ON b.student_id = a.student_id"
                   " WHERE a.person_id = $1 AND b.person_id = $2",
-                  from, into, "same_family_member", "两人登记为同一名学生的家庭成员，请先删除其中一条关系再合并",
-                  err) != SH_OK ||
+                  from, into, "same_family_member",
+                  "两人登记为同一名学生的家庭成员，请先删除其中一条关系再合并", err) != SH_OK ||
         refuse_if(c,
                   "SELECT count(*) FROM guardian_link g JOIN student s ON s.id = g.student_id"
                   " WHERE (g.person_id = $1 AND s.person_id = $2) OR (g.person_id = $2 AND s.person_id = $1)",
-                  from, into, "guardian_of_self", "一人登记为另一人的家庭成员，合并后将成为本人的家长，不能合并",
-                  err) != SH_OK)
+                  from, into, "guardian_of_self",
+                  "一人登记为另一人的家庭成员，合并后将成为本人的家长，不能合并", err) != SH_OK)
         return SH_ERR;
     int moved = 0;
     if (move_rows(c, p, &sh_student_entity, "SELECT id, school_id FROM student WHERE person_id = $1", from,
@@ -458,8 +465,9 @@ int sh_person_merge(sh_conn *c, sh_pool *p, int64_t from, int64_t into, const sh
         if (sh_record_update(c, p, &m, keys[i], 0, pv, &changed, err) != SH_OK)
             return SH_ERR;
     }
-    int64_t current = one_i64(c, "SELECT count(DISTINCT school_id) FROM student WHERE person_id = $1 AND status = '01'",
-                              into, 0, err);
+    int64_t current =
+        one_i64(c, "SELECT count(DISTINCT school_id) FROM student WHERE person_id = $1 AND status = '01'",
+                into, 0, err);
     if (current < 0)
         return SH_ERR;
     if (warnings && current > 1)

@@ -6,7 +6,6 @@
 #include "roster/roster.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const sh_field id_number_field = {
@@ -113,7 +112,8 @@ int sh_person_match_hex(const char *name, const char *gender, const char *birth,
     if (!name || !match_name(name, norm, sizeof norm))
         return SH_ERR;
     /* a domain tag keeps these hashes apart from the ID-number hashes under the same key */
-    int n = snprintf(key, sizeof key, "person-match\n%s|%s|%s", norm, gender ? gender : "", birth ? birth : "");
+    int n =
+        snprintf(key, sizeof key, "person-match\n%s|%s|%s", norm, gender ? gender : "", birth ? birth : "");
     if (n <= 0 || (size_t)n >= sizeof key || sh_lookup_hash(key, (size_t)n, h) != SH_OK)
         return SH_ERR;
     for (size_t i = 0; i < sizeof h; i++)
@@ -121,17 +121,28 @@ int sh_person_match_hex(const char *name, const char *gender, const char *birth,
     return SH_OK;
 }
 
-int sh_under_14_by_year(int birth_year, const char *today) {
-    int year = atoi(today);
-    if (birth_year <= 0 || year <= 0)
+/* The year of text starting with four digits (a date or its year-only mask); 0 otherwise. */
+static int year_of(const char *s) {
+    int y = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!s || s[i] < '0' || s[i] > '9')
+            return 0;
+        y = y * 10 + (s[i] - '0');
+    }
+    return y;
+}
+
+int sh_under_14_by_year(const char *birth_year, const char *today) {
+    int year = year_of(today), born = year_of(birth_year);
+    if (!born || !year)
         return -1;
-    return birth_year > year - 14 ? 1 : birth_year < year - 14 ? 0 : -1;
+    return born > year - 14 ? 1 : born < year - 14 ? 0 : -1;
 }
 
 int sh_under_14(const char *birth, const char *today) {
     if (!birth || strlen(birth) != 10 || !today || strlen(today) != 10)
         return -1;
-    int by = sh_under_14_by_year(atoi(birth), today);
+    int by = sh_under_14_by_year(birth, today);
     if (by >= 0)
         return by;
     /* born in the boundary year: 14 from the birthday on (MM-DD compared as text;
@@ -191,10 +202,11 @@ int sh_person_match_rehash(sh_conn *c, long *n, sh_err *err) {
         sh_pool *p = sh_pool_create();
         if (!p)
             return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
-        sh_stmt *s = sh_prepare(c,
-                                "SELECT pp.id, pp.uid, pe.name, pp.gender, pp.birth_date FROM person_profile pp"
-                                " JOIN person pe ON pe.id = pp.person_id WHERE pp.id > $1 ORDER BY pp.id LIMIT 200",
-                                err);
+        sh_stmt *s =
+            sh_prepare(c,
+                       "SELECT pp.id, pp.uid, pe.name, pp.gender, pp.birth_date FROM person_profile pp"
+                       " JOIN person pe ON pe.id = pp.person_id WHERE pp.id > $1 ORDER BY pp.id LIMIT 200",
+                       err);
         if (!s) {
             sh_pool_destroy(p);
             return SH_ERR;
@@ -204,11 +216,10 @@ int sh_person_match_rehash(sh_conn *c, long *n, sh_err *err) {
         const char *hashes[200];
         int rows = 0, rc, bad = 0;
         while ((rc = sh_step(s, err)) == SH_ROW && rows < 200) {
-            const char *birth =
-                sh_col_is_null(s, 4)
-                    ? NULL
-                    : sh_field_open(p, &sh_person_profile_entity, bf, sh_col_text(s, 1), sh_col_blob(s, 4),
-                                    sh_col_len(s, 4));
+            const char *birth = sh_col_is_null(s, 4)
+                                    ? NULL
+                                    : sh_field_open(p, &sh_person_profile_entity, bf, sh_col_text(s, 1),
+                                                    sh_col_blob(s, 4), sh_col_len(s, 4));
             char hex[SH_LOOKUP_HASH_BYTES * 2 + 1];
             keys[rows] = after = sh_col_i64(s, 0);
             bad |= !sh_col_is_null(s, 4) && !birth;

@@ -47,9 +47,10 @@ int sh_person_match_rehash(sh_conn *c, long *n, sh_err *err);
  * today (YYYY-MM-DD, sh_today_iso): 1 under 14, 0 not, -1 unknown. A person is 14
  * from their 14th birthday on; one born on 29 February from 1 March. */
 int sh_under_14(const char *birth, const char *today);
-/* The same from the birth year alone: 1 or 0 when the year decides it, -1 when
- * the person was born in the boundary year (today's year - 14) and the day must
- * be read. */
-int sh_under_14_by_year(int birth_year, const char *today);
+/* The same from the birth year alone (text starting with the year: a date or its
+ * year-only mask "2012-**-**"): 1 or 0 when the year decides it, -1 when the
+ * person was born in the boundary year (today's year - 14) and the day must be
+ * read, or the text has no year. */
+int sh_under_14_by_year(const char *birth_year, const char *today);
 
 #endif

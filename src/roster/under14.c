@@ -22,8 +22,6 @@
 #include "model/fieldcrypt.h"
 #include "store/store.h"
 
-#include <stdlib.h>
-
 static void select_birth(sh_buf *sql, const char *alias) {
     sh_buf_printf(sql,
                   "(SELECT pp.birth_date_mask FROM person_profile pp WHERE pp.person_id = %s.person_id),"
@@ -37,14 +35,14 @@ int sh_under_14_of_row(const char *mask, const char *profile_uid, const void *ct
     sh_today_iso(today);
     if (!mask)
         return -1;
-    int by = sh_under_14_by_year(atoi(mask), today);
+    int by = sh_under_14_by_year(mask, today);
     if (by >= 0 || !ct || !profile_uid)
         return by;
     sh_pool *p = sh_pool_create();
-    const char *birth = p ? sh_field_open(p, &sh_person_profile_entity,
-                                          sh_entity_field(&sh_person_profile_entity, "birth_date"), profile_uid,
-                                          ct, n)
-                          : NULL;
+    const char *birth =
+        p ? sh_field_open(p, &sh_person_profile_entity,
+                          sh_entity_field(&sh_person_profile_entity, "birth_date"), profile_uid, ct, n)
+          : NULL;
     int v = birth ? sh_under_14(birth, today) : -1;
     sh_pool_destroy(p);
     return v;
@@ -52,7 +50,8 @@ int sh_under_14_of_row(const char *mask, const char *profile_uid, const void *ct
 
 static void write_under_14(sh_buf *out, sh_stmt *s, int col) {
     int v = sh_under_14_of_row(sh_col_text(s, col), sh_col_text(s, col + 1),
-                               sh_col_is_null(s, col + 2) ? NULL : sh_col_blob(s, col + 2), sh_col_len(s, col + 2));
+                               sh_col_is_null(s, col + 2) ? NULL : sh_col_blob(s, col + 2),
+                               sh_col_len(s, col + 2));
     sh_buf_puts(out, v < 0 ? "null" : v ? "true" : "false");
 }
 

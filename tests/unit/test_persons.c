@@ -28,10 +28,11 @@ TEST(under_14_of_a_29_february_birth_ends_on_1_march) {
 }
 
 TEST(under_14_by_year_decides_all_but_the_boundary_year) {
-    CHECK(sh_under_14_by_year(2013, "2026-11-23") == 1);
-    CHECK(sh_under_14_by_year(2011, "2026-11-23") == 0);
-    CHECK(sh_under_14_by_year(2012, "2026-11-23") == -1);
-    CHECK(sh_under_14_by_year(0, "2026-11-23") == -1);
+    CHECK(sh_under_14_by_year("2013-**-**", "2026-11-23") == 1);
+    CHECK(sh_under_14_by_year("2011-**-**", "2026-11-23") == 0);
+    CHECK(sh_under_14_by_year("2012-**-**", "2026-11-23") == -1);
+    CHECK(sh_under_14_by_year("20x1-**-**", "2026-11-23") == -1);
+    CHECK(sh_under_14_by_year(NULL, "2026-11-23") == -1);
 }
 
 TEST(match_hash_ignores_spacing_width_and_name_dots) {
