@@ -7,9 +7,11 @@
 #include "core/log.h"
 #include "http/router.h"
 #include "model/registry.h"
+#include "system/system.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void sh_app_defaults(sh_config *cfg) {
@@ -52,10 +54,33 @@ int sh_app_init(sh_app *app, sh_err *err) {
     return sh_router_build(app->modules, app->nmodules, &app->router, err);
 }
 
+/* The fingerprint of the master key the database was last re-encrypted under
+ * (core/keys.h), into out; "" when none is recorded or it cannot be read. */
+static void recorded_fingerprint(sh_db *db, char out[65]) {
+    sh_err e;
+    sh_err_init(&e);
+    out[0] = '\0';
+    sh_conn *c = sh_db_acquire(db, &e);
+    if (c && sh_meta_get(c, "key_fingerprint", out, 65, &e) != SH_ROW)
+        out[0] = '\0';
+    sh_db_release(c);
+    sh_err_clear(&e);
+}
+
 int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err) {
     if (sh_db_open(url, flags, app->cfg.threads + 4, &app->db, err) != SH_OK)
         return SH_ERR;
-    if (sh_keys_open(sh_db_file(app->db), app->cfg.key_file, (flags & SH_DB_CREATE) != 0, err) != SH_OK)
+    char key_path[4200], pending[4300], fp[65], now[33];
+    struct stat st;
+    if (sh_keys_path(sh_db_file(app->db), app->cfg.key_file, key_path, sizeof key_path, err) != SH_OK)
+        goto fail;
+    snprintf(pending, sizeof pending, "%s.new", key_path);
+    if (stat(pending, &st) == 0) { /* a key rotation was interrupted: settle it first */
+        recorded_fingerprint(app->db, fp);
+        if (sh_keys_settle(key_path, fp[0] ? fp : NULL, err) != SH_OK)
+            goto fail;
+    }
+    if (sh_keys_load(key_path, (flags & SH_DB_CREATE) != 0, err) != SH_OK)
         goto fail;
     sh_migration_set sets[64];
     int n = 0;
@@ -66,6 +91,12 @@ int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err) {
     int applied = 0;
     if (sh_migrate(app->db, sets, n, 0, &applied, err) != SH_OK)
         goto fail;
+    recorded_fingerprint(app->db, fp);
+    if (fp[0] && (sh_keys_fingerprint(now) != SH_OK || strcmp(fp, now) != 0)) {
+        sh_err_set(err, 400, "key_mismatch", "keys",
+                   "密钥文件 %s 与数据库不符（数据库已轮换到另一把密钥）：请使用轮换后的密钥文件", key_path);
+        goto fail;
+    }
     for (int i = 0; i < app->nmodules; i++)
         if (app->modules[i]->start && app->modules[i]->start(app, err) != SH_OK)
             goto fail;

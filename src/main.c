@@ -30,6 +30,8 @@ static const struct {
     {"import", cmd_import, "批量导入基础数据（CSV 或 XLSX；先校验，全部正确才写入）"},
     {"backup", cmd_backup, "在线备份数据库（带校验清单）"},
     {"restore", cmd_restore, "校验备份并恢复数据库"},
+    {"duplicates", cmd_duplicates, "疑似重复人员报告（姓名、性别、出生日期相同而证件号不同或缺失）"},
+    {"keys", cmd_keys, "轮换加密密钥（keys rotate：重新加密全部敏感字段，审计链保持可校验）"},
     {"verify", cmd_verify, "校验审计日志的摘要链（verify audit）"},
     {"version", cmd_version, "显示版本"},
     {"help", cmd_help, "显示帮助"},

@@ -53,5 +53,7 @@ int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_duplicates(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

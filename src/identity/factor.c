@@ -156,7 +156,7 @@ static int code_hash(const char *code, char hex[65]) {
             norm[n++] = (char)tolower((unsigned char)*code);
     norm[n] = '\0';
     unsigned char key[SH_KEY_BYTES], h[32];
-    if (sh_keys_derive(SH_KEY_LOOKUP, key) != SH_OK)
+    if (sh_keys_derive(SH_KEY_RECOVERY, key) != SH_OK) /* survives key rotation: codes are not stored */
         return SH_ERR;
     crypto_generichash(h, sizeof h, (const unsigned char *)norm, n, key, sizeof key);
     sodium_memzero(key, sizeof key);
@@ -237,4 +237,47 @@ int sh_factor_totp_enrol_active(sh_conn *c, int64_t account_id, char b32[40], sh
     int rc = sh_step(s, err);
     sh_stmt_done(s);
     return rc == SH_ERR ? SH_ERR : SH_OK;
+}
+
+int sh_factor_rekey(sh_conn *c, unsigned char other[32], long *n, sh_err *err) {
+    int64_t after = 0;
+    *n = 0;
+    for (;;) {
+        sh_stmt *s = sh_prepare(
+            c, "SELECT id, account_id, secret FROM auth_factor WHERE id > $1 ORDER BY id LIMIT 1", err);
+        if (!s)
+            return SH_ERR;
+        sh_bind_i64(s, 1, after);
+        int rc = sh_step(s, err);
+        unsigned char secret[SH_TOTP_SECRET_BYTES], sealed[SEALED_SECRET];
+        char ad[48];
+        int ok = SH_OK;
+        if (rc == SH_ROW) {
+            after = sh_col_i64(s, 0);
+            secret_ad(sh_col_i64(s, 1), ad);
+            ok = sh_col_len(s, 2) == SEALED_SECRET
+                     ? sh_unseal(SH_KEY_FIELD, ad, sh_col_blob(s, 2), SEALED_SECRET, secret)
+                     : SH_ERR;
+        }
+        sh_stmt_done(s);
+        if (rc != SH_ROW)
+            return rc == SH_ERR ? SH_ERR : SH_OK;
+        if (ok != SH_OK)
+            return sh_err_set(err, 500, "decryption_failed", NULL,
+                              "动态验证码密钥无法用当前密钥解密（记录 %lld）", (long long)after);
+        sh_keys_swap_master(other);
+        ok = sh_seal(SH_KEY_FIELD, ad, secret, sizeof secret, sealed);
+        sh_keys_swap_master(other);
+        sodium_memzero(secret, sizeof secret);
+        s = ok == SH_OK ? sh_prepare(c, "UPDATE auth_factor SET secret = $1 WHERE id = $2", err) : NULL;
+        if (!s)
+            return ok == SH_OK ? SH_ERR : sh_err_set(err, 500, "keys_missing", NULL, "未加载密钥");
+        sh_bind_blob(s, 1, sealed, sizeof sealed);
+        sh_bind_i64(s, 2, after);
+        rc = sh_step(s, err);
+        sh_stmt_done(s);
+        if (rc == SH_ERR)
+            return SH_ERR;
+        (*n)++;
+    }
 }

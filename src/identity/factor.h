@@ -39,4 +39,9 @@ int sh_recovery_code_use(sh_conn *c, int64_t account_id, const char *code, sh_er
  * written to the demo CSV); b32 receives the secret in base32. */
 int sh_factor_totp_enrol_active(sh_conn *c, int64_t account_id, char b32[40], sh_err *err);
 
+/* Key rotation: re-seal every second-factor secret, opened under the master key
+ * in use and sealed under `other` (core/keys.h sh_keys_swap_master), inside the
+ * caller's write transaction. *n gets how many. SH_ERR when one does not open. */
+int sh_factor_rekey(sh_conn *c, unsigned char other[32], long *n, sh_err *err);
+
 #endif

@@ -172,6 +172,11 @@ static const sh_migration migrations[] = {
      " revoked_at BIGINT, last_used_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
      "CREATE INDEX api_token_org ON api_token(org_id);"
      "CREATE TABLE security_policy (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"},
+    {3, "persons merged into another keep a pointer to it",
+     "ALTER TABLE person ADD COLUMN merged_into INTEGER REFERENCES person(id);"
+     "CREATE INDEX person_merged_into ON person(merged_into);",
+     "ALTER TABLE person ADD COLUMN merged_into BIGINT REFERENCES person(id);"
+     "CREATE INDEX person_merged_into ON person(merged_into);"},
 };
 
 static const sh_route routes[] = {

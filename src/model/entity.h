@@ -84,6 +84,22 @@ enum {
     SH_E_INTERNAL = 1, /* not exposed as an API schema (bookkeeping tables) */
 };
 
+/* A value computed each time a row is read and never stored (the under-14 flag
+ * of DR-03): `select` appends, after the declared columns, ncols SQL expressions
+ * over the row aliased `alias`; `write` appends the JSON value from the row's
+ * columns col … col + ncols - 1. Lists, reads and the API document (read-only)
+ * show it after the declared fields. */
+struct sh_buf;
+struct sh_stmt;
+typedef struct sh_computed {
+    const char *name, *label, *doc;
+    const char *json_type; /* "boolean", "string", … for the API document */
+    sh_grade grade;
+    int ncols;
+    void (*select)(struct sh_buf *sql, const char *alias);
+    void (*write)(struct sh_buf *out, struct sh_stmt *s, int col);
+} sh_computed;
+
 typedef struct sh_entity {
     const char *name;  /* "org_unit" */
     const char *table; /* storage table */
@@ -91,6 +107,8 @@ typedef struct sh_entity {
     const sh_field *fields;
     int nfields;
     unsigned flags;
+    const sh_computed *computed; /* values computed at read time (may be NULL) */
+    int ncomputed;
 } sh_entity;
 
 /* Derived storage columns of an encrypted field (see SH_F_LOOKUP above). */

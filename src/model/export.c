@@ -53,7 +53,7 @@ int sh_export_format(sh_req *req, sh_table_format *fmt) {
 static int write_rows(sh_req *req, const sh_entity *e, sh_stmt *s, const sh_view *view, sh_table_writer *w,
                       long *rows) {
     names *m = sh_pcalloc(req->pool, sizeof *m);
-    const char **cells = sh_palloc(req->pool, sizeof(char *) * (size_t)e->nfields);
+    const char **cells = sh_palloc(req->pool, sizeof(char *) * (size_t)(e->nfields + e->ncomputed));
     if (!m || !cells)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     m->c = sh_req_conn(req);
@@ -99,7 +99,7 @@ int sh_api_export(sh_req *req, const sh_entity *e, const sh_scope *scope, sh_tab
     }
     close(fd);
     sh_view view = {.unmask = scope && scope->unmask};
-    const char **heads = sh_palloc(req->pool, sizeof(char *) * (size_t)e->nfields);
+    const char **heads = sh_palloc(req->pool, sizeof(char *) * (size_t)(e->nfields + e->ncomputed));
     sh_table_writer *w = NULL;
     int rc = heads ? SH_OK : sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     if (rc == SH_OK)

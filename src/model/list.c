@@ -172,6 +172,10 @@ int sh_select_columns(sh_buf *sql, const sh_entity *e, const char *alias) {
             sh_buf_printf(sql, ", %s.%s", alias, f->column);
         }
     }
+    for (int i = 0; i < e->ncomputed; i++) {
+        sh_buf_puts(sql, ", ");
+        e->computed[i].select(sql, alias);
+    }
     return sh_buf_ok(sql);
 }
 
@@ -374,9 +378,28 @@ int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *vie
             sh_buf_json_str(out, sh_col_text(s, c), sh_col_len(s, c));
         }
     }
+    for (int i = 0; i < e->ncomputed; i++) {
+        const sh_computed *k = &e->computed[i];
+        if (!first)
+            sh_buf_putc(out, ',');
+        first = 0;
+        sh_buf_json_str(out, k->name, strlen(k->name));
+        sh_buf_putc(out, ':');
+        k->write(out, s, col);
+        col += k->ncols;
+    }
     sh_pool_destroy(scratch);
     sh_buf_putc(out, '}');
     return sh_buf_ok(out);
+}
+
+/* Columns sh_select_columns gives the declared fields (the key not counted). */
+static int columns_of(const sh_entity *e) {
+    int n = 0;
+    for (int i = 0; i < e->nfields; i++)
+        if (visible(&e->fields[i]))
+            n += e->fields[i].flags & SH_F_ENCRYPT ? 2 : 1;
+    return n;
 }
 
 /* Shown to this reader at all (a hidden mask leaves the column out). */
@@ -389,7 +412,26 @@ int sh_row_headers(const sh_entity *e, const sh_view *view, const char **names) 
     for (int i = 0; i < e->nfields; i++)
         if (shown(&e->fields[i], view))
             names[n++] = e->fields[i].label;
+    for (int i = 0; i < e->ncomputed; i++)
+        names[n++] = e->computed[i].label;
     return n;
+}
+
+/* A computed value's JSON as a cell: 是/否 for booleans, the text of a string,
+ * empty for null. */
+static const char *computed_text(sh_pool *p, const sh_computed *k, sh_stmt *s, int col) {
+    sh_buf *b = sh_pool_buf(p, 4096);
+    if (!b)
+        return NULL;
+    k->write(b, s, col);
+    if (sh_buf_ok(b) != SH_OK || !b->len || strcmp(b->data, "null") == 0)
+        return NULL;
+    if (strcmp(b->data, "true") == 0 || strcmp(b->data, "false") == 0)
+        return b->data[0] == 't' ? "是" : "否";
+    json_t *j = json_loads(b->data, JSON_DECODE_ANY, NULL);
+    const char *v = json_is_string(j) ? sh_pstrdup(p, json_string_value(j)) : sh_pstrdup(p, b->data);
+    json_decref(j);
+    return v;
 }
 
 int sh_row_texts(sh_pool *p, const sh_entity *e, sh_stmt *s, const sh_view *view, sh_code_names *codes,
@@ -427,5 +469,7 @@ int sh_row_texts(sh_pool *p, const sh_entity *e, sh_stmt *s, const sh_view *view
         }
         cells[n++] = v;
     }
+    for (int i = 0, c = 1 + columns_of(e); i < e->ncomputed; c += e->computed[i++].ncols)
+        cells[n++] = computed_text(p, &e->computed[i], s, c);
     return n;
 }

@@ -61,8 +61,8 @@ int sh_row_write(sh_buf *out, const sh_entity *e, sh_stmt *s, const sh_view *vie
 /* The same row as the text of spreadsheet cells, for exports: the labels of the
  * columns this reader is shown (hidden-mask fields left out unless unmasked) go
  * to names, the row's values, masked alike, to cells (both with room for
- * e->nfields); each returns how many. Booleans read 是/否, times China's local time, and
- * codes their name when codes->name gives one (else the code). */
+ * e->nfields + e->ncomputed; computed values come last); each returns how many. Booleans read 是/否, times
+ * China's local time, and codes their name when codes->name gives one (else the code). */
 typedef struct sh_code_names {
     const char *(*name)(void *ctx, const char *table, const char *code);
     void *ctx;

@@ -63,6 +63,14 @@ static json_t *entity_schema(const sh_entity *e) {
         if (f->flags & SH_F_REQUIRED)
             json_array_append_new(req, json_string(f->name));
     }
+    for (int i = 0; i < e->ncomputed; i++) {
+        const sh_computed *k = &e->computed[i];
+        char grade[3] = {'L', (char)('0' + k->grade), 0};
+        json_object_set_new(props, k->name,
+                            json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "type", k->json_type, "title", k->label,
+                                      "description", k->doc ? k->doc : k->label, "x-grade", grade, "readOnly",
+                                      1, "x-computed", 1));
+    }
     json_object_set_new(s, "properties", props);
     json_object_set_new(s, "additionalProperties", json_false());
     if (json_array_size(req))

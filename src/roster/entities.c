@@ -505,8 +505,12 @@ static const sh_field student_fields[] = {
     SH_FIELD_CREATED_AT,
     SH_FIELD_UPDATED_AT,
 };
-const sh_entity sh_student_entity = {
-    .name = "student", .table = "student", .label = "学生", SH_FIELDS(student_fields)};
+const sh_entity sh_student_entity = {.name = "student",
+                                     .table = "student",
+                                     .label = "学生",
+                                     SH_FIELDS(student_fields),
+                                     .computed = &sh_under_14_computed,
+                                     .ncomputed = 1};
 
 static const sh_field guardian_fields[] = {
     SH_FIELD_KEY,

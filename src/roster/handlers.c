@@ -24,7 +24,7 @@
  * student's current class; school-wide rows (profile, staff) only the school. */
 #define CURRENT_CLASS(student)                                                                               \
     "(SELECT e.class_id FROM enrollment e WHERE e.student_id = " student " AND e.exit_date IS NULL)"
-static const char *scope_orgs(const sh_entity *e) {
+const char *sh_roster_scope_orgs(const sh_entity *e) {
     if (e == &sh_student_entity)
         return "(t.school_id, " CURRENT_CLASS("t.id") ")";
     if (e == &sh_guardian_entity)
@@ -42,7 +42,7 @@ int sh_roster_scope(sh_req *req, const sh_entity *e, const char *perm, sh_scope 
         *out = (sh_scope){0};
         rc = SH_OK;
     } else {
-        rc = sh_scope_org_set(req, perm, scope_orgs(e), out);
+        rc = sh_scope_org_set(req, perm, sh_roster_scope_orgs(e), out);
     }
     if (rc != SH_OK)
         return rc;

@@ -10,6 +10,9 @@
 extern const sh_migration sh_roster_migrations[];
 extern const int sh_roster_nmigrations;
 
+/* The org nodes a row of e (alias t) hangs under, as SQL for sh_scope_org_set. */
+const char *sh_roster_scope_orgs(const sh_entity *e);
+
 /* Rows of e the caller reaches with perm (and, with unmask requested by a reason
  * header, whether sensitive fields show in clear — audited here). */
 int sh_roster_scope(sh_req *req, const sh_entity *e, const char *perm, sh_scope *out);
@@ -22,6 +25,11 @@ int sh_roster_update(sh_req *req);
 int sh_roster_history(sh_req *req);
 /* Persons: create with profile and identity document, deduplicated on the ID. */
 int sh_roster_create_person(sh_req *req);
+/* Persons (person_api.c): one person's summary, the duplicate-candidates report
+ * and the merge of a duplicate into the person kept. */
+int sh_roster_get_person(sh_req *req);
+int sh_roster_duplicates(sh_req *req);
+int sh_roster_merge_person(sh_req *req);
 /* The students currently in a class (GET /api/v1/classes/{id}/students). */
 int sh_roster_class_students(sh_req *req);
 

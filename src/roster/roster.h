@@ -23,4 +23,10 @@ extern const sh_entity sh_guardian_entity;
 extern const sh_entity sh_enrollment_entity;
 extern const sh_entity sh_teaching_entity;
 
+/* The under-14 flag computed on read (under14.c), and its decision for one row:
+ * the year-only mask, the profile's uid and the birth date's ciphertext (may be
+ * NULL when the year decides). 1 under 14, 0 not, -1 unknown. */
+extern const sh_computed sh_under_14_computed;
+int sh_under_14_of_row(const char *mask, const char *profile_uid, const void *ct, size_t n);
+
 #endif

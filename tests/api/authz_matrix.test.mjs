@@ -149,6 +149,16 @@ const requests = {
     create: async (school) => ({ school, staff: await freshStaff(school), class: side(school).class, subject: '14', term: ctx.term }),
   }),
   'POST /api/v1/persons': { in: () => ({ path: '/api/v1/persons', body: { name: `矩阵人员${++seq}`, gender: '2' } }) },
+  'GET /api/v1/persons/{id}': {
+    in: async () => ({ path: `/api/v1/persons/${await personOf(ctx.in.student)}` }),
+    out: async () => ({ path: `/api/v1/persons/${await personOf(ctx.out.student)}` }), outcome: 'missing',
+  },
+  'POST /api/v1/persons/{id}/merge': {
+    in: async () => freshMerge(ctx.schoolIn),
+    out: async () => freshMerge(ctx.schoolOut), outcome: 'missing',
+    narrow: { reach: 'school', outcome: 'missing' },
+  },
+  'GET /api/v1/duplicate-candidates': { in: () => ({ path: '/api/v1/duplicate-candidates?limit=5' }) },
   'GET /api/v1/class-rosters/{id}': {
     in: () => ({ path: `/api/v1/class-rosters/${ctx.classIn}` }),
     out: () => ({ path: `/api/v1/class-rosters/${ctx.classOut}` }), outcome: 'missing',
@@ -229,6 +239,15 @@ async function profile(path, body, key) {
   return r.body.id;
 }
 const freshPerson = () => created('/api/v1/persons', { name: `矩阵人员${++seq}` });
+const personOf = async (studentId) => (await clients.city_admin.get(`/api/v1/students/${studentId}`)).body.person;
+// Two persons of a school to merge: a staff member, and a family member of the school's student.
+async function freshMerge(school) {
+  const from = await freshPerson();
+  const into = await freshPerson();
+  await created('/api/v1/staff', { school, person: from, name: '矩阵重复', staff_number: `D${++seq}` });
+  await created('/api/v1/guardians', { school, student: side(school).student, person: into, name: '矩阵重复', relation: '51', is_guardian: false });
+  return { path: `/api/v1/persons/${from}/merge`, body: { into, reason: '矩阵测试：重复登记' } };
+}
 const freshClass = (grade) => created('/api/v1/orgs', { kind: 'class', name: `矩阵对象班${++seq}`, parent: grade });
 const freshStaff = async (school) => created('/api/v1/staff', { school, person: await freshPerson(), name: '矩阵教师', staff_number: `T${++seq}` });
 

@@ -180,7 +180,7 @@ export function session(url, cookie, csrf) {
 // Change the store behind the server's back (to age a session or a password):
 // the sqlite3 shell, as an operator with file access could.
 export function sql(db, statement) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8', maxBuffer: 1 << 30 });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }

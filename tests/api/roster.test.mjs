@@ -219,6 +219,7 @@ test('any list exports as CSV or XLSX: the same scope and filters, Chinese heade
   assert.match(row['全国学籍号'], /^[GJL]\d{5}\*+\d{4}$/, lines[1]);
   assert.ok(['男', '女'].includes(row['性别']), 'codes are written by their names');
   assert.match(row['创建时间'], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  assert.ok(['是', '否'].includes(row[cols.at(-1)]), `the computed under-14 flag comes last: ${cols.at(-1)}`);
   // filters apply as in the list; a head teacher exports their own class only
   const one = (await (await get(admin, `/api/v1/students?format=csv&status=99`)).text()).trim().split('\r\n');
   assert.equal(one.length, 1, 'no student has status 99: the header alone');
