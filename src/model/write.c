@@ -11,7 +11,6 @@
 #include "model/list.h"
 #include "model/registry.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,34 +137,101 @@ static int bind_sealed(sh_stmt *s, int n, const sh_field *f, const sealed *v, in
     return n;
 }
 
-static void sealed_columns(sh_buf *sql, const sh_field *f, const char *sep, const char *suffix) {
-    sh_buf_printf(sql, "%s%s%s", sep, f->column, suffix);
-    if (sh_field_has_mask_column(f))
-        sh_buf_printf(sql, ", %s_mask%s", f->column, suffix);
-    if (sh_field_has_hash_column(f))
-        sh_buf_printf(sql, ", %s_hash%s", f->column, suffix);
+/* The column names of an encrypted field (ciphertext, [mask], [hash]); built
+ * without printf, as every insert builds its statement. */
+static void sealed_columns(sh_buf *sql, const sh_field *f, const char *sep) {
+    sh_buf_puts(sql, sep);
+    sh_buf_puts(sql, f->column);
+    if (sh_field_has_mask_column(f)) {
+        sh_buf_puts(sql, ", ");
+        sh_buf_puts(sql, f->column);
+        sh_buf_puts(sql, "_mask");
+    }
+    if (sh_field_has_hash_column(f)) {
+        sh_buf_puts(sql, ", ");
+        sh_buf_puts(sql, f->column);
+        sh_buf_puts(sql, "_hash");
+    }
+}
+
+/* ", $n" (or "$n" for the first) without printf. */
+static void put_param(sh_buf *sql, int n) {
+    char tmp[16];
+    int i = (int)sizeof tmp;
+    tmp[--i] = '\0';
+    do
+        tmp[--i] = (char)('0' + n % 10);
+    while ((n /= 10) > 0 && i > 4);
+    tmp[--i] = '$';
+    sh_buf_puts(sql, tmp + i);
 }
 
 static int encrypted_columns(const sh_field *f) {
     return 1 + sh_field_has_mask_column(f) + sh_field_has_hash_column(f);
 }
 
-/* Append a JSON object of the plain natural keys of r (or of the stored row). */
-static void natural_key_json(json_t *nk, const sh_field *f, const sh_value *v) {
-    if (!(f->flags & SH_F_UNIQUE) || (f->flags & SH_F_ENCRYPT) || !v->set || v->is_null)
+/* The JSON texts a change_log row carries, built straight into pool buffers
+ * (a jansson tree per change cost a tenth of an import): the changed fields, and
+ * for creates and deletes the natural keys. */
+typedef struct change_text {
+    sh_buf *fields; /* [{"field":…,"from":…,"to":…}, …] */
+    sh_buf *keys;   /* {"name":value, …, "id":uid}, or NULL */
+} change_text;
+
+static int change_text_init(sh_pool *p, change_text *t, int with_keys) {
+    t->fields = sh_pool_buf(p, WRITE_SQL_MAX);
+    t->keys = with_keys ? sh_pool_buf(p, WRITE_SQL_MAX) : NULL;
+    if (!t->fields || (with_keys && !t->keys))
+        return SH_ERR;
+    sh_buf_putc(t->fields, '[');
+    if (t->keys)
+        sh_buf_putc(t->keys, '{');
+    return SH_OK;
+}
+
+static void json_text_or_null(sh_buf *b, const char *v) {
+    if (v)
+        sh_buf_json_str(b, v, strlen(v));
+    else
+        sh_buf_puts(b, "null");
+}
+
+/* Add a plain natural key of r (or of the stored row). */
+static void natural_key_json(change_text *t, const sh_field *f, const sh_value *v) {
+    if (!(f->flags & SH_F_UNIQUE) || (f->flags & SH_F_ENCRYPT) || !v->set || v->is_null ||
+        (f->type != SH_T_INT && f->type != SH_T_BOOL && !v->s))
         return;
+    if (t->keys->len > 1)
+        sh_buf_putc(t->keys, ',');
+    sh_buf_json_str(t->keys, f->name, strlen(f->name));
+    sh_buf_putc(t->keys, ':');
     if (f->type == SH_T_INT || f->type == SH_T_BOOL)
-        json_object_set_new(nk, f->name, json_integer(v->i));
-    else if (v->s)
-        json_object_set_new(nk, f->name, json_string(v->s));
+        sh_buf_printf(t->keys, "%lld", (long long)v->i);
+    else
+        sh_buf_json_str(t->keys, v->s, strlen(v->s));
+}
+
+/* Close the texts (the keys with the row's public id); SH_ERR when too long. */
+static int change_text_end(change_text *t, const char *uid, sh_err *err) {
+    sh_buf_putc(t->fields, ']');
+    if (t->keys) {
+        if (t->keys->len > 1)
+            sh_buf_putc(t->keys, ',');
+        sh_buf_puts(t->keys, "\"id\":");
+        json_text_or_null(t->keys, uid ? uid : "");
+        sh_buf_putc(t->keys, '}');
+    }
+    if (sh_buf_ok(t->fields) != SH_OK || (t->keys && sh_buf_ok(t->keys) != SH_OK))
+        return sh_err_set(err, 500, "internal", NULL, "变更记录过长");
+    return SH_OK;
 }
 
 /* Write the change_log row and return its version in *version. */
 static int log_change(sh_conn *c, const sh_entity *e, const char *uid, int64_t school_id, const char *op,
-                      json_t *fields, json_t *natural_key, const sh_provenance *pv, int64_t *version,
-                      sh_err *err) {
-    char *fj = json_dumps(fields, JSON_COMPACT);
-    char *nj = natural_key ? json_dumps(natural_key, JSON_COMPACT) : NULL;
+                      change_text *t, const sh_provenance *pv, int64_t *version, sh_err *err) {
+    if (change_text_end(t, uid, err) != SH_OK)
+        return SH_ERR;
+    const char *fj = t->fields->data, *nj = t->keys ? t->keys->data : NULL;
     sh_stmt *s =
         sh_prepare(c,
                    "INSERT INTO change_log (entity, row_uid, school_id, op, fields, natural_key, actor_id,"
@@ -173,7 +239,7 @@ static int log_change(sh_conn *c, const sh_entity *e, const char *uid, int64_t s
                    " RETURNING version",
                    err);
     int rc = SH_ERR;
-    if (s && fj) {
+    if (s) {
         sh_bind_text(s, 1, e->name, -1);
         sh_bind_text(s, 2, uid, -1);
         if (school_id)
@@ -197,24 +263,24 @@ static int log_change(sh_conn *c, const sh_entity *e, const char *uid, int64_t s
         } else if (rc == SH_DONE) {
             rc = sh_err_set(err, 500, "internal", NULL, "变更记录未返回版本号");
         }
-    } else if (!fj) {
-        sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     }
     sh_stmt_done(s);
-    sh_free(fj);
-    sh_free(nj);
     return rc;
 }
 
 /* One entry of the change list: the field, and for plain fields graded L1–L2 the
  * values before and after. */
-static void change_entry(json_t *fields, const sh_field *f, const char *from, const char *to) {
-    json_t *o = json_pack("{s:s}", "field", f->name);
+static void change_entry(change_text *t, const sh_field *f, const char *from, const char *to) {
+    sh_buf *b = t->fields;
+    sh_buf_puts(b, b->len > 1 ? ",{\"field\":" : "{\"field\":");
+    sh_buf_json_str(b, f->name, strlen(f->name));
     if (f->grade <= SH_L2 && !(f->flags & SH_F_ENCRYPT)) {
-        json_object_set_new(o, "from", from ? json_string(from) : json_null());
-        json_object_set_new(o, "to", to ? json_string(to) : json_null());
+        sh_buf_puts(b, ",\"from\":");
+        json_text_or_null(b, from);
+        sh_buf_puts(b, ",\"to\":");
+        json_text_or_null(b, to);
     }
-    json_array_append_new(fields, o);
+    sh_buf_putc(b, '}');
 }
 
 static const char *value_text(sh_pool *p, const sh_field *f, const sh_value *v) {
@@ -244,13 +310,9 @@ int sh_record_insert(sh_conn *c, sh_pool *p, const sh_record *r, int64_t school_
         uid = u;
     }
     sealed *seals = sh_pcalloc(p, sizeof(sealed) * (size_t)e->nfields);
-    json_t *fields = json_array(), *nk = json_object();
-    if (!seals || !fields || !nk) {
-        json_decref(fields);
-        json_decref(nk);
-        sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
-        return SH_ERR;
-    }
+    change_text t;
+    if (!seals || change_text_init(p, &t, 1) != SH_OK)
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     int rc = SH_OK;
     for (int i = 0; rc == SH_OK && i < e->nfields; i++) {
         const sh_field *f = &e->fields[i];
@@ -260,22 +322,21 @@ int sh_record_insert(sh_conn *c, sh_pool *p, const sh_record *r, int64_t school_
         if ((f->flags & SH_F_ENCRYPT) && !v->is_null)
             rc = seal_value(p, e, f, uid, v->s, &seals[i], err);
         if (!(f->flags & SH_F_INTERNAL))
-            change_entry(fields, f, NULL, value_text(p, f, v));
-        natural_key_json(nk, f, v);
+            change_entry(&t, f, NULL, value_text(p, f, v));
+        natural_key_json(&t, f, v);
     }
-    json_object_set_new(nk, "id", json_string(uid));
     int64_t version = 0;
     if (rc == SH_OK)
-        rc = log_change(c, e, uid, school_id, "create", fields, nk, pv, &version, err);
-    json_decref(fields);
-    json_decref(nk);
+        rc = log_change(c, e, uid, school_id, "create", &t, pv, &version, err);
     if (rc != SH_OK)
         return SH_ERR;
 
     sh_buf *sql = sh_pool_buf(p, WRITE_SQL_MAX);
     if (!sql)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
-    sh_buf_printf(sql, "INSERT INTO %s (", e->table);
+    sh_buf_puts(sql, "INSERT INTO ");
+    sh_buf_puts(sql, e->table);
+    sh_buf_puts(sql, " (");
     const char *sep = "";
     int nparams = 0;
     for (int i = 0; i < e->nfields; i++) {
@@ -285,18 +346,22 @@ int sh_record_insert(sh_conn *c, sh_pool *p, const sh_record *r, int64_t school_
         if (f->type == SH_T_KEY || (!v->set && f->type != SH_T_UID && !stamp))
             continue;
         if (f->flags & SH_F_ENCRYPT) {
-            sealed_columns(sql, f, sep, "");
+            sealed_columns(sql, f, sep);
             nparams += encrypted_columns(f);
         } else {
-            sh_buf_printf(sql, "%s%s", sep, f->column);
+            sh_buf_puts(sql, sep);
+            sh_buf_puts(sql, f->column);
             nparams++;
         }
         sep = ", ";
     }
     sh_buf_puts(sql, ") VALUES (");
-    for (int n = 1; n <= nparams; n++)
-        sh_buf_printf(sql, "%s$%d", n > 1 ? ", " : "", n);
-    sh_buf_printf(sql, ") RETURNING id");
+    for (int n = 1; n <= nparams; n++) {
+        if (n > 1)
+            sh_buf_puts(sql, ", ");
+        put_param(sql, n);
+    }
+    sh_buf_puts(sql, ") RETURNING id");
     if (sh_buf_ok(sql) != SH_OK)
         return sh_err_set(err, 500, "internal", NULL, "语句过长");
     sh_stmt *s = sh_prepare(c, sql->data, err);
@@ -400,12 +465,9 @@ int sh_record_update(sh_conn *c, sh_pool *p, const sh_record *r, int64_t key, in
         return SH_ERR;
     char *differs = sh_pcalloc(p, (size_t)e->nfields);
     sealed *seals = sh_pcalloc(p, sizeof(sealed) * (size_t)e->nfields);
-    json_t *fields = json_array();
-    if (!differs || !seals || !fields) {
-        json_decref(fields);
-        sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
-        return SH_ERR;
-    }
+    change_text t;
+    if (!differs || !seals || change_text_init(p, &t, 0) != SH_OK)
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     int rc = SH_OK;
     for (int i = 0; rc == SH_OK && i < e->nfields; i++) {
         const sh_field *f = &e->fields[i];
@@ -422,13 +484,12 @@ int sh_record_update(sh_conn *c, sh_pool *p, const sh_record *r, int64_t key, in
         if ((f->flags & SH_F_ENCRYPT) && !v->is_null)
             rc = seal_value(p, e, f, old.uid, v->s, &seals[i], err);
         if (!(f->flags & SH_F_INTERNAL))
-            change_entry(fields, f, f->type == SH_T_REF ? NULL : old.text[i],
+            change_entry(&t, f, f->type == SH_T_REF ? NULL : old.text[i],
                          f->type == SH_T_REF ? v->s : now_text);
     }
     int64_t version = 0;
     if (rc == SH_OK && *changed)
-        rc = log_change(c, e, old.uid, school_id, "update", fields, NULL, pv, &version, err);
-    json_decref(fields);
+        rc = log_change(c, e, old.uid, school_id, "update", &t, pv, &version, err);
     if (rc != SH_OK || !*changed)
         return rc;
 
@@ -482,20 +543,19 @@ int sh_record_delete(sh_conn *c, sh_pool *p, const sh_entity *e, int64_t key, in
     stored_row old = {0};
     if (read_row(c, p, e, key, &old, err) != SH_OK)
         return SH_ERR;
-    json_t *nk = json_object(), *fields = json_array();
+    change_text t;
+    if (change_text_init(p, &t, 1) != SH_OK)
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     for (int i = 0; i < e->nfields; i++) {
         const sh_field *f = &e->fields[i];
         sh_value v = {.set = old.text[i] != NULL, .is_null = old.text[i] == NULL, .s = old.text[i]};
         if (old.text[i] && (f->type == SH_T_INT || f->type == SH_T_BOOL))
             v.i = strtoll(old.text[i], NULL, 10);
         if (f->type != SH_T_REF)
-            natural_key_json(nk, f, &v);
+            natural_key_json(&t, f, &v);
     }
-    json_object_set_new(nk, "id", json_string(old.uid ? old.uid : ""));
     int64_t version = 0;
-    int rc = log_change(c, e, old.uid, school_id, "delete", fields, nk, pv, &version, err);
-    json_decref(nk);
-    json_decref(fields);
+    int rc = log_change(c, e, old.uid, school_id, "delete", &t, pv, &version, err);
     if (rc != SH_OK)
         return SH_ERR;
     char sql[160];
