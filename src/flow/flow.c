@@ -36,9 +36,16 @@ static const sh_field request_fields[] = {
      .ref = "org_unit",
      .label = "目标学校",
      .grade = SH_L1},
-    {.name = "subject_entity", .column = "subject_entity", .type = SH_T_TEXT, .label = "申请对象类别",
+    {.name = "subject_entity",
+     .column = "subject_entity",
+     .type = SH_T_TEXT,
+     .label = "申请对象类别",
      .grade = SH_L1},
-    {.name = "subject", .column = "subject_uid", .type = SH_T_TEXT, .label = "申请对象", .grade = SH_L1,
+    {.name = "subject",
+     .column = "subject_uid",
+     .type = SH_T_TEXT,
+     .label = "申请对象",
+     .grade = SH_L1,
      .doc = "所属模块记录的公开标识（如学籍异动记录）"},
     {.name = "_payload",
      .column = "payload",
@@ -55,7 +62,11 @@ static const sh_field request_fields[] = {
      .max_len = 10,
      .doc = "pending 待审批，approved 已通过，rejected 已驳回，cancelled 已撤回"},
     {.name = "step", .column = "step", .type = SH_T_INT, .label = "当前步骤", .grade = SH_L1},
-    {.name = "step_label", .column = "step_label", .type = SH_T_TEXT, .label = "当前步骤名称", .grade = SH_L1},
+    {.name = "step_label",
+     .column = "step_label",
+     .type = SH_T_TEXT,
+     .label = "当前步骤名称",
+     .grade = SH_L1},
     {.name = "_decider_perm",
      .column = "decider_perm",
      .type = SH_T_TEXT,
@@ -108,7 +119,11 @@ static const sh_field decision_fields[] = {
      .label = "审批结论",
      .grade = SH_L1,
      .doc = "approve 同意，reject 驳回"},
-    {.name = "comment", .column = "comment", .type = SH_T_TEXT, .label = "审批意见", .grade = SH_L2,
+    {.name = "comment",
+     .column = "comment",
+     .type = SH_T_TEXT,
+     .label = "审批意见",
+     .grade = SH_L2,
      .max_len = 500},
     SH_FIELD_VERSION,
     SH_FIELD_CREATED_AT,
@@ -119,10 +134,10 @@ const sh_entity sh_flow_decision_entity = {
 
 #define FLOW_TABLES(PK, INT64)                                                                               \
     "CREATE TABLE flow_request (" PK ", uid TEXT NOT NULL UNIQUE, flow TEXT NOT NULL, label TEXT NOT NULL,"  \
-    " school_id " INT64 " NOT NULL REFERENCES org_unit(id), target_school_id " INT64                          \
+    " school_id " INT64 " NOT NULL REFERENCES org_unit(id), target_school_id " INT64                         \
     " REFERENCES org_unit(id), subject_entity TEXT NOT NULL, subject_uid TEXT NOT NULL,"                     \
     " payload TEXT NOT NULL, state TEXT NOT NULL, step INTEGER NOT NULL, step_label TEXT NOT NULL,"          \
-    " decider_perm TEXT NOT NULL, decider_org_id " INT64 " NOT NULL, submitter_id " INT64 ","                 \
+    " decider_perm TEXT NOT NULL, decider_org_id " INT64 " NOT NULL, submitter_id " INT64 ","                \
     " deadline_at BIGINT, decided_at BIGINT, version " INT64 " NOT NULL, created_at BIGINT NOT NULL,"        \
     " updated_at BIGINT NOT NULL);"                                                                          \
     "CREATE INDEX flow_request_school ON flow_request(school_id, id);"                                       \
@@ -170,7 +185,8 @@ int sh_flow_register(const sh_flow *f, sh_err *err) {
     for (int i = 0; i < f->nsteps; i++)
         if (!f->steps[i].label || !plain_name(f->steps[i].permission) || f->steps[i].at < SH_FLOW_AT_SCHOOL ||
             f->steps[i].at > SH_FLOW_AT_DISTRICT)
-            return sh_err_set(err, 500, "bad_flow", NULL, "审批流程“%s”的第 %d 步声明不完整", f->label, i + 1);
+            return sh_err_set(err, 500, "bad_flow", NULL, "审批流程“%s”的第 %d 步声明不完整", f->label,
+                              i + 1);
     if (sh_flow_find(f->name))
         return sh_err_set(err, 500, "bad_flow", NULL, "审批流程“%s”重复声明", f->name);
     if (nflows == MAX_FLOWS)
@@ -225,10 +241,11 @@ int64_t sh_flow_step_org(sh_conn *c, const sh_flow *f, int step, int64_t school_
             sh_err_set(err, 400, "no_target_school", "target_school", "该申请没有目标学校");
         return target_school_id;
     case SH_FLOW_AT_DISTRICT: {
-        sh_stmt *s = sh_prepare(c,
-                                "SELECT x.ancestor_id FROM org_closure x JOIN org_unit o ON o.id = x.ancestor_id"
-                                " WHERE x.descendant_id = $1 AND o.kind = 'district' ORDER BY x.depth LIMIT 1",
-                                err);
+        sh_stmt *s =
+            sh_prepare(c,
+                       "SELECT x.ancestor_id FROM org_closure x JOIN org_unit o ON o.id = x.ancestor_id"
+                       " WHERE x.descendant_id = $1 AND o.kind = 'district' ORDER BY x.depth LIMIT 1",
+                       err);
         if (!s)
             return 0;
         sh_bind_i64(s, 1, school_id);

@@ -26,9 +26,9 @@ extern const sh_entity sh_flow_decision_entity;
 /* Where the decider of a step must hold the step's permission (at that node or
  * above it). */
 typedef enum {
-    SH_FLOW_AT_SCHOOL = 1,   /* the request's school */
+    SH_FLOW_AT_SCHOOL = 1,    /* the request's school */
     SH_FLOW_AT_TARGET_SCHOOL, /* the school the request names as its target */
-    SH_FLOW_AT_DISTRICT,     /* the district (区县) above the request's school */
+    SH_FLOW_AT_DISTRICT,      /* the district (区县) above the request's school */
 } sh_flow_at;
 
 typedef struct sh_flow_step {
@@ -68,9 +68,9 @@ typedef struct sh_flow {
     const char *label; /* "转学" */
     const sh_flow_step *steps;
     int nsteps;
-    int deadline_days;            /* 0: none */
-    sh_flow_callback on_approve;  /* final approval; may be NULL */
-    sh_flow_callback on_reject;   /* rejection or cancellation; may be NULL */
+    int deadline_days;           /* 0: none */
+    sh_flow_callback on_approve; /* final approval; may be NULL */
+    sh_flow_callback on_reject;  /* rejection or cancellation; may be NULL */
 } sh_flow;
 
 /* Make a flow known (from a module's start hook). Registering the same flow
@@ -84,7 +84,7 @@ typedef struct sh_flow_submission {
     const sh_flow *flow;
     int64_t school_id, target_school_id;
     const char *subject_entity, *subject_uid;
-    json_t *payload; /* borrowed; may be NULL */
+    json_t *payload;         /* borrowed; may be NULL */
     const sh_provenance *pv; /* pv->actor is the submitter */
 } sh_flow_submission;
 

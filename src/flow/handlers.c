@@ -71,7 +71,7 @@ typedef struct loaded {
 /* Load the request with public id uid if the caller may see it: SH_ROW, SH_DONE
  * (404 set) or SH_ERR. */
 static int load(sh_req *req, sh_conn *c, const char *uid, loaded *out) {
-    sh_scope sc;
+    sh_scope sc = {0};
     if (visible_scope(req, &sc) != SH_OK)
         return SH_ERR;
     char *sql = sh_psprintf(req->pool,
@@ -83,7 +83,8 @@ static int load(sh_req *req, sh_conn *c, const char *uid, loaded *out) {
     sh_stmt *s = sql ? sh_prepare(c, sql, &req->err) : NULL;
     if (!s)
         return SH_ERR;
-    sc.bind(s, sc.ctx);
+    if (sc.bind)
+        sc.bind(s, sc.ctx);
     sh_bind_text(s, sc.nparams + 1, uid && strlen(uid) <= 64 ? uid : "", -1);
     int rc = sh_step(s, &req->err);
     if (rc == SH_ROW) {
@@ -115,7 +116,8 @@ static const char *text_of(sh_conn *c, sh_pool *p, const char *sql, int64_t id, 
     if (!s)
         return NULL;
     sh_bind_i64(s, 1, id);
-    const char *out = sh_step(s, err) == SH_ROW && sh_col_text(s, 0) ? sh_pstrdup(p, sh_col_text(s, 0)) : NULL;
+    const char *out =
+        sh_step(s, err) == SH_ROW && sh_col_text(s, 0) ? sh_pstrdup(p, sh_col_text(s, 0)) : NULL;
     sh_stmt_done(s);
     return out;
 }
@@ -136,16 +138,16 @@ static json_t *steps_json(sh_req *req, sh_conn *c, const loaded *l) {
         sh_err_init(&ignore);
         int64_t org = sh_flow_step_org(c, l->flow, i, l->r.school_id, l->r.target_school_id, &ignore);
         sh_err_clear(&ignore);
-        const char *state = i < l->step                       ? "approved"
-                            : i > l->step                     ? "waiting"
+        const char *state = i < l->step                        ? "approved"
+                            : i > l->step                      ? "waiting"
                             : strcmp(l->state, "pending") == 0 ? "current"
                                                                : l->state;
         if (i > l->step && strcmp(l->state, "pending") != 0)
             state = "skipped";
-        json_t *o = json_pack("{s:i,s:s,s:s,s:s}", "step", i, "label", st->label, "permission", st->permission,
-                              "state", state);
-        const char *ouid = org ? text_of(c, req->pool, "SELECT uid FROM org_unit WHERE id = $1", org, &req->err)
-                               : NULL;
+        json_t *o = json_pack("{s:i,s:s,s:s,s:s}", "step", i, "label", st->label, "permission",
+                              st->permission, "state", state);
+        const char *ouid =
+            org ? text_of(c, req->pool, "SELECT uid FROM org_unit WHERE id = $1", org, &req->err) : NULL;
         const char *oname =
             org ? text_of(c, req->pool, "SELECT name FROM org_unit WHERE id = $1", org, &req->err) : NULL;
         json_object_set_new(o, "org", ouid ? json_string(ouid) : json_null());
@@ -168,9 +170,9 @@ static json_t *decisions_json(sh_req *req, sh_conn *c, int64_t request) {
     while (sh_step(s, &req->err) == SH_ROW) {
         char iso[SH_ISO_LEN];
         sh_fmt_iso_ms(sh_col_i64(s, 5), iso);
-        json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s}", "id", sh_col_text(s, 0), "step",
-                              (json_int_t)sh_col_i64(s, 1), "step_label", sh_col_text(s, 2), "decision",
-                              sh_col_text(s, 3), "at", iso);
+        json_t *o =
+            json_pack("{s:s,s:I,s:s,s:s,s:s}", "id", sh_col_text(s, 0), "step", (json_int_t)sh_col_i64(s, 1),
+                      "step_label", sh_col_text(s, 2), "decision", sh_col_text(s, 3), "at", iso);
         json_object_set_new(o, "comment", sh_col_text(s, 4) ? json_string(sh_col_text(s, 4)) : json_null());
         json_object_set_new(o, "decider", sh_col_text(s, 6) ? json_string(sh_col_text(s, 6)) : json_null());
         json_array_append_new(a, o);
@@ -226,11 +228,13 @@ static int reply_request(sh_req *req, sh_conn *c, const char *uid, int status) {
                                                 l.r.submitter_id, &req->err)
                                       : NULL;
     json_object_set_new(o, "submitted_by", by ? json_string(by) : json_null());
-    json_object_set_new(o, "overdue", json_boolean(strcmp(l.state, "pending") == 0 && l.deadline_at &&
-                                                   sh_now_ms() > l.deadline_at));
+    json_object_set_new(
+        o, "overdue",
+        json_boolean(strcmp(l.state, "pending") == 0 && l.deadline_at && sh_now_ms() > l.deadline_at));
     json_object_set_new(o, "may_decide", json_boolean(decide == 1));
-    json_object_set_new(o, "may_cancel", json_boolean(strcmp(l.state, "pending") == 0 && p &&
-                                                      p->account_id == l.r.submitter_id));
+    json_object_set_new(
+        o, "may_cancel",
+        json_boolean(strcmp(l.state, "pending") == 0 && p && p->account_id == l.r.submitter_id));
     json_object_set_new(o, "steps", steps_json(req, c, &l));
     json_object_set_new(o, "decisions", decisions_json(req, c, l.r.id));
     if (decide < 0) {
@@ -265,6 +269,8 @@ static const char *org_name(sh_conn *c, sh_pool *p, int64_t org, sh_err *err) {
  * then run the owner's callback for an ending. */
 static int advance(sh_req *req, sh_conn *c, const loaded *l, const sh_flow_next *next, const char *outcome,
                    const sh_provenance *pv) {
+    if (!l->flow)
+        return sh_err_set(&req->err, 500, "unknown_flow", NULL, "审批流程“%s”未登记", l->r.flow);
     sh_record r = sh_flow_record(req->pool, &sh_flow_request_entity);
     if (!r.v)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
@@ -272,7 +278,8 @@ static int advance(sh_req *req, sh_conn *c, const loaded *l, const sh_flow_next 
     if (next->final) {
         sh_flow_set_i(&r, "decided_at", sh_now_ms());
     } else {
-        int64_t org = sh_flow_step_org(c, l->flow, next->step, l->r.school_id, l->r.target_school_id, &req->err);
+        int64_t org =
+            sh_flow_step_org(c, l->flow, next->step, l->r.school_id, l->r.target_school_id, &req->err);
         if (!org)
             return SH_ERR;
         sh_flow_set_i(&r, "step", next->step);
@@ -287,7 +294,8 @@ static int advance(sh_req *req, sh_conn *c, const loaded *l, const sh_flow_next 
         return SH_OK;
     char today[11];
     sh_today_iso(today);
-    sh_flow_run run = {.c = c, .pool = req->pool, .request = &l->r, .pv = pv, .outcome = outcome, .today = today};
+    sh_flow_run run = {
+        .c = c, .pool = req->pool, .request = &l->r, .pv = pv, .outcome = outcome, .today = today};
     sh_flow_callback cb = strcmp(outcome, "approved") == 0 ? l->flow->on_approve : l->flow->on_reject;
     return cb ? cb(&run, &req->err) : SH_OK;
 }
@@ -349,8 +357,9 @@ int sh_flow_decide(sh_req *req) {
     if (rc == SH_OK) {
         int may = sh_can_at(req, l.decider_perm, l.decider_org);
         if (may == 0)
-            rc = sh_err_set(&req->err, 403, "not_decider", NULL, "当前步骤“%s”须由%s审批",
-                            l.flow->steps[l.step - 1].label, org_name(c, req->pool, l.decider_org, &req->err));
+            rc =
+                sh_err_set(&req->err, 403, "not_decider", NULL, "当前步骤“%s”须由%s审批",
+                           l.flow->steps[l.step - 1].label, org_name(c, req->pool, l.decider_org, &req->err));
         else if (may < 0)
             rc = SH_ERR;
     }
@@ -409,7 +418,7 @@ int sh_flow_cancel(sh_req *req) {
     if (rc == SH_OK) {
         char object[96], detail[160];
         snprintf(object, sizeof object, "flow_request:%s", l.r.uid);
-        snprintf(detail, sizeof detail, "%s 撤回（第 %d 步时）", l.flow->name, l.step);
+        snprintf(detail, sizeof detail, "%s 撤回（第 %d 步时）", l.r.flow, l.step);
         rc = sh_audit_req(req, "flow_cancel", 1, object, detail);
     }
     sh_flow_next next = {.state = "cancelled", .step = l.step, .final = 1};

@@ -42,8 +42,8 @@ int sh_permission_known(const char *name) {
 
 #define ORG_ADMIN_PERMS                                                                                      \
     "org.read", "org.write", "account.read", "account.write", "account.unlock", "role.read", "role.assign",  \
-        "token.manage", "roster.read", "roster.write", "roster.unmask", "change.read",         \
-        "roster.change", "roster.approve", "flow.use"
+        "token.manage", "roster.read", "roster.write", "roster.unmask", "change.read", "roster.change",      \
+        "roster.approve", "flow.use"
 
 static const sh_role builtin[] = {
     {"city_admin", "市级管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " city "},

@@ -70,7 +70,7 @@ int sh_lc_mark(const sh_flow_run *run, int64_t id, int64_t school, const char *s
 }
 
 int sh_lc_close_change(const sh_flow_run *run, sh_err *err) {
-    change_row ch;
+    change_row ch = {0};
     if (load_change(run->c, run->pool, run->request->subject_uid, &ch, err) != SH_OK)
         return SH_ERR;
     return sh_lc_mark(run, ch.id, ch.school, run->outcome, NULL, err);
@@ -103,7 +103,8 @@ int sh_lc_start_enrollment(const sh_flow_run *run, int64_t school, int64_t stude
     return sh_record_insert(run->c, run->pool, &r, school, run->pv, &key, NULL, err);
 }
 
-int sh_lc_set_status(const sh_flow_run *run, int64_t student, int64_t school, const char *status, sh_err *err) {
+int sh_lc_set_status(const sh_flow_run *run, int64_t student, int64_t school, const char *status,
+                     sh_err *err) {
     sh_record r = sh_lc_record(run->pool, &sh_student_entity);
     if (!r.v)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
@@ -115,12 +116,13 @@ int sh_lc_set_status(const sh_flow_run *run, int64_t student, int64_t school, co
 /* The fields a student row at the receiving school takes over from the sending
  * school's row: the same person with the same 学籍号 (decrypted here and sealed
  * again for the new row, whose public id binds the ciphertext). */
-static const char *const carried[] = {"name",        "gender",    "student_number",  "category",
+static const char *const carried[] = {"name",        "gender",     "student_number",  "category",
                                       "entry_month", "hukou_type", "attendance_mode", "inclusive"};
 
 /* The student's row at the receiving school: the existing one (a student who
  * comes back) or a new copy of the sending row. */
-static int receiving_student(const sh_flow_run *run, int64_t from, int64_t school, int64_t *out, sh_err *err) {
+static int receiving_student(const sh_flow_run *run, int64_t from, int64_t school, int64_t *out,
+                             sh_err *err) {
     sh_conn *c = run->c;
     sh_stmt *s = sh_prepare(c,
                             "SELECT r.id FROM student r JOIN student f ON f.person_id = r.person_id"
@@ -181,18 +183,19 @@ static int receiving_student(const sh_flow_run *run, int64_t from, int64_t schoo
 
 int sh_lc_apply_change(const sh_flow_run *run, sh_err *err) {
     sh_conn *c = run->c;
-    change_row ch;
+    change_row ch = {0};
     if (load_change(c, run->pool, run->request->subject_uid, &ch, err) != SH_OK)
         return SH_ERR;
     const sh_change_kind *k = sh_change_kind_by_name(ch.kind);
     if (!k)
         return sh_err_set(err, 500, "unknown_change_kind", NULL, "未知的学籍异动种类");
     /* the student now */
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT s.status, COALESCE(e.id, 0), COALESCE(e.class_id, 0), e.entry_date"
-                            " FROM student s LEFT JOIN enrollment e ON e.student_id = s.id AND e.exit_date IS NULL"
-                            " WHERE s.id = $1 ORDER BY e.id DESC LIMIT 1",
-                            err);
+    sh_stmt *s =
+        sh_prepare(c,
+                   "SELECT s.status, COALESCE(e.id, 0), COALESCE(e.class_id, 0), e.entry_date"
+                   " FROM student s LEFT JOIN enrollment e ON e.student_id = s.id AND e.exit_date IS NULL"
+                   " WHERE s.id = $1 ORDER BY e.id DESC LIMIT 1",
+                   err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, ch.student);
@@ -204,14 +207,16 @@ int sh_lc_apply_change(const sh_flow_run *run, sh_err *err) {
     if (rc == SH_ERR)
         return SH_ERR;
     if (k->needs_enrolled && (!enrollment || current != ch.from_class))
-        return sh_err_set(err, 409, "student_not_in_class", "student",
-                          "该学生已不在提出申请时的班级（可能已转出、调班或升级），申请无法生效；请驳回，或由提交人撤回后重新申请");
+        return sh_err_set(
+            err, 409, "student_not_in_class", "student",
+            "该学生已不在提出申请时的班级（可能已转出、调班或升级），申请无法生效；请驳回，或由提交人撤回后重新申请");
     if (!k->needs_enrolled && (enrollment || !status || strcmp(status, "02") != 0))
-        return sh_err_set(err, 409, "not_suspended", "student", "该学生已不在休学中，复学申请无法生效；请驳回");
-    if (entry && strcmp(ch.effective, entry) < 0)
+        return sh_err_set(err, 409, "not_suspended", "student",
+                          "该学生已不在休学中，复学申请无法生效；请驳回");
+    if (entry && ch.effective && strcmp(ch.effective, entry) < 0)
         return sh_err_set(err, 409, "date_out_of_range", "effective_date",
-                          "异动日期 %s 早于学生进入现班级的日期 %s，申请无法生效；请驳回后重新申请", ch.effective,
-                          entry);
+                          "异动日期 %s 早于学生进入现班级的日期 %s，申请无法生效；请驳回后重新申请",
+                          ch.effective, entry);
     int64_t school = ch.to_school ? ch.to_school : ch.school;
     if (ch.to_class) {
         s = sh_prepare(c, "SELECT 1 FROM org_unit WHERE id = $1 AND kind = 'class' AND school_id = $2", err);
@@ -224,7 +229,8 @@ int sh_lc_apply_change(const sh_flow_run *run, sh_err *err) {
         if (rc == SH_ERR)
             return SH_ERR;
         if (rc == SH_DONE)
-            return sh_err_set(err, 409, "class_gone", "to_class", "新班级已不属于该学校，申请无法生效；请驳回");
+            return sh_err_set(err, 409, "class_gone", "to_class",
+                              "新班级已不属于该学校，申请无法生效；请驳回");
     }
     if (ch.to_school) {
         s = sh_prepare(c,
@@ -241,7 +247,8 @@ int sh_lc_apply_change(const sh_flow_run *run, sh_err *err) {
         if (rc == SH_ERR)
             return SH_ERR;
         if (rc == SH_ROW)
-            return sh_err_set(err, 409, "already_enrolled", "to_school", "该学生已在转入学校就读，申请无法生效");
+            return sh_err_set(err, 409, "already_enrolled", "to_school",
+                              "该学生已在转入学校就读，申请无法生效");
     }
     /* the effects, in the order a reader of the change feed replays them */
     if (enrollment && sh_lc_end_enrollment(run, enrollment, ch.school, ch.effective, k->code, err) != SH_OK)

@@ -29,8 +29,9 @@ static const sh_field change_fields[] = {
      .label = "异动种类",
      .grade = SH_L1,
      .flags = SH_F_READONLY | SH_F_FILTER,
-     .doc = "transfer 转学，suspension 休学，resumption 复学，withdrawal 退学，class_change 转班级，promotion "
-            "学年升级"},
+     .doc =
+         "transfer 转学，suspension 休学，resumption 复学，withdrawal 退学，class_change 转班级，promotion "
+         "学年升级"},
     {.name = "change_type",
      .column = "change_type",
      .type = SH_T_CODE,
@@ -114,7 +115,10 @@ static const sh_field change_fields[] = {
      .doc = "由系统维护：pending 待审批，approved 已生效，rejected 已驳回，cancelled 已撤回"},
     {.name = "promoted", .column = "promoted", .type = SH_T_INT, .label = "升级人数", .grade = SH_L1},
     {.name = "graduated", .column = "graduated", .type = SH_T_INT, .label = "毕业人数", .grade = SH_L1},
-    {.name = "classes_created", .column = "classes_created", .type = SH_T_INT, .label = "新建班级数",
+    {.name = "classes_created",
+     .column = "classes_created",
+     .type = SH_T_INT,
+     .label = "新建班级数",
      .grade = SH_L1},
     SH_FIELD_VERSION,
     SH_FIELD_CREATED_AT,
@@ -125,12 +129,12 @@ const sh_entity sh_student_change_entity = {
 
 #define CHANGE_TABLE(PK, INT64)                                                                              \
     "CREATE TABLE student_change (" PK ", uid TEXT NOT NULL UNIQUE,"                                         \
-    " school_id " INT64 " NOT NULL REFERENCES org_unit(id), student_id " INT64 " REFERENCES student(id),"     \
-    " kind TEXT NOT NULL, change_type TEXT, reason TEXT, effective_date TEXT NOT NULL, approval_date TEXT,"   \
-    " document_number TEXT, from_class_id " INT64 " REFERENCES org_unit(id), to_school_id " INT64             \
+    " school_id " INT64 " NOT NULL REFERENCES org_unit(id), student_id " INT64 " REFERENCES student(id),"    \
+    " kind TEXT NOT NULL, change_type TEXT, reason TEXT, effective_date TEXT NOT NULL, approval_date TEXT,"  \
+    " document_number TEXT, from_class_id " INT64 " REFERENCES org_unit(id), to_school_id " INT64            \
     " REFERENCES org_unit(id), to_class_id " INT64 " REFERENCES org_unit(id), school_year TEXT,"             \
-    " request_id " INT64 " REFERENCES flow_request(id), state TEXT NOT NULL, promoted INTEGER,"               \
-    " graduated INTEGER, classes_created INTEGER, version " INT64 " NOT NULL, created_at BIGINT NOT NULL,"    \
+    " request_id " INT64 " REFERENCES flow_request(id), state TEXT NOT NULL, promoted INTEGER,"              \
+    " graduated INTEGER, classes_created INTEGER, version " INT64 " NOT NULL, created_at BIGINT NOT NULL,"   \
     " updated_at BIGINT NOT NULL);"                                                                          \
     "CREATE INDEX student_change_school ON student_change(school_id, id);"                                   \
     "CREATE INDEX student_change_student ON student_change(student_id, state);"                              \
@@ -152,13 +156,10 @@ static const sh_flow_step transfer_steps[] = {
 static const sh_flow_step promotion_steps[] = {{"区县教育局审批", "roster.approve", SH_FLOW_AT_DISTRICT}};
 
 #define SCHOOL_FLOW(name_, label_)                                                                           \
-    {.name = (name_),                                                                                        \
-     .label = (label_),                                                                                      \
-     .steps = school_step,                                                                                   \
-     .nsteps = 1,                                                                                            \
-     .deadline_days = 15,                                                                                    \
-     .on_approve = sh_lc_apply_change,                                                                       \
-     .on_reject = sh_lc_close_change}
+    {                                                                                                        \
+        .name = (name_), .label = (label_), .steps = school_step, .nsteps = 1, .deadline_days = 15,          \
+        .on_approve = sh_lc_apply_change, .on_reject = sh_lc_close_change                                    \
+    }
 
 static const sh_flow transfer_flow = {.name = "student_transfer",
                                       .label = "转学",

@@ -9,16 +9,16 @@
 
 /* A kind of change a student can be the subject of. */
 typedef struct sh_change_kind {
-    const char *kind;        /* "transfer" */
-    const char *code;        /* JY/T 异动类别: "21" */
-    const char *label;       /* "转学" */
+    const char *kind;  /* "transfer" */
+    const char *code;  /* JY/T 异动类别: "21" */
+    const char *label; /* "转学" */
     const sh_flow *flow;
-    int needs_enrolled;      /* the student must be in a class now */
-    int to_class;            /* 1: a target class is required */
-    int to_school;           /* 1: a target school is required (transfers) */
-    int reason;              /* 1: a reason code is required */
-    const char *status;      /* student status after approval (NULL: unchanged) */
-    const char *entry_type;  /* entry type of the new enrolment (NULL: none) */
+    int needs_enrolled;     /* the student must be in a class now */
+    int to_class;           /* 1: a target class is required */
+    int to_school;          /* 1: a target school is required (transfers) */
+    int reason;             /* 1: a reason code is required */
+    const char *status;     /* student status after approval (NULL: unchanged) */
+    const char *entry_type; /* entry type of the new enrolment (NULL: none) */
 } sh_change_kind;
 
 const sh_change_kind *sh_change_kind_by_code(const char *code);
@@ -61,7 +61,8 @@ int sh_lc_end_enrollment(const sh_flow_run *run, int64_t enrollment, int64_t sch
                          const char *exit_type, sh_err *err);
 int sh_lc_start_enrollment(const sh_flow_run *run, int64_t school, int64_t student, int64_t class_id,
                            const char *date, const char *entry_type, sh_err *err);
-int sh_lc_set_status(const sh_flow_run *run, int64_t student, int64_t school, const char *status, sh_err *err);
+int sh_lc_set_status(const sh_flow_run *run, int64_t student, int64_t school, const char *status,
+                     sh_err *err);
 
 /* Flow callbacks (apply.c, promotion.c). */
 int sh_lc_apply_change(const sh_flow_run *run, sh_err *err);

@@ -79,6 +79,15 @@ int sh_lc_class_number(const char *name) {
     return 0;
 }
 
+/* The class number of a class profile (班号, e.g. "03"); 0 when none. */
+static int profile_number(const char *v) {
+    if (!v || *v < '0' || *v > '9')
+        return 0;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end == '\0' && n > 0 && n < 1000 ? (int)n : 0;
+}
+
 static int load_grades(sh_conn *c, sh_pool *p, int64_t school, plan *pl, sh_err *err) {
     sh_stmt *s = sh_prepare(c,
                             "SELECT id, COALESCE(parent_id, 0), name FROM org_unit WHERE school_id = $1"
@@ -95,7 +104,8 @@ static int load_grades(sh_conn *c, sh_pool *p, int64_t school, plan *pl, sh_err 
             return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
         }
         grade_node *g = &pl->grades[pl->ngrades++];
-        *g = (grade_node){.id = sh_col_i64(s, 0), .parent = sh_col_i64(s, 1), .name = sh_pstrdup(p, sh_col_text(s, 2))};
+        *g = (grade_node){
+            .id = sh_col_i64(s, 0), .parent = sh_col_i64(s, 1), .name = sh_pstrdup(p, sh_col_text(s, 2))};
         g->known = sh_grade_parse(g->name, &g->stage, &g->year);
         if (g->known && g->stage == SH_STAGE_JUNIOR)
             pl->has_junior = 1;
@@ -138,8 +148,8 @@ static int build_plan(sh_conn *c, sh_pool *p, int64_t school, const char *date, 
             klass *k = &pl->classes[pl->nclasses++];
             *k = (klass){.id = cls, .grade = sh_col_i64(s, 4), .name = sh_pstrdup(p, sh_col_text(s, 3))};
             k->number = sh_lc_class_number(k->name);
-            if (!k->number && sh_col_text(s, 5))
-                k->number = atoi(sh_col_text(s, 5));
+            if (!k->number)
+                k->number = profile_number(sh_col_text(s, 5));
         }
         pl->rows = room(p, pl->rows, pl->nrows, &pl->caprows, sizeof *pl->rows);
         if (!pl->rows)
@@ -186,9 +196,9 @@ static int new_org(const sh_flow_run *run, const char *kind, const char *name, i
     sh_org_new n = {.kind = kind, .name = name, .parent = parent, .school_id = school};
     if (sh_org_insert(run->c, &n, id, err) != SH_OK)
         return SH_ERR;
-    sh_stmt *s = sh_prepare(run->c,
-                            "SELECT o.uid, (SELECT login FROM account WHERE id = $2) FROM org_unit o WHERE o.id = $1",
-                            err);
+    sh_stmt *s = sh_prepare(
+        run->c, "SELECT o.uid, (SELECT login FROM account WHERE id = $2) FROM org_unit o WHERE o.id = $1",
+        err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, *id);
@@ -201,7 +211,8 @@ static int new_org(const sh_flow_run *run, const char *kind, const char *name, i
     }
     sh_stmt_done(s);
     char detail[200];
-    snprintf(detail, sizeof detail, "学年升级新建%s：%s", strcmp(kind, SH_ORG_GRADE) == 0 ? "年级" : "班级", name);
+    snprintf(detail, sizeof detail, "学年升级新建%s：%s", strcmp(kind, SH_ORG_GRADE) == 0 ? "年级" : "班级",
+             name);
     sh_audit_event ev = {.event = "create",
                          .ok = 1,
                          .account_id = run->pv ? run->pv->actor : 0,
@@ -213,7 +224,8 @@ static int new_org(const sh_flow_run *run, const char *kind, const char *name, i
 
 /* The class students of k move to: the next grade's class with the same number,
  * made (with the grade node when needed) when it does not exist. */
-static int target_class(const sh_flow_run *run, int64_t school, plan *pl, klass *k, int *created, sh_err *err) {
+static int target_class(const sh_flow_run *run, int64_t school, plan *pl, klass *k, int *created,
+                        sh_err *err) {
     const grade_node *cur = grade_of(pl, k->grade);
     const grade_node *next = NULL;
     for (int i = 0; i < pl->ngrades; i++) {
@@ -226,13 +238,15 @@ static int target_class(const sh_flow_run *run, int64_t school, plan *pl, klass 
         if (!pl->grades)
             return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
         grade_node *g = &pl->grades[pl->ngrades];
-        *g = (grade_node){.parent = cur->parent, .name = sh_grade_name(k->stage, k->year), .stage = k->stage,
-                          .year = k->year, .known = 1};
+        *g = (grade_node){.parent = cur->parent,
+                          .name = sh_grade_name(k->stage, k->year),
+                          .stage = k->stage,
+                          .year = k->year,
+                          .known = 1};
         if (new_org(run, SH_ORG_GRADE, g->name, g->parent, school, &g->id, err) != SH_OK)
             return SH_ERR;
         pl->ngrades++;
         next = g;
-        cur = grade_of(pl, k->grade);
     }
     sh_stmt *s = sh_prepare(run->c,
                             "SELECT k.id, k.name, cp.class_number FROM org_unit k"
@@ -246,8 +260,8 @@ static int target_class(const sh_flow_run *run, int64_t school, plan *pl, klass 
     k->target = 0;
     while (!k->target && (rc = sh_step(s, err)) == SH_ROW) {
         int n = sh_lc_class_number(sh_col_text(s, 1));
-        if (!n && sh_col_text(s, 2))
-            n = atoi(sh_col_text(s, 2));
+        if (!n)
+            n = profile_number(sh_col_text(s, 2));
         if (n == k->number)
             k->target = sh_col_i64(s, 0);
     }
@@ -263,7 +277,8 @@ static int target_class(const sh_flow_run *run, int64_t school, plan *pl, klass 
 }
 
 int sh_lc_apply_promotion(const sh_flow_run *run, sh_err *err) {
-    sh_stmt *s = sh_prepare(run->c, "SELECT id, school_id, effective_date FROM student_change WHERE uid = $1", err);
+    sh_stmt *s =
+        sh_prepare(run->c, "SELECT id, school_id, effective_date FROM student_change WHERE uid = $1", err);
     if (!s)
         return SH_ERR;
     sh_bind_text(s, 1, run->request->subject_uid, -1);
@@ -272,7 +287,8 @@ int sh_lc_apply_promotion(const sh_flow_run *run, sh_err *err) {
     const char *date = rc == SH_ROW ? sh_pstrdup(run->pool, sh_col_text(s, 2)) : NULL;
     sh_stmt_done(s);
     if (rc != SH_ROW)
-        return rc == SH_ERR ? SH_ERR : sh_err_set(err, 500, "missing_change", NULL, "升级申请所指的记录不存在");
+        return rc == SH_ERR ? SH_ERR
+                            : sh_err_set(err, 500, "missing_change", NULL, "升级申请所指的记录不存在");
     plan pl;
     if (build_plan(run->c, run->pool, school, date, &pl, err) != SH_OK)
         return SH_ERR;

@@ -51,9 +51,9 @@ void sh_lc_date_plus(int days, char out[11]) {
     char today[11];
     sh_today_iso(today);
     struct tm t = {0};
-    t.tm_year = atoi(today) - 1900;
-    t.tm_mon = atoi(today + 5) - 1;
-    t.tm_mday = atoi(today + 8) + days;
+    t.tm_year = (int)strtol(today, NULL, 10) - 1900;
+    t.tm_mon = (int)strtol(today + 5, NULL, 10) - 1;
+    t.tm_mday = (int)strtol(today + 8, NULL, 10) + days;
     t.tm_hour = 12;
     time_t when = timegm(&t);
     struct tm norm;
@@ -174,10 +174,11 @@ static int load_student(sh_req *req, sh_conn *c, int64_t id, student_now *out) {
         sh_err_add(&req->err, 404, "not_found", "student", NULL, "学生不存在");
     if (rc != SH_ROW)
         return rc;
-    s = sh_prepare(c,
-                   "SELECT id, class_id, entry_date FROM enrollment WHERE student_id = $1 AND exit_date IS NULL"
-                   " ORDER BY id DESC LIMIT 1",
-                   &req->err);
+    s = sh_prepare(
+        c,
+        "SELECT id, class_id, entry_date FROM enrollment WHERE student_id = $1 AND exit_date IS NULL"
+        " ORDER BY id DESC LIMIT 1",
+        &req->err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, id);
@@ -216,7 +217,8 @@ static int exists2(sh_conn *c, const char *sql, int64_t a, int64_t b, sh_err *er
 }
 
 /* Every check of a student's change that needs the store; errors are added. */
-static int check_change(sh_req *req, sh_conn *c, const sh_change_kind *k, sh_record *r, const student_now *st) {
+static int check_change(sh_req *req, sh_conn *c, const sh_change_kind *k, sh_record *r,
+                        const student_now *st) {
     sh_err *err = &req->err;
     size_t before = sh_err_count(err);
     int64_t to_school = given(r, "to_school") ? val(r, "to_school")->i : 0;
@@ -248,10 +250,11 @@ static int check_change(sh_req *req, sh_conn *c, const sh_change_kind *k, sh_rec
             sh_err_add(err, 400, "same_class", "to_class", NULL, "“新班级”不能是学生现在所在的班级");
     }
     if (to_school) { /* the same person studying at the receiving school already */
-        int there = exists2(c,
-                            "SELECT 1 FROM student s JOIN enrollment e ON e.student_id = s.id AND e.exit_date IS NULL"
-                            " WHERE s.person_id = $1 AND s.school_id = $2",
-                            st->person, to_school, err);
+        int there =
+            exists2(c,
+                    "SELECT 1 FROM student s JOIN enrollment e ON e.student_id = s.id AND e.exit_date IS NULL"
+                    " WHERE s.person_id = $1 AND s.school_id = $2",
+                    st->person, to_school, err);
         if (there < 0)
             return SH_ERR;
         if (there)
@@ -267,8 +270,8 @@ static int check_change(sh_req *req, sh_conn *c, const sh_change_kind *k, sh_rec
     else if (date && strcmp(date, upper) > 0)
         sh_err_add(err, 400, "date_out_of_range", "effective_date", date, "“异动日期”不能晚于 %s（一年以内）",
                    upper);
-    int pending = exists2(c, "SELECT 1 FROM student_change WHERE student_id = $1 AND state = 'pending'", st->id, 0,
-                          err);
+    int pending = exists2(c, "SELECT 1 FROM student_change WHERE student_id = $1 AND state = 'pending'",
+                          st->id, 0, err);
     if (pending < 0)
         return SH_ERR;
     if (pending)
@@ -296,9 +299,10 @@ static const sh_change_kind *check_body(sh_req *req, sh_record *r) {
     if (!code->set || code->is_null)
         sh_err_add(err, 400, "required", "change_type", NULL, "缺少必填项“异动类别”");
     else if (!k)
-        sh_err_add(err, 400, "unsupported_change_type", "change_type", code->s,
-                   "暂不支持异动类别 %s，可办理：11 休学、12 复学、21 转学、29 转班级、31 退学；学年升级请用升级申请",
-                   code->s);
+        sh_err_add(
+            err, 400, "unsupported_change_type", "change_type", code->s,
+            "暂不支持异动类别 %s，可办理：11 休学、12 复学、21 转学、29 转班级、31 退学；学年升级请用升级申请",
+            code->s);
     if (!k)
         return NULL;
     static const struct {
@@ -308,7 +312,8 @@ static const sh_change_kind *check_body(sh_req *req, sh_record *r) {
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         int has = given(r, targets[i].field);
         if (need[i] && !has)
-            sh_err_add(err, 400, "required", targets[i].field, NULL, "办理%s须填写“%s”", k->label, targets[i].label);
+            sh_err_add(err, 400, "required", targets[i].field, NULL, "办理%s须填写“%s”", k->label,
+                       targets[i].label);
         else if (!need[i] && has && strcmp(targets[i].field, "reason") != 0)
             sh_err_add(err, 400, "not_applicable", targets[i].field, NULL, "办理%s不填写“%s”", k->label,
                        targets[i].label);
@@ -382,8 +387,8 @@ int sh_lc_create(sh_req *req) {
         if (st.class_id)
             sh_lc_set_i(&r, "from_class", st.class_id);
         json_t *payload = payload_of(k, k->kind, &r, uid, st.uid);
-        rc = write_change(req, c, k->flow, &r, st.school, given(&r, "to_school") ? val(&r, "to_school")->i : 0,
-                          uid, payload);
+        rc = write_change(req, c, k->flow, &r, st.school,
+                          given(&r, "to_school") ? val(&r, "to_school")->i : 0, uid, payload);
         json_decref(payload);
     }
     if (rc == SH_OK)
@@ -401,7 +406,8 @@ static int check_school_year(const char *v) {
     for (int i = 0; i < 9; i++)
         if (i != 4 && (v[i] < '0' || v[i] > '9'))
             return 0;
-    return atoi(v + 5) == atoi(v) + 1 && atoi(v) >= 2000 && atoi(v) < 2100;
+    long first = strtol(v, NULL, 10), second = strtol(v + 5, NULL, 10);
+    return second == first + 1 && first >= 2000 && first < 2100;
 }
 
 int sh_lc_promote(sh_req *req) {
@@ -509,8 +515,8 @@ int sh_lc_promote(sh_req *req) {
             sh_lc_set_s(&r, "effective_date", date);
             if (v[3] && *v[3])
                 sh_lc_set_s(&r, "document_number", v[3]);
-            json_t *payload = json_pack("{s:s,s:s,s:s,s:s}", "kind", "promotion", "change", uid, "school_year",
-                                        year, "effective_date", date);
+            json_t *payload = json_pack("{s:s,s:s,s:s,s:s}", "kind", "promotion", "change", uid,
+                                        "school_year", year, "effective_date", date);
             rc = write_change(req, c, &sh_promotion_flow, &r, school, 0, uid, payload);
             json_decref(payload);
         }
