@@ -8,8 +8,10 @@
 #include "changes/changes.h"
 #include "codes/codes.h"
 #include "dictionary/dictionary.h"
+#include "flow/flow.h"
 #include "identity/account.h"
 #include "import/import.h"
+#include "lifecycle/lifecycle.h"
 #include "org/org.h"
 #include "roster/roster.h"
 #include "system/system.h"
@@ -23,6 +25,8 @@ const sh_module *const sh_modules[] = {
     &sh_changes_module,    /* the change log: versions, provenance, the change feed */
     &sh_roster_module,     /* the education base data: schools, classes, staff, students */
     &sh_import_module,     /* bulk imports of base data from CSV and XLSX files */
+    &sh_flow_module,       /* the one approval mechanism: requests, steps, decisions */
+    &sh_lifecycle_module,  /* 学籍异动: transfers, suspensions, class changes, promotion */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];

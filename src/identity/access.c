@@ -259,33 +259,48 @@ int sh_can_grant(sh_req *req, const sh_role *role, int64_t org_id) {
     return !(role->flags & SH_ROLE_TRIAD);
 }
 
-static int bind_orgs(sh_stmt *s, void *ctx) { return sh_bind_text(s, 1, ctx, -1); }
-static int bind_org(sh_stmt *s, void *ctx) { return sh_bind_i64(s, 1, *(const int64_t *)ctx); }
+/* The scope's one parameter: its number and the org id or JSON list it binds. */
+typedef struct scope_param {
+    int n;
+    int64_t one;
+    const char *orgs; /* NULL: bind one */
+} scope_param;
 
-int sh_scope_org_set(sh_req *req, const char *perm, const char *org_set, sh_scope *out) {
+static int bind_scope(sh_stmt *s, void *ctx) {
+    const scope_param *sp = ctx;
+    return sp->orgs ? sh_bind_text(s, sp->n, sp->orgs, -1) : sh_bind_i64(s, sp->n, sp->one);
+}
+
+int sh_scope_org_set_from(sh_req *req, const char *perm, const char *org_set, int param, sh_scope *out) {
     const sh_principal *p = req->principal;
-    int64_t *one = NULL;
+    scope_param *sp = sh_pcalloc(req->pool, sizeof *sp);
     int n = 0;
-    for (int i = 0; p && i < p->ngrants; i++)
-        if (sh_role_has(&p->grants[i].role, perm) && n++ == 0 && (one = sh_palloc(req->pool, sizeof *one)))
-            *one = p->grants[i].org_id;
+    for (int i = 0; sp && p && i < p->ngrants; i++)
+        if (sh_role_has(&p->grants[i].role, perm) && n++ == 0)
+            sp->one = p->grants[i].org_id;
     const char *orgs = n == 1 ? "" : orgs_with(req, perm);
     sh_buf *w = sh_pool_buf(req->pool, 200 + strlen(org_set));
-    if (!orgs || !w || (n == 1 && !one))
+    if (!sp || !orgs || !w)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    sp->n = param;
+    sp->orgs = n == 1 ? NULL : orgs;
     /* per row one probe of the closure's (descendant, ancestor) index: cheap for a
      * read by id and for a page of a list, whatever the size of the caller's reach.
      * The usual caller holds the permission at one node: a plain parameter. */
-    sh_buf_printf(w, "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id %s%s AND x.ancestor_id %s)",
-                  strchr(org_set, ',') || strstr(org_set, "SELECT") ? "IN " : "= ", org_set,
-                  n == 1 ? "= $1" : "IN (SELECT value FROM json_each($1))");
+    sh_buf_printf(w, "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id %s%s AND x.ancestor_id ",
+                  strchr(org_set, ',') || strstr(org_set, "SELECT") ? "IN " : "= ", org_set);
+    if (n == 1)
+        sh_buf_printf(w, "= $%d)", param);
+    else
+        sh_buf_printf(w, "IN (SELECT value FROM json_each($%d)))", param);
     if (sh_buf_ok(w) != SH_OK)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    if (n == 1)
-        *out = (sh_scope){.where = w->data, .nparams = 1, .bind = bind_org, .ctx = one};
-    else
-        *out = (sh_scope){.where = w->data, .nparams = 1, .bind = bind_orgs, .ctx = (void *)orgs};
+    *out = (sh_scope){.where = w->data, .nparams = 1, .bind = bind_scope, .ctx = sp};
     return SH_OK;
+}
+
+int sh_scope_org_set(sh_req *req, const char *perm, const char *org_set, sh_scope *out) {
+    return sh_scope_org_set_from(req, perm, org_set, 1, out);
 }
 
 int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *out) {

@@ -52,6 +52,9 @@ int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *ou
  * or a parenthesised list/subquery ("(t.school_id, (SELECT …))"): rows any of whose
  * orgs lie under a node where the caller holds perm. */
 int sh_scope_org_set(sh_req *req, const char *perm, const char *org_set, sh_scope *out);
+/* The same with its parameter numbered param instead of 1, so that several
+ * scopes (one per permission) can be combined in one predicate. */
+int sh_scope_org_set_from(sh_req *req, const char *perm, const char *org_set, int param, sh_scope *out);
 
 /* Write an audit entry for this request's caller (account, role, source IP). */
 int sh_audit_req(sh_req *req, const char *event, int ok, const char *object, const char *detail);

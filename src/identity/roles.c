@@ -22,6 +22,9 @@ static const sh_permission permissions[] = {
     {"roster.read", "查看基础数据（学校、班级、教职工、学生、家长；敏感字段脱敏）"},
     {"roster.write", "维护基础数据"},
     {"roster.unmask", "查看敏感字段明文（须填写事由，全部审计）"},
+    {"roster.change", "提出学籍异动（转学、休学、复学、退学、转班、升级）"},
+    {"roster.approve", "审批学籍异动"},
+    {"flow.use", "办理审批事项（查看本人提交或待本人审批的申请，审批、撤回）"},
     {"change.read", "读取数据变更流（供订阅系统同步）"},
 };
 
@@ -39,7 +42,8 @@ int sh_permission_known(const char *name) {
 
 #define ORG_ADMIN_PERMS                                                                                      \
     "org.read", "org.write", "account.read", "account.write", "account.unlock", "role.read", "role.assign",  \
-        "token.manage", "roster.read", "roster.write", "roster.unmask", "change.read"
+        "token.manage", "roster.read", "roster.write", "roster.unmask", "change.read", "roster.change",      \
+        "roster.approve", "flow.use"
 
 static const sh_role builtin[] = {
     {"city_admin", "市级管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " city "},

@@ -24,6 +24,7 @@ const clients = {};
 const ctx = {};
 let seq = 0;
 let termSeq = 0;
+let promoSeq = 0;
 
 const CITY_WIDE = new Set(['city_admin', 'sysadmin', 'secadmin', 'auditadmin']);
 
@@ -172,7 +173,67 @@ const requests = {
   'GET /api/v1/imports/{id}': { in: async (_, role) => ({ path: `/api/v1/imports/${await ownImport(role)}` }) },
   'GET /api/v1/imports/{id}/errors.csv': { in: async (_, role) => ({ path: `/api/v1/imports/${await ownImport(role)}/errors.csv` }) },
   'GET /api/v1/import-templates/{kind}': { in: () => ({ path: '/api/v1/import-templates/students' }) },
+  'GET /api/v1/student-changes': {
+    in: () => ({ path: `/api/v1/student-changes?school=${ctx.schoolIn}` }),
+    out: () => ({ path: `/api/v1/student-changes?school=${ctx.schoolOut}` }), outcome: 'hidden',
+  },
+  'POST /api/v1/student-changes': {
+    in: async () => ({ path: '/api/v1/student-changes', body: await changeBody(ctx.schoolIn) }),
+    out: async () => ({ path: '/api/v1/student-changes', body: await changeBody(ctx.schoolOut) }), outcome: 'missing',
+  },
+  'GET /api/v1/student-changes/{id}': {
+    in: () => ({ path: `/api/v1/student-changes/${ctx.in.change.id}` }),
+    out: () => ({ path: `/api/v1/student-changes/${ctx.out.change.id}` }), outcome: 'missing',
+    narrow: { reach: 'school', outcome: 'missing' },
+  },
+  'GET /api/v1/student-changes/{id}/history': {
+    in: () => ({ path: `/api/v1/student-changes/${ctx.in.change.id}/history` }),
+    out: () => ({ path: `/api/v1/student-changes/${ctx.out.change.id}/history` }), outcome: 'missing',
+    narrow: { reach: 'school', outcome: 'missing' },
+  },
+  'POST /api/v1/promotions': {
+    in: () => { const y = 2040 + ++promoSeq; return { path: '/api/v1/promotions', body: { school: ctx.schoolIn, school_year: `${y}-${y + 1}`, effective_date: `${y + 1}-08-31` } }; },
+    out: () => ({ path: '/api/v1/promotions', body: { school: ctx.schoolOut, school_year: '2039-2040', effective_date: '2040-08-31' } }), outcome: 'missing',
+  },
+  'GET /api/v1/approvals': {
+    in: () => ({ path: `/api/v1/approvals?school=${ctx.schoolIn}` }),
+    out: () => ({ path: `/api/v1/approvals?school=${ctx.schoolOut}` }), outcome: 'hidden',
+  },
+  'GET /api/v1/approvals/{id}': {
+    in: () => ({ path: `/api/v1/approvals/${ctx.in.change.request}` }),
+    out: () => ({ path: `/api/v1/approvals/${ctx.out.change.request}` }), outcome: 'missing',
+  },
+  // a decision is another person's: the request is handed to the system administrator as its submitter
+  'POST /api/v1/approvals/{id}/decisions': {
+    in: async () => ({ path: `/api/v1/approvals/${await freshRequest(ctx.schoolIn, 'sysadmin')}/decisions`, body: { decision: 'reject', comment: '矩阵驳回' } }),
+    out: async () => ({ path: `/api/v1/approvals/${await freshRequest(ctx.schoolOut, 'sysadmin')}/decisions`, body: { decision: 'reject', comment: '矩阵驳回' } }),
+    outcome: 'missing',
+  },
+  // a cancellation is the submitter's own: each role cancels a request it made
+  'POST /api/v1/approvals/{id}/cancel': {
+    in: async (_, role) => ({ path: `/api/v1/approvals/${await freshRequest(ctx.schoolIn, roles[role].permissions.includes('roster.change') ? role : 'city_admin')}/cancel` }),
+    out: async () => ({ path: `/api/v1/approvals/${await freshRequest(ctx.schoolOut, 'city_admin')}/cancel` }), outcome: 'missing',
+  },
 };
+
+// A class change for a new student of the school, enrolled in the side's class.
+async function changeBody(school) {
+  const f = side(school);
+  const student = await created('/api/v1/students', { school, person: await freshPerson(), name: '矩阵异动学生', status: '01' });
+  await created('/api/v1/enrollments', { school, student, class: f.class, entry_date: '2024-09-01' });
+  return { student, change_type: '29', to_class: f.class2, effective_date: '2025-03-01' };
+}
+// A pending approval request in the school, submitted by the role's account
+// (the city administrator submits; another submitter is set in the store).
+async function freshRequest(school, submitter) {
+  const by = submitter === 'sysadmin' ? 'city_admin' : submitter;
+  const r = await clients[by].post('/api/v1/student-changes', await changeBody(school));
+  assert.equal(r.status, 201, r.text);
+  if (submitter === 'sysadmin') {
+    sql(srv.db, `UPDATE flow_request SET submitter_id = (SELECT id FROM account WHERE login = 'sysadmin') WHERE uid = '${r.body.request}'`);
+  }
+  return r.body.request;
+}
 
 // A one-student import file for a school (by its 学校标识码).
 function importFile(code) {
@@ -264,6 +325,10 @@ async function rosterFixtures(school, cls) {
   f.guardian = await created('/api/v1/guardians', { school, student: f.student, person: await freshPerson(), name: '对象家长', relation: '52', is_guardian: true });
   f.teaching = await created('/api/v1/teaching-assignments', { school, staff: f.staff, class: cls, subject: '13', term: ctx.term });
   f.term = ctx.term; // city-wide: the same on both sides
+  f.class2 = await freshClass(school === ctx.schoolIn ? ctx.gradeIn : ctx.gradeOut);
+  const change = await clients.city_admin.post('/api/v1/student-changes', { student: f.student, change_type: '29', to_class: f.class2, effective_date: '2025-03-01' });
+  assert.equal(change.status, 201, change.text);
+  f.change = change.body;
   return f;
 }
 
