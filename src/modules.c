@@ -10,6 +10,7 @@
 #include "dictionary/dictionary.h"
 #include "identity/account.h"
 #include "import/import.h"
+#include "oneroster/oneroster.h"
 #include "org/org.h"
 #include "roster/roster.h"
 #include "system/system.h"
@@ -23,6 +24,7 @@ const sh_module *const sh_modules[] = {
     &sh_changes_module,    /* the change log: versions, provenance, the change feed */
     &sh_roster_module,     /* the education base data: schools, classes, staff, students */
     &sh_import_module,     /* bulk imports of base data from CSV and XLSX files */
+    &sh_oneroster_module,  /* OneRoster 1.2: rostering REST API, CSV zip export and import */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];
