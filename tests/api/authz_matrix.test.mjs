@@ -162,7 +162,44 @@ const requests = {
   'GET /api/v1/imports/{id}': { in: async (_, role) => ({ path: `/api/v1/imports/${await ownImport(role)}` }) },
   'GET /api/v1/imports/{id}/errors.csv': { in: async (_, role) => ({ path: `/api/v1/imports/${await ownImport(role)}/errors.csv` }) },
   'GET /api/v1/import-templates/{kind}': { in: () => ({ path: '/api/v1/import-templates/students' }) },
+  'GET /api/v1/exports/oneroster': { in: () => ({ path: '/api/v1/exports/oneroster' }) },
+  // the body must be a zip (this client sends text): the handler answering at all is what is checked here;
+  // imports of real zips in and out of reach are in oneroster.test.mjs
+  'POST /api/v1/imports/oneroster': { in: () => ({ path: '/api/v1/imports/oneroster?dry_run=true', body: 'not a zip' }), anyStatus: true },
+  ...oneRosterRoutes(),
 };
+
+// The read-only OneRoster REST routes: a collection filtered to the object in
+// reach and to the one out of it (empty), and the object by sourcedId.
+function oneRosterRoutes() {
+  const base = '/ims/oneroster/rostering/v1p2';
+  const f = (expr) => `filter=${encodeURIComponent(expr)}`;
+  const obj = {
+    orgs: (s) => (s === 'in' ? ctx.schoolIn : ctx.schoolOut),
+    courses: (s) => `${s === 'in' ? ctx.gradeIn : ctx.gradeOut}.HR`,
+    classes: (s) => (s === 'in' ? ctx.classIn : ctx.classOut),
+    users: (s) => ctx[s].student,
+    enrollments: (s) => ctx[s].enrollment,
+    demographics: (s) => ctx[s].student,
+  };
+  const schoolWide = new Set(['courses']); // roles held at a class do not reach them
+  const out = {
+    [`GET ${base}/academicSessions`]: { in: () => ({ path: `${base}/academicSessions` }) },
+    [`GET ${base}/academicSessions/{sourcedId}`]: { in: () => ({ path: `${base}/academicSessions/${ctx.term}` }) },
+  };
+  for (const [coll, id] of Object.entries(obj)) {
+    out[`GET ${base}/${coll}`] = {
+      in: () => ({ path: `${base}/${coll}?${f(`sourcedId='${id('in')}'`)}` }),
+      out: () => ({ path: `${base}/${coll}?${f(`sourcedId='${id('out')}'`)}` }), outcome: 'empty',
+    };
+    out[`GET ${base}/${coll}/{sourcedId}`] = {
+      in: () => ({ path: `${base}/${coll}/${id('in')}` }),
+      out: () => ({ path: `${base}/${coll}/${id('out')}` }), outcome: 'missing',
+      narrow: schoolWide.has(coll) ? { reach: 'school', outcome: 'missing' } : undefined,
+    };
+  }
+  return out;
+}
 
 // A one-student import file for a school (by its 学校标识码).
 function importFile(code) {
@@ -301,6 +338,9 @@ function expectRefused(r, outcome, where) {
     assert.equal(r.status, 200, where);
     assert.equal(r.body.committed, false, where);
     assert.match(r.body.errors[0]?.code ?? '', /^unknown_/, where);
+  } else if (outcome === 'empty') { // a OneRoster collection: {"classes": []}
+    assert.equal(r.status, 200, where);
+    assert.ok(Object.values(r.body).every((v) => Array.isArray(v) && v.length === 0), where);
   } else if (outcome === 'forbidden') { // readable by all, written only from the city
     assert.equal(r.status, 403, where);
     assert.equal(r.body.error.code, 'forbidden', where);
