@@ -216,8 +216,6 @@ static int parse_filter(sh_pool *p, const sh_or_entity *e, const char *filter, i
                         sh_err *err) {
     const char *s = filter;
     for (int k = 0;; k++) {
-        if (k == SH_OR_MAX_PREDICATES)
-            return bad(err, "invalid_filter_field", "filter", "filter 最多 8 个条件%s", NULL);
         if (parse_pred(p, e, &s, unmasked, q, k, err) != SH_OK)
             return SH_ERR;
         q->npred = k + 1;
@@ -225,6 +223,8 @@ static int parse_filter(sh_pool *p, const sh_or_entity *e, const char *filter, i
             s++;
         if (!*s)
             return SH_OK;
+        if (k + 1 == SH_OR_MAX_PREDICATES)
+            return bad(err, "invalid_filter_field", "filter", "filter 最多 8 个条件%s", NULL);
         if (strncmp(s, "AND ", 4) == 0 && s > filter && s[-1] == ' ') {
             s += 4;
         } else if (strncmp(s, "OR ", 3) == 0 && s > filter && s[-1] == ' ') {
