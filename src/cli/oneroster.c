@@ -49,7 +49,8 @@ static int scope_fn(void *ctx, const sh_or_entity *e, sh_scope *out, sh_err *err
     *out = (sh_scope){.unmask = cs->unmask};
     if (!cs->org || e->city_wide)
         return SH_OK;
-    snprintf(where, sizeof where, "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id %s %s AND x.ancestor_id = $1)",
+    snprintf(where, sizeof where,
+             "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id %s %s AND x.ancestor_id = $1)",
              e->scope_set[0] == '(' ? "IN" : "=", e->scope_set);
     out->where = where;
     out->nparams = 1;
@@ -75,7 +76,8 @@ int cmd_export(int argc, char **argv) {
                *reason = sh_cli_get(opts, "unmask-reason");
     if (npos != 1 || strcmp(pos[0], "oneroster") != 0 || !db || !out) {
         fprintf(stderr, "shushu export: 需要格式 oneroster、--db 和 --out\n");
-        sh_cli_usage("export", "oneroster --db PATH --out FILE.zip [--org 机构标识] [--unmask-reason 事由]", opts);
+        sh_cli_usage("export", "oneroster --db PATH --out FILE.zip [--org 机构标识] [--unmask-reason 事由]",
+                     opts);
         return 2;
     }
     if (reason && (strlen(reason) < 2 || strlen(reason) > 200)) {
@@ -116,15 +118,17 @@ int cmd_export(int argc, char **argv) {
     sh_db_release(c);
     c = NULL;
     char detail[600];
-    snprintf(detail, sizeof detail, "oneroster export to %s%s%s: %ld orgs, %ld classes, %ld users, %ld enrollments%s%s",
-             out, org ? " of " : "", org ? org : "", n.orgs, n.classes, n.users, n.enrollments,
+    snprintf(detail, sizeof detail,
+             "oneroster export to %s%s%s: %ld orgs, %ld classes, %ld users, %ld enrollments%s%s", out,
+             org ? " of " : "", org ? org : "", n.orgs, n.classes, n.users, n.enrollments,
              reason ? "; unmasked: " : "", reason ? reason : "");
     if (audit(app.db, reason ? "unmask" : "export", "oneroster", detail) != SH_OK)
         fprintf(stderr, "已导出，但无法记入审计日志\n");
-    printf("OneRoster 1.2 → %s：%ld 个机构，%ld 个学年学期，%ld 门课程，%ld 个班级，%ld 个用户，%ld 条选课记录，"
-           "%ld 条人口学信息%s\n",
-           out, n.orgs, n.sessions, n.courses, n.classes, n.users, n.enrollments, n.demographics,
-           reason ? "（明文）" : "（敏感字段已脱敏）");
+    printf(
+        "OneRoster 1.2 → %s：%ld 个机构，%ld 个学年学期，%ld 门课程，%ld 个班级，%ld 个用户，%ld 条选课记录，"
+        "%ld 条人口学信息%s\n",
+        out, n.orgs, n.sessions, n.courses, n.classes, n.users, n.enrollments, n.demographics,
+        reason ? "（明文）" : "（敏感字段已脱敏）");
     rc = 0;
 out:
     sh_db_release(c);
@@ -204,7 +208,8 @@ int cmd_import_oneroster(int argc, char **argv) {
         goto out;
     }
     if (res.nerrors) {
-        fprintf(stderr, "发现 %ld 处错误，%s：\n", res.nerrors, o.dry_run ? "请修改后再导入" : "未写入任何数据");
+        fprintf(stderr, "发现 %ld 处错误，%s：\n", res.nerrors,
+                o.dry_run ? "请修改后再导入" : "未写入任何数据");
         size_t n = sh_err_count(&res.err);
         for (size_t i = 0; i < n && i < ERRORS_SHOWN; i++) {
             const sh_err_item *it = res.err.nmore ? &res.err.more[i] : &res.err.first;

@@ -48,8 +48,8 @@ static int row(out_file *f, const sh_or_row *r, sh_err *err) {
 }
 
 /* Write the rows of e (and, for users, of roles) in scope into the open files. */
-static int write_entity(sh_conn *c, sh_or_scope_fn scope, void *ctx, out_file *f, out_file *roles, long *count,
-                        sh_err *err) {
+static int write_entity(sh_conn *c, sh_or_scope_fn scope, void *ctx, out_file *f, out_file *roles,
+                        long *count, sh_err *err) {
     sh_scope sc = {0};
     if (scope && scope(ctx, f->e, &sc, err) != SH_OK)
         return SH_ERR;
@@ -168,11 +168,12 @@ int sh_or_export(sh_conn *c, sh_or_scope_fn scope, void *ctx, const char *path, 
     memset(counts, 0, sizeof *counts);
     const char *base = getenv("TMPDIR");
     char dir[400];
-    snprintf(dir, sizeof dir, "%s/shushu-oneroster-XXXXXX", base && *base && strlen(base) < 300 ? base : "/tmp");
+    snprintf(dir, sizeof dir, "%s/shushu-oneroster-XXXXXX",
+             base && *base && strlen(base) < 300 ? base : "/tmp");
     if (!mkdtemp(dir))
         return sh_err_set(err, 500, "write_failed", NULL, "无法创建临时目录");
-    static const sh_or_entity *const order[] = {&sh_or_orgs,  &sh_or_sessions,    &sh_or_courses,
-                                                &sh_or_classes, &sh_or_users,    &sh_or_enrollments,
+    static const sh_or_entity *const order[] = {&sh_or_orgs,        &sh_or_sessions, &sh_or_courses,
+                                                &sh_or_classes,     &sh_or_users,    &sh_or_enrollments,
                                                 &sh_or_demographics};
     long *slot[] = {&counts->orgs,  &counts->sessions,    &counts->courses,     &counts->classes,
                     &counts->users, &counts->enrollments, &counts->demographics};
@@ -189,7 +190,8 @@ int sh_or_export(sh_conn *c, sh_or_scope_fn scope, void *ctx, const char *path, 
         snprintf(f.path, sizeof f.path, "%s/%s", dir, f.e->file);
         snprintf(roles.path, sizeof roles.path, "%s/%s", dir, roles.e->file);
         rc = sh_table_writer_open(f.path, SH_TABLE_CSV, NULL, &f.w, err);
-        if (rc == SH_OK && with_roles && sh_table_writer_open(roles.path, SH_TABLE_CSV, NULL, &roles.w, err) != SH_OK) {
+        if (rc == SH_OK && with_roles &&
+            sh_table_writer_open(roles.path, SH_TABLE_CSV, NULL, &roles.w, err) != SH_OK) {
             sh_table_writer_abort(f.w);
             rc = SH_ERR;
         }
@@ -208,7 +210,8 @@ int sh_or_export(sh_conn *c, sh_or_scope_fn scope, void *ctx, const char *path, 
         }
         rc = sh_table_writer_close(f.w, err);
         if (with_roles) {
-            int r2 = rc == SH_OK ? sh_table_writer_close(roles.w, err) : (sh_table_writer_abort(roles.w), SH_ERR);
+            int r2 =
+                rc == SH_OK ? sh_table_writer_close(roles.w, err) : (sh_table_writer_abort(roles.w), SH_ERR);
             rc = rc == SH_OK ? r2 : rc;
         }
         names[nnames++] = f.e->file;

@@ -24,7 +24,7 @@
 
 #define MAX_LIMIT 1000
 #define DEFAULT_LIMIT 100
-#define MAX_VALUE 200
+#define MAX_VALUE ((size_t)200)
 
 static int bad(sh_err *err, const char *code, const char *field, const char *fmt, const char *what) {
     return sh_err_set(err, 400, code, field, fmt, what ? what : "");
@@ -75,42 +75,57 @@ static int comparable(const sh_or_entity *e, int i, int unmasked, const char *co
     return SH_OK;
 }
 
+/* n digits at s as a number; -1 when they are not all digits. */
+static int digits(const char *s, int n) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* ISO 8601 date or date-time (UTC, or with Z) as ms; SH_ERR when not one. */
 static int parse_time(const char *v, int64_t *ms) {
-    int y, mo, d, h = 0, mi = 0, s = 0, frac = 0, used = 0;
-    if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
+    if (strlen(v) < 10 || v[4] != '-' || v[7] != '-')
         return SH_ERR;
+    int y = digits(v, 4), mo = digits(v + 5, 2), d = digits(v + 8, 2), h = 0, mi = 0, s = 0, frac = 0;
     const char *p = v + 10;
     if (*p == 'T' || *p == ' ') {
-        int u2 = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &u2) != 2 || u2 != 5)
+        if (strlen(p) < 6 || p[3] != ':')
             return SH_ERR;
-        p += 1 + u2;
+        h = digits(p + 1, 2);
+        mi = digits(p + 4, 2);
+        p += 6;
         if (*p == ':') {
-            if (sscanf(p + 1, "%2d%n", &s, &u2) != 1 || u2 != 2)
+            if (strlen(p) < 3)
                 return SH_ERR;
+            s = digits(p + 1, 2);
             p += 3;
             if (*p == '.') {
                 p++;
-                int digits = 0;
-                while (*p >= '0' && *p <= '9' && digits < 9) {
-                    if (digits < 3)
+                int n = 0;
+                while (*p >= '0' && *p <= '9' && n < 9) {
+                    if (n < 3)
                         frac = frac * 10 + (*p - '0');
-                    digits++;
+                    n++;
                     p++;
                 }
-                if (!digits)
+                if (!n)
                     return SH_ERR;
-                for (int k = digits; k < 3; k++)
+                for (int k = n; k < 3; k++)
                     frac *= 10;
             }
         }
         if (*p == 'Z')
             p++;
     }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1900 || y > 2200)
+    if (*p || y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || s < 0 || s > 60)
         return SH_ERR;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
     time_t t = timegm(&tm);
     *ms = (int64_t)t * 1000 + frac;
     return SH_OK;
@@ -151,7 +166,7 @@ static int parse_pred(sh_pool *p, const sh_or_entity *e, const char **pp, int un
     static const struct {
         const char *text;
         int op;
-    } ops[] = {{"!=", SH_OR_OP_NE}, {">=", SH_OR_OP_GE}, {"<=", SH_OR_OP_LE}, {"=", SH_OR_OP_EQ},
+    } ops[] = {{"!=", SH_OR_OP_NE}, {">=", SH_OR_OP_GE}, {"<=", SH_OR_OP_LE},     {"=", SH_OR_OP_EQ},
                {">", SH_OR_OP_GT},  {"<", SH_OR_OP_LT},  {"~", SH_OR_OP_CONTAINS}};
     int op = -1;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0] && op < 0; i++)
@@ -160,7 +175,8 @@ static int parse_pred(sh_pool *p, const sh_or_entity *e, const char **pp, int un
             s += strlen(ops[i].text);
         }
     if (op < 0)
-        return bad(err, "invalid_filter_field", "filter", "filter 的运算符应为 = != > >= < <= ~ 之一%s", NULL);
+        return bad(err, "invalid_filter_field", "filter", "filter 的运算符应为 = != > >= < <= ~ 之一%s",
+                   NULL);
     while (*s == ' ')
         s++;
     char quote = *s;
@@ -293,7 +309,8 @@ int sh_or_query_parse(sh_pool *p, const sh_or_entity *e, const char *limit, cons
     if (sort) {
         q->sort = field_named(e, sort, strlen(sort));
         if (q->sort < 0)
-            return bad(err, "invalid_sort_field", "sort", "sort 的字段“%s”不存在", strlen(sort) > 64 ? "" : sort);
+            return bad(err, "invalid_sort_field", "sort", "sort 的字段“%s”不存在",
+                       strlen(sort) > 64 ? "" : sort);
         if (comparable(e, q->sort, unmasked, "invalid_sort_field", err) != SH_OK)
             return SH_ERR;
     }

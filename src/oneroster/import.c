@@ -215,10 +215,14 @@ static const struct {
     const char *name; /* manifest file.X */
     const sh_import_kind *kind;
 } files[SH_OR_NFILES] = {
-    {"orgs", &sh_or_kind_orgs},       {"academicSessions", &sh_or_kind_sessions},
-    {"courses", &sh_or_kind_courses}, {"classes", &sh_or_kind_classes},
-    {"roles", &sh_or_kind_roles},     {"users", &sh_or_kind_users},
-    {"enrollments", &sh_or_kind_enrollments}, {"demographics", &sh_or_kind_demographics},
+    {"orgs", &sh_or_kind_orgs},
+    {"academicSessions", &sh_or_kind_sessions},
+    {"courses", &sh_or_kind_courses},
+    {"classes", &sh_or_kind_classes},
+    {"roles", &sh_or_kind_roles},
+    {"users", &sh_or_kind_users},
+    {"enrollments", &sh_or_kind_enrollments},
+    {"demographics", &sh_or_kind_demographics},
 };
 
 #define MAX_PROPS 64
@@ -240,7 +244,8 @@ static int read_manifest(sh_or_zip *z, manifest *m, sh_err *err) {
     size_t len;
     int rc = sh_or_zip_read(z, "manifest.csv", &data, &len, err);
     if (rc == SH_DONE)
-        return sh_err_set(err, 400, "missing_manifest", NULL, "zip 压缩包中没有 manifest.csv，不是 OneRoster CSV 文件");
+        return sh_err_set(err, 400, "missing_manifest", NULL,
+                          "zip 压缩包中没有 manifest.csv，不是 OneRoster CSV 文件");
     if (rc == SH_ERR)
         return SH_ERR;
     sh_table_reader *r;
@@ -257,7 +262,8 @@ static int read_manifest(sh_or_zip *z, manifest *m, sh_err *err) {
         const char *v = n > 1 ? sh_table_unescape_cell(cells[1]) : "";
         if (header) {
             if (strcmp(k, "propertyName") != 0 || strcmp(v, "value") != 0) {
-                rc = sh_err_set(err, 400, "invalid_manifest", NULL, "manifest.csv 的表头应为 propertyName,value");
+                rc = sh_err_set(err, 400, "invalid_manifest", NULL,
+                                "manifest.csv 的表头应为 propertyName,value");
                 break;
             }
             header = 0;
@@ -290,7 +296,8 @@ static int read_manifest(sh_or_zip *z, manifest *m, sh_err *err) {
         snprintf(key, sizeof key, "file.%s", files[i].name);
         const char *v = prop(m, key);
         if (v && strcmp(v, "bulk") != 0 && strcmp(v, "absent") != 0 && strcmp(v, "") != 0)
-            return sh_err_set(err, 400, "unsupported_mode", key, "%s 为“%s”：只支持 bulk（整体）或 absent", key, v);
+            return sh_err_set(err, 400, "unsupported_mode", key, "%s 为“%s”：只支持 bulk（整体）或 absent",
+                              key, v);
     }
     return SH_OK;
 }
@@ -304,8 +311,8 @@ static void collect(sh_or_import_result *res, const char *file, const sh_import_
         int w = snprintf(field, sizeof field, "%.24s:%.38s", file, it->field);
         (void)w;
         size_t before = res->err.nmore;
-        sh_err_add(&res->err, r->err.status ? r->err.status : 400, it->code, field, it->value[0] ? it->value : NULL,
-                   "%s：%s", file, it->message);
+        sh_err_add(&res->err, r->err.status ? r->err.status : 400, it->code, field,
+                   it->value[0] ? it->value : NULL, "%s：%s", file, it->message);
         sh_err_item *last = res->err.nmore ? &res->err.more[res->err.nmore - 1] : &res->err.first;
         if (res->err.nmore > before || before == 0) {
             last->row = it->row;
@@ -358,8 +365,8 @@ int sh_or_import(sh_conn *c, const void *data, size_t len, const sh_or_import_op
         size_t n;
         int got = sh_or_zip_read(z, file, &bytes, &n, &res->err);
         if (got == SH_DONE)
-            rc = sh_err_set(&res->err, 400, "missing_file", key, "manifest.csv 声明 %s 为 bulk，但压缩包中没有 %s",
-                            key, file);
+            rc = sh_err_set(&res->err, 400, "missing_file", key,
+                            "manifest.csv 声明 %s 为 bulk，但压缩包中没有 %s", key, file);
         if (got != SH_ROW) {
             rc = SH_ERR;
             break;

@@ -40,8 +40,9 @@ static const char *cell_norm(sh_import *im, const sh_import_row *row, int col) {
 
 static int64_t root_city(sh_import *im, sh_err *err) {
     int64_t id = 0;
-    return sh_query_i64(im->c, "SELECT id FROM org_unit WHERE parent_id IS NULL AND kind = 'city' ORDER BY id LIMIT 1",
-                        &id, err) == SH_ERR
+    return sh_query_i64(
+               im->c, "SELECT id FROM org_unit WHERE parent_id IS NULL AND kind = 'city' ORDER BY id LIMIT 1",
+               &id, err) == SH_ERR
                ? SH_ERR
                : id;
 }
@@ -122,7 +123,8 @@ static int school_profile(sh_import *im, const sh_import_row *row, int64_t schoo
 static const char *region_of(sh_import *im, const sh_import_row *row, int64_t parent, sh_err *err) {
     const char *v = cell_norm(im, row, O_REGION);
     if (v && sh_code_valid("gb2260_region", v) != 1) {
-        sh_err_add(err, 400, "invalid_code", "regionCode", v, "“metadata.regionCode”不是 GB/T 2260 行政区划码");
+        sh_err_add(err, 400, "invalid_code", "regionCode", v,
+                   "“metadata.regionCode”不是 GB/T 2260 行政区划码");
         return NULL;
     }
     if (v || !parent)
@@ -131,8 +133,8 @@ static const char *region_of(sh_import *im, const sh_import_row *row, int64_t pa
     if (!s)
         return NULL;
     sh_bind_i64(s, 1, parent);
-    const char *r = sh_step(s, err) == SH_ROW && sh_col_text(s, 0) ? sh_pstrdup(im->row_pool, sh_col_text(s, 0))
-                                                                   : NULL;
+    const char *r =
+        sh_step(s, err) == SH_ROW && sh_col_text(s, 0) ? sh_pstrdup(im->row_pool, sh_col_text(s, 0)) : NULL;
     sh_stmt_done(s);
     return r;
 }
@@ -159,7 +161,8 @@ static int org_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     if (id < 0)
         return SH_ERR;
     if (!id && or_i64(im, "SELECT count(*) FROM org_unit WHERE id > $1 AND uid = $2", 0, -1, sid, err) > 0)
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 已被另一种机构使用", sid);
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 已被另一种机构使用",
+                          sid);
     if (strcmp(kind, SH_ORG_CITY) == 0) {
         if (!id) {
             int64_t root = root_city(im, err);
@@ -189,7 +192,8 @@ static int org_row(sh_import *im, const sh_import_row *row, sh_err *err) {
         if (may < 0)
             return SH_ERR;
         if (!may)
-            return sh_err_add(err, 400, "unknown_school", "sourcedId", sid, "学校 %s 不存在或不在管辖范围内", sid);
+            return sh_err_add(err, 400, "unknown_school", "sourcedId", sid, "学校 %s 不存在或不在管辖范围内",
+                              sid);
         return school_profile(im, row, id, err);
     }
     if (id) {
@@ -202,9 +206,10 @@ static int org_row(sh_import *im, const sh_import_row *row, sh_err *err) {
         if (!code)
             return sh_err_add(err, 400, "required", "identifier", NULL, "学校须有 identifier（学校标识码）");
         if (!sh_valid_school_code(code))
-            return sh_err_add(err, 400, "invalid_school_code", "identifier", code, "“%s”不是有效的学校标识码", code);
-        id = or_i64(im, "SELECT id FROM org_unit WHERE school_code = $2 AND kind = 'school' AND id > $1", 0, -1, code,
-                    err);
+            return sh_err_add(err, 400, "invalid_school_code", "identifier", code, "“%s”不是有效的学校标识码",
+                              code);
+        id = or_i64(im, "SELECT id FROM org_unit WHERE school_code = $2 AND kind = 'school' AND id > $1", 0,
+                    -1, code, err);
         if (id < 0)
             return SH_ERR;
         if (id) { /* the same school under another id */
@@ -228,8 +233,9 @@ static int org_row(sh_import *im, const sh_import_row *row, sh_err *err) {
         return sh_err_add(err, 400, "unknown_parent", "parentSourcedId", psid,
                           "上级机构 %s 不存在（应在本文件前面的行或数据库中）", psid ? psid : "");
     if (strcmp(kind, SH_ORG_DISTRICT) == 0) { /* a district of that name already there */
-        int64_t same = or_i64(im, "SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'district' AND name = $2",
-                              parent, -1, name, err);
+        int64_t same =
+            or_i64(im, "SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'district' AND name = $2",
+                   parent, -1, name, err);
         if (same < 0)
             return SH_ERR;
         if (same) {
@@ -243,13 +249,14 @@ static int org_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     if (may < 0)
         return SH_ERR;
     if (!may)
-        return sh_err_add(err, 400, "unknown_parent", "parentSourcedId", psid, "上级机构 %s 不存在或不在管辖范围内",
-                          psid);
+        return sh_err_add(err, 400, "unknown_parent", "parentSourcedId", psid,
+                          "上级机构 %s 不存在或不在管辖范围内", psid);
     const char *region = region_of(im, row, parent, err);
     if (sh_err_count(err))
         return SH_ERR;
     if (!region && code)
-        return sh_err_add(err, 400, "required", "regionCode", NULL, "新建学校须有 metadata.regionCode（行政区划码）");
+        return sh_err_add(err, 400, "required", "regionCode", NULL,
+                          "新建学校须有 metadata.regionCode（行政区划码）");
     int64_t made = add_org(im, kind, name, parent, region, code, 0, sid, err);
     if (made < 0)
         return SH_ERR;
@@ -300,12 +307,12 @@ static int session_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     const char *start = sh_import_value(&r, "start_date")->s, *end = sh_import_value(&r, "end_date")->s;
     if (start && end && strcmp(end, start) <= 0)
         return sh_err_add(err, 400, "invalid_date_order", "endDate", end, "结束日期应晚于开始日期");
-    const char *school_year = sh_psprintf(im->row_pool, "%d-%s", atoi(year) - 1, year);
+    const char *school_year = sh_psprintf(im->row_pool, "%ld-%s", strtol(year, NULL, 10) - 1, year);
     const char *semester = cell_norm(im, row, S_SEMESTER);
     if (semester && sh_code_valid("jyt_semester", semester) != 1)
         return sh_err_add(err, 400, "invalid_code", "semester", semester, "“metadata.semester”应为 1 或 2");
     if (!semester) { /* autumn terms start from August to January */
-        int month = start ? atoi(start + 5) : 9;
+        long month = start ? strtol(start + 5, NULL, 10) : 9;
         semester = month >= 8 || month == 1 ? "1" : "2";
     }
     int64_t key = or_i64(im, "SELECT id FROM term WHERE id > $1 AND uid = $2", 0, -1, sid, err);
@@ -334,7 +341,8 @@ static int session_row(sh_import *im, const sh_import_row *row, sh_err *err) {
             return SH_OK;
         }
         if (!may)
-            return sh_err_add(err, 400, "forbidden", "sourcedId", sid, "学期 %s 不存在；只有市级可以新建学期", sid);
+            return sh_err_add(err, 400, "forbidden", "sourcedId", sid, "学期 %s 不存在；只有市级可以新建学期",
+                              sid);
     }
     if (!key) {
         *sh_import_value(&r, "id") = (sh_value){.set = 1, .s = sid};
@@ -352,7 +360,19 @@ const sh_import_kind sh_or_kind_sessions = {.name = "academicSessions",
 
 /* ---- courses ---- */
 
-enum { K_SID, K_STATUS, K_DLM, K_YEAR, K_TITLE, K_CODE, K_GRADES, K_ORG, K_SUBJECTS, K_SUBJECT_CODES, K_COUNT };
+enum {
+    K_SID,
+    K_STATUS,
+    K_DLM,
+    K_YEAR,
+    K_TITLE,
+    K_CODE,
+    K_GRADES,
+    K_ORG,
+    K_SUBJECTS,
+    K_SUBJECT_CODES,
+    K_COUNT
+};
 
 static const sh_import_column course_columns[K_COUNT] = {
     HEAD_COLUMNS(K),
@@ -380,8 +400,11 @@ static int course_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     return SH_OK;
 }
 
-const sh_import_kind sh_or_kind_courses = {
-    .name = "courses", .label = "courses.csv", .columns = course_columns, .ncolumns = K_COUNT, .row = course_row};
+const sh_import_kind sh_or_kind_courses = {.name = "courses",
+                                           .label = "courses.csv",
+                                           .columns = course_columns,
+                                           .ncolumns = K_COUNT,
+                                           .row = course_row};
 
 /* ---- classes ---- */
 
@@ -435,10 +458,12 @@ static int64_t grade_of(sh_import *im, const sh_import_row *row, int64_t school,
     if (!name)
         name = sh_or_grade_name(or_first(im, row, C_GRADES));
     if (gsid && !sh_or_valid_id(gsid))
-        return sh_err_add(err, 400, "invalid_sourced_id", "gradeSourcedId", gsid, "“metadata.gradeSourcedId”无效");
+        return sh_err_add(err, 400, "invalid_sourced_id", "gradeSourcedId", gsid,
+                          "“metadata.gradeSourcedId”无效");
     if (gsid) {
-        int64_t id = or_i64(im, "SELECT id FROM org_unit WHERE school_id = $1 AND kind = 'grade' AND uid = $2", school,
-                            -1, gsid, err);
+        int64_t id =
+            or_i64(im, "SELECT id FROM org_unit WHERE school_id = $1 AND kind = 'grade' AND uid = $2", school,
+                   -1, gsid, err);
         if (id)
             return id;
     }
@@ -447,14 +472,15 @@ static int64_t grade_of(sh_import *im, const sh_import_row *row, int64_t school,
                           "无法确定年级：请填写 metadata.grade 或 grades（01–12）");
     if (strlen(name) > 100)
         return sh_err_add(err, 400, "too_long", "grade", NULL, "“metadata.grade”过长");
-    int64_t id = or_i64(im, "SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'grade' AND name = $2", school,
-                        -1, name, err);
+    int64_t id = or_i64(im, "SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'grade' AND name = $2",
+                        school, -1, name, err);
     if (id)
         return id;
     return add_org(im, SH_ORG_GRADE, name, school, NULL, NULL, school, gsid, err);
 }
 
-static int homeroom_row(sh_import *im, const sh_import_row *row, const char *sid, int64_t school, sh_err *err) {
+static int homeroom_row(sh_import *im, const sh_import_row *row, const char *sid, int64_t school,
+                        sh_err *err) {
     sh_record r = sh_import_record(im->row_pool, &sh_class_profile_entity);
     if (!r.v)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
@@ -470,15 +496,17 @@ static int homeroom_row(sh_import *im, const sh_import_row *row, const char *sid
     int64_t cls = or_row(im, "org_unit", "c:", sid, &in_school, err);
     if (cls < 0)
         return SH_ERR;
-    if (cls && (in_school != school ||
-                or_i64(im, "SELECT count(*) FROM org_unit WHERE id = $1 AND kind = 'class'", cls, -1, NULL, err) != 1))
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 属于另一所学校或不是班级", sid);
+    if (cls &&
+        (in_school != school || or_i64(im, "SELECT count(*) FROM org_unit WHERE id = $1 AND kind = 'class'",
+                                       cls, -1, NULL, err) != 1))
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid,
+                          "sourcedId %s 属于另一所学校或不是班级", sid);
     if (!cls) {
         int64_t grade = grade_of(im, row, school, err);
         if (grade <= 0)
             return SH_ERR;
-        cls = or_i64(im, "SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'class' AND name = $2", grade, -1,
-                     title, err);
+        cls = or_i64(im, "SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'class' AND name = $2",
+                     grade, -1, title, err);
         if (cls > 0 && or_map_put(&or_ctx_of(im)->map, "c:", sid, cls, 0, NULL) != SH_OK)
             return sh_err_add(err, 500, "out_of_memory", NULL, NULL, "内存不足");
         if (cls == 0)
@@ -516,18 +544,24 @@ static int class_row(sh_import *im, const sh_import_row *row, sh_err *err) {
         return sh_err_add(err, 400, "unknown_class", "homeroomSourcedId", home,
                           "授课班级须在 metadata.homeroomSourcedId 中指明本校的行政班");
     if (!subject || sh_code_valid("jyt_k12_course", subject) != 1)
-        return sh_err_add(err, 400, "invalid_code", "subjectCodes", subject, "“subjectCodes”应为 JY/T 课程代码");
+        return sh_err_add(err, 400, "invalid_code", "subjectCodes", subject,
+                          "“subjectCodes”应为 JY/T 课程代码");
     const or_entry *t = or_map_get(&or_ctx_of(im)->map, "t:", term);
-    int64_t term_id = t ? t->a : or_i64(im, "SELECT id FROM term WHERE id > $1 AND uid = $2", 0, -1, term ? term : "", err);
+    int64_t term_id =
+        t ? t->a : or_i64(im, "SELECT id FROM term WHERE id > $1 AND uid = $2", 0, -1, term ? term : "", err);
     if (term_id < 0)
         return SH_ERR;
     if (!term_id)
-        return sh_err_add(err, 400, "unknown_term", "termSourcedIds", term, "学期 %s 不存在", term ? term : "");
+        return sh_err_add(err, 400, "unknown_term", "termSourcedIds", term, "学期 %s 不存在",
+                          term ? term : "");
     im->res->unchanged++;
     return or_map_put(&or_ctx_of(im)->map, "s:", sid, cls, term_id, subject) == SH_OK
                ? SH_OK
                : sh_err_add(err, 500, "out_of_memory", NULL, NULL, "内存不足");
 }
 
-const sh_import_kind sh_or_kind_classes = {
-    .name = "classes", .label = "classes.csv", .columns = class_columns, .ncolumns = C_COUNT, .row = class_row};
+const sh_import_kind sh_or_kind_classes = {.name = "classes",
+                                           .label = "classes.csv",
+                                           .columns = class_columns,
+                                           .ncolumns = C_COUNT,
+                                           .row = class_row};

@@ -59,9 +59,10 @@ static int role_code(const char *role) {
     static const struct {
         const char *name;
         int code;
-    } roles[] = {{"student", OR_ROLE_STUDENT},   {"teacher", OR_ROLE_STAFF},  {"administrator", OR_ROLE_STAFF},
-                 {"aide", OR_ROLE_STAFF},        {"proctor", OR_ROLE_STAFF},  {"guardian", OR_ROLE_GUARDIAN},
-                 {"parent", OR_ROLE_GUARDIAN},   {"relative", OR_ROLE_RELATIVE}};
+    } roles[] = {{"student", OR_ROLE_STUDENT},     {"teacher", OR_ROLE_STAFF},
+                 {"administrator", OR_ROLE_STAFF}, {"aide", OR_ROLE_STAFF},
+                 {"proctor", OR_ROLE_STAFF},       {"guardian", OR_ROLE_GUARDIAN},
+                 {"parent", OR_ROLE_GUARDIAN},     {"relative", OR_ROLE_RELATIVE}};
     for (size_t i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
         if (strcmp(roles[i].name, role) == 0)
             return roles[i].code;
@@ -74,7 +75,8 @@ static int role_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     if (!sid || !user)
         return SH_ERR;
     if (!type || (strcmp(type, "primary") != 0 && strcmp(type, "secondary") != 0))
-        return sh_err_add(err, 400, "invalid_role_type", "roleType", type, "“roleType”应为 primary 或 secondary");
+        return sh_err_add(err, 400, "invalid_role_type", "roleType", type,
+                          "“roleType”应为 primary 或 secondary");
     int code = role_code(role);
     if (!code)
         return sh_err_add(err, 400, "unsupported_role", "role", role, "不支持的角色“%s”", role ? role : "");
@@ -86,8 +88,8 @@ static int role_row(sh_import *im, const sh_import_row *row, sh_err *err) {
         return SH_OK; /* one role per person and school here: the primary one */
     or_ctx *x = or_ctx_of(im);
     if (or_map_get(&x->map, "r:", user))
-        return sh_err_add(err, 400, "duplicate_primary_role", "userSourcedId", user, "用户 %s 有不止一个主要角色",
-                          user);
+        return sh_err_add(err, 400, "duplicate_primary_role", "userSourcedId", user,
+                          "用户 %s 有不止一个主要角色", user);
     return or_map_put(&x->map, "r:", user, code, school, NULL) == SH_OK ? SH_OK : oom(err);
 }
 
@@ -168,7 +170,8 @@ static int person_of(sh_import *im, const char *master, const char *name, int64_
         sh_record prof = sh_import_record(im->row_pool, &sh_person_profile_entity);
         if (!prof.v)
             return oom(err);
-        if (sh_person_register(im->c, im->row_pool, name, NULL, NULL, &prof, &im->o->pv, person, err) != SH_OK)
+        if (sh_person_register(im->c, im->row_pool, name, NULL, NULL, &prof, &im->o->pv, person, err) !=
+            SH_OK)
             return SH_ERR;
     }
     return master && !e && or_map_put(&x->map, "p:", master, *person, 0, NULL) != SH_OK ? oom(err) : SH_OK;
@@ -214,17 +217,20 @@ static int student_user(sh_import *im, const sh_import_row *row, const char *sid
         return SH_ERR;
     if (!sh_import_value(&st, "status")->set) {
         const char *en = sh_import_cell(row, U_ENABLED);
-        *sh_import_value(&st, "status") = (sh_value){.set = 1, .s = en && strcmp(en, "false") == 0 ? "03" : "01"};
+        *sh_import_value(&st, "status") =
+            (sh_value){.set = 1, .s = en && strcmp(en, "false") == 0 ? "03" : "01"};
     }
     int64_t at = 0, person = 0, key = existing(im, "student", sid, &at, &person, err);
     if (key < 0)
         return SH_ERR;
     if (key && at != school)
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 是另一所学校的学生", sid);
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 是另一所学校的学生",
+                          sid);
     if (person_of(im, sh_import_cell(row, U_MASTER), name, person, &person, err) != SH_OK)
         return SH_ERR;
     if (!key) {
-        key = or_i64(im, "SELECT id FROM student WHERE person_id = $1 AND school_id = $2", person, school, NULL, err);
+        key = or_i64(im, "SELECT id FROM student WHERE person_id = $1 AND school_id = $2", person, school,
+                     NULL, err);
         if (key < 0)
             return SH_ERR;
         if (key && or_map_put(&or_ctx_of(im)->map, "u:", sid, key, 0, NULL) != SH_OK)
@@ -238,8 +244,8 @@ static int student_user(sh_import *im, const sh_import_row *row, const char *sid
     return sh_import_upsert(im, &st, &key, school, 1, err);
 }
 
-static int staff_user(sh_import *im, const sh_import_row *row, const char *sid, const char *name, int64_t school,
-                      sh_err *err) {
+static int staff_user(sh_import *im, const sh_import_row *row, const char *sid, const char *name,
+                      int64_t school, sh_err *err) {
     sh_record sf = sh_import_record(im->row_pool, &sh_staff_entity);
     if (!sf.v)
         return oom(err);
@@ -255,10 +261,11 @@ static int staff_user(sh_import *im, const sh_import_row *row, const char *sid, 
     if (key < 0)
         return SH_ERR;
     if (key && at != school)
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 是另一所学校的教职工", sid);
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 是另一所学校的教职工",
+                          sid);
     if (!key) {
-        key = or_i64(im, "SELECT id FROM staff WHERE school_id = $1 AND staff_number = $2", school, -1, number->s,
-                     err);
+        key = or_i64(im, "SELECT id FROM staff WHERE school_id = $1 AND staff_number = $2", school, -1,
+                     number->s, err);
         if (key < 0)
             return SH_ERR;
         if (key) {
@@ -274,7 +281,6 @@ static int staff_user(sh_import *im, const sh_import_row *row, const char *sid, 
         *sh_import_value(&sf, "school") = (sh_value){.set = 1, .i = school};
         *sh_import_value(&sf, "person") = (sh_value){.set = 1, .i = person};
     } else {
-        number = NULL;
         *sh_import_value(&sf, "staff_number") = (sh_value){0}; /* unique key: found by it or kept */
     }
     return sh_import_upsert(im, &sf, &key, school, 1, err);
@@ -284,7 +290,8 @@ static int guardian_user(sh_import *im, const sh_import_row *row, const char *si
                          int64_t school, int role, sh_err *err) {
     const char *agents = sh_import_cell(row, U_AGENTS);
     if (!agents)
-        return sh_err_add(err, 400, "required", "agentSourcedIds", NULL, "家长须在 agentSourcedIds 中填写学生");
+        return sh_err_add(err, 400, "required", "agentSourcedIds", NULL,
+                          "家长须在 agentSourcedIds 中填写学生");
     sh_record base = sh_import_record(im->row_pool, &sh_guardian_entity);
     if (!base.v)
         return oom(err);
@@ -319,14 +326,18 @@ static int guardian_user(sh_import *im, const sh_import_row *row, const char *si
         if (student < 0)
             return SH_ERR;
         if (!student || in_school != school)
-            return sh_err_add(err, 400, "unknown_student", "agentSourcedIds", agent, "学生 %s 不在本校", agent);
-        sh_record r = {.e = base.e, .v = sh_pcalloc(im->row_pool, sizeof(sh_value) * (size_t)base.e->nfields)};
+            return sh_err_add(err, 400, "unknown_student", "agentSourcedIds", agent, "学生 %s 不在本校",
+                              agent);
+        sh_record r = {.e = base.e,
+                       .v = sh_pcalloc(im->row_pool, sizeof(sh_value) * (size_t)base.e->nfields)};
         if (!r.v)
             return oom(err);
         memcpy(r.v, base.v, sizeof(sh_value) * (size_t)base.e->nfields);
-        int64_t key = n == 0 && first ? first
-                                      : or_i64(im, "SELECT id FROM guardian_link WHERE student_id = $1 AND person_id = $2",
-                                               student, person, NULL, err);
+        int64_t key =
+            n == 0 && first
+                ? first
+                : or_i64(im, "SELECT id FROM guardian_link WHERE student_id = $1 AND person_id = $2", student,
+                         person, NULL, err);
         if (key < 0)
             return SH_ERR;
         if (!key) {
@@ -340,7 +351,9 @@ static int guardian_user(sh_import *im, const sh_import_row *row, const char *si
             return SH_ERR;
         n++;
     }
-    return n ? SH_OK : sh_err_add(err, 400, "required", "agentSourcedIds", NULL, "家长须在 agentSourcedIds 中填写学生");
+    return n ? SH_OK
+             : sh_err_add(err, 400, "required", "agentSourcedIds", NULL,
+                          "家长须在 agentSourcedIds 中填写学生");
 }
 
 static int user_row(sh_import *im, const sh_import_row *row, sh_err *err) {
@@ -348,13 +361,15 @@ static int user_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     const char *family = sh_import_cell(row, U_FAMILY), *given = sh_import_cell(row, U_GIVEN);
     if (!sid)
         return SH_ERR;
-    const char *name = sh_normalise_text(im->row_pool, sh_psprintf(im->row_pool, "%s%s", family ? family : "",
-                                                                     given ? given : ""));
+    const char *name = sh_normalise_text(
+        im->row_pool, sh_psprintf(im->row_pool, "%s%s", family ? family : "", given ? given : ""));
     if (!name || !*name || strlen(name) > 150)
-        return sh_err_add(err, 400, "invalid_name", "familyName", NULL, "姓名（familyName + givenName）缺失或过长");
+        return sh_err_add(err, 400, "invalid_name", "familyName", NULL,
+                          "姓名（familyName + givenName）缺失或过长");
     const or_entry *role = or_map_get(&or_ctx_of(im)->map, "r:", sid);
     if (!role)
-        return sh_err_add(err, 400, "missing_role", "sourcedId", sid, "roles.csv 中没有用户 %s 的主要角色", sid);
+        return sh_err_add(err, 400, "missing_role", "sourcedId", sid, "roles.csv 中没有用户 %s 的主要角色",
+                          sid);
     int64_t school = role->b;
     switch (role->a) {
     case OR_ROLE_STUDENT: return student_user(im, row, sid, name, school, err);
@@ -388,7 +403,8 @@ static int student_enrollment(sh_import *im, const sh_import_row *row, const cha
     if (student < 0)
         return SH_ERR;
     if (!student || at != school)
-        return sh_err_add(err, 400, "unknown_user", "userSourcedId", user, "学生 %s 不在本校", user ? user : "");
+        return sh_err_add(err, 400, "unknown_user", "userSourcedId", user, "学生 %s 不在本校",
+                          user ? user : "");
     sh_record e = sh_import_record(im->row_pool, &sh_enrollment_entity);
     if (!e.v)
         return oom(err);
@@ -404,13 +420,14 @@ static int student_enrollment(sh_import *im, const sh_import_row *row, const cha
     int64_t key = or_i64(im, "SELECT id FROM enrollment WHERE id > $1 AND uid = $2", 0, -1, sid, err);
     if (key < 0)
         return SH_ERR;
-    if (key && or_i64(im, "SELECT count(*) FROM enrollment WHERE id = $1 AND student_id = $2", key, student, NULL,
-                      err) != 1)
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 属于另一名学生的在班记录", sid);
+    if (key && or_i64(im, "SELECT count(*) FROM enrollment WHERE id = $1 AND student_id = $2", key, student,
+                      NULL, err) != 1)
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid,
+                          "sourcedId %s 属于另一名学生的在班记录", sid);
     if (!key) {
-        sh_stmt *s = sh_prepare(im->c,
-                                "SELECT id FROM enrollment WHERE student_id = $1 AND class_id = $2 AND entry_date = $3",
-                                err);
+        sh_stmt *s = sh_prepare(
+            im->c, "SELECT id FROM enrollment WHERE student_id = $1 AND class_id = $2 AND entry_date = $3",
+            err);
         if (!s)
             return SH_ERR;
         sh_bind_i64(s, 1, student);
@@ -423,8 +440,9 @@ static int student_enrollment(sh_import *im, const sh_import_row *row, const cha
             return SH_ERR;
     }
     if (!key && !end->set) {
-        int64_t current = or_i64(im, "SELECT class_id FROM enrollment WHERE student_id = $1 AND exit_date IS NULL",
-                                 student, -1, NULL, err);
+        int64_t current =
+            or_i64(im, "SELECT class_id FROM enrollment WHERE student_id = $1 AND exit_date IS NULL", student,
+                   -1, NULL, err);
         if (current < 0)
             return SH_ERR;
         if (current && current != cls)
@@ -451,7 +469,8 @@ static int teacher_enrollment(sh_import *im, const sh_import_row *row, const cha
     if (staff < 0)
         return SH_ERR;
     if (!staff || at != school)
-        return sh_err_add(err, 400, "unknown_user", "userSourcedId", user, "教职工 %s 不在本校", user ? user : "");
+        return sh_err_add(err, 400, "unknown_user", "userSourcedId", user, "教职工 %s 不在本校",
+                          user ? user : "");
     if (section) { /* a teacher of a scheduled class: a teaching assignment */
         sh_record t = sh_import_record(im->row_pool, &sh_teaching_entity);
         if (!t.v)
@@ -472,12 +491,14 @@ static int teacher_enrollment(sh_import *im, const sh_import_row *row, const cha
         if (key < 0)
             return SH_ERR;
         if (!key) {
-            if (or_i64(im, "SELECT count(*) FROM teaching_assignment WHERE id > $1 AND uid = $2", 0, -1, sid, err) == 0)
+            if (or_i64(im, "SELECT count(*) FROM teaching_assignment WHERE id > $1 AND uid = $2", 0, -1, sid,
+                       err) == 0)
                 *sh_import_value(&t, "id") = (sh_value){.set = 1, .s = sid};
             *sh_import_value(&t, "school") = (sh_value){.set = 1, .i = school};
             *sh_import_value(&t, "staff") = (sh_value){.set = 1, .i = staff};
             *sh_import_value(&t, "class") = (sh_value){.set = 1, .i = section->a};
-            *sh_import_value(&t, "subject") = (sh_value){.set = 1, .s = sh_pstrdup(im->row_pool, section->sub)};
+            *sh_import_value(&t, "subject") =
+                (sh_value){.set = 1, .s = sh_pstrdup(im->row_pool, section->sub)};
             *sh_import_value(&t, "term") = (sh_value){.set = 1, .i = section->b};
         }
         return sh_import_upsert(im, &t, &key, school, 1, err);
@@ -513,7 +534,8 @@ static int enrollment_row(sh_import *im, const sh_import_row *row, sh_err *err) 
     if (cls < 0)
         return SH_ERR;
     if (!section && (!cls || at != school ||
-                     or_i64(im, "SELECT count(*) FROM org_unit WHERE id = $1 AND kind = 'class'", cls, -1, NULL, err) != 1))
+                     or_i64(im, "SELECT count(*) FROM org_unit WHERE id = $1 AND kind = 'class'", cls, -1,
+                            NULL, err) != 1))
         return sh_err_add(err, 400, "unknown_class", "classSourcedId", csid, "班级 %s 不在本校", csid);
     if (role && strcmp(role, "student") == 0) {
         if (section)
@@ -523,8 +545,8 @@ static int enrollment_row(sh_import *im, const sh_import_row *row, sh_err *err) 
     }
     if (role && strcmp(role, "teacher") == 0)
         return teacher_enrollment(im, row, sid, school, cls, section, err);
-    return sh_err_add(err, 400, "unsupported_role", "role", role, "不支持的选课角色“%s”（应为 student 或 teacher）",
-                      role ? role : "");
+    return sh_err_add(err, 400, "unsupported_role", "role", role,
+                      "不支持的选课角色“%s”（应为 student 或 teacher）", role ? role : "");
 }
 
 const sh_import_kind sh_or_kind_enrollments = {.name = "enrollments",
@@ -550,11 +572,13 @@ static int demographic_row(sh_import *im, const sh_import_row *row, sh_err *err)
     const char *sex = sh_import_cell(row, D_SEX), *birth = sh_import_cell(row, D_BIRTH);
     const char *gender = !sex ? NULL : strcmp(sex, "male") == 0 ? "1" : strcmp(sex, "female") == 0 ? "2" : "";
     if (gender && !*gender && strcmp(sex, "other") != 0 && strcmp(sex, "unspecified") != 0)
-        return sh_err_add(err, 400, "invalid_sex", "sex", sex, "“sex”应为 male、female、other 或 unspecified");
+        return sh_err_add(err, 400, "invalid_sex", "sex", sex,
+                          "“sex”应为 male、female、other 或 unspecified");
     if (gender && !*gender)
         gender = NULL;
     if (birth && !strchr(birth, '*') && !sh_valid_date(birth))
-        return sh_err_add(err, 400, "invalid_date", "birthDate", NULL, "“birthDate”应为 YYYY-MM-DD 格式的日期");
+        return sh_err_add(err, 400, "invalid_date", "birthDate", NULL,
+                          "“birthDate”应为 YYYY-MM-DD 格式的日期");
     if (birth && strchr(birth, '*'))
         birth = NULL; /* only the year was shown to the exporter */
     int64_t at = 0, person = 0, student = existing(im, "student", sid, &at, &person, err);
@@ -563,7 +587,8 @@ static int demographic_row(sh_import *im, const sh_import_row *row, sh_err *err)
     if (!student && existing(im, "staff", sid, &at, &person, err) < 0)
         return SH_ERR;
     if (!person)
-        return sh_err_add(err, 400, "unknown_user", "sourcedId", sid, "用户 %s 不存在（应在 users.csv 中）", sid);
+        return sh_err_add(err, 400, "unknown_user", "sourcedId", sid, "用户 %s 不存在（应在 users.csv 中）",
+                          sid);
     int may = or_may(im, "roster.write", at, err);
     if (may < 0)
         return SH_ERR;
@@ -576,8 +601,10 @@ static int demographic_row(sh_import *im, const sh_import_row *row, sh_err *err)
         *sh_import_value(&prof, "gender") = (sh_value){.set = 1, .s = gender};
     if (birth)
         *sh_import_value(&prof, "birth_date") = (sh_value){.set = 1, .s = birth};
-    sh_stmt *s = sh_prepare(im->c, "SELECT p.name, pp.id FROM person p LEFT JOIN person_profile pp"
-                                   " ON pp.person_id = p.id WHERE p.id = $1", err);
+    sh_stmt *s = sh_prepare(im->c,
+                            "SELECT p.name, pp.id FROM person p LEFT JOIN person_profile pp"
+                            " ON pp.person_id = p.id WHERE p.id = $1",
+                            err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, person);

@@ -63,7 +63,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define GRADE_SQL(x)                                                                                         \
+#define GRADE_SQL(x)                                                                                                     \
     "CASE " x " WHEN '一年级' THEN '01' WHEN '二年级' THEN '02' WHEN '三年级' THEN '03' WHEN '四年级' THEN " \
     "'04' WHEN '五年级' THEN '05' WHEN '六年级' THEN '06' WHEN '七年级' THEN '07' WHEN '八年级' THEN '08' "  \
     "WHEN '九年级' THEN '09' WHEN '高一' THEN '10' WHEN '高二' THEN '11' WHEN '高三' THEN '12' END"
@@ -77,8 +77,9 @@
 static const struct {
     const char *name, *code;
 } grades[] = {
-    {"一年级", "01"}, {"二年级", "02"}, {"三年级", "03"}, {"四年级", "04"}, {"五年级", "05"}, {"六年级", "06"},
-    {"七年级", "07"}, {"八年级", "08"}, {"九年级", "09"}, {"高一", "10"},   {"高二", "11"},   {"高三", "12"},
+    {"一年级", "01"}, {"二年级", "02"}, {"三年级", "03"}, {"四年级", "04"},
+    {"五年级", "05"}, {"六年级", "06"}, {"七年级", "07"}, {"八年级", "08"},
+    {"九年级", "09"}, {"高一", "10"},   {"高二", "11"},   {"高三", "12"},
 };
 
 const char *sh_or_grade_code(const char *name) {
@@ -130,15 +131,16 @@ const sh_or_entity sh_or_orgs = {
     .collection = "orgs",
     .single = "org",
     .file = "orgs.csv",
-    .sql = "SELECT o.uid AS sid, 'active' AS status,"
-           " CASE WHEN sp.updated_at > o.updated_at THEN sp.updated_at ELSE o.updated_at END AS updated,"
-           " o.name AS name, CASE o.kind WHEN 'city' THEN 'state' ELSE o.kind END AS type,"
-           " o.school_code AS identifier, p.uid AS parent, o.region_code AS m_region,"
-           " sp.school_type AS m_school_type, sp.stages AS m_stages, sp.running_body AS m_running_body,"
-           " sp.urban_rural AS m_urban_rural, sp.address AS m_address, sp.founded AS m_founded, o.id AS sc_org"
-           " FROM org_unit o LEFT JOIN org_unit p ON p.id = o.parent_id"
-           " LEFT JOIN school_profile sp ON sp.school_id = o.id"
-           " WHERE o.kind IN ('city', 'district', 'school')",
+    .sql =
+        "SELECT o.uid AS sid, 'active' AS status,"
+        " CASE WHEN sp.updated_at > o.updated_at THEN sp.updated_at ELSE o.updated_at END AS updated,"
+        " o.name AS name, CASE o.kind WHEN 'city' THEN 'state' ELSE o.kind END AS type,"
+        " o.school_code AS identifier, p.uid AS parent, o.region_code AS m_region,"
+        " sp.school_type AS m_school_type, sp.stages AS m_stages, sp.running_body AS m_running_body,"
+        " sp.urban_rural AS m_urban_rural, sp.address AS m_address, sp.founded AS m_founded, o.id AS sc_org"
+        " FROM org_unit o LEFT JOIN org_unit p ON p.id = o.parent_id"
+        " LEFT JOIN school_profile sp ON sp.school_id = o.id"
+        " WHERE o.kind IN ('city', 'district', 'school')",
     .scope_set = "(SELECT d.descendant_id FROM org_closure d WHERE d.ancestor_id = t.sc_org)",
     .fields = org_fields,
     .nfields = sizeof org_fields / sizeof org_fields[0],
@@ -191,16 +193,20 @@ const sh_or_entity sh_or_courses = {
     .collection = "courses",
     .single = "course",
     .file = "courses.csv",
-    .sql = "SELECT g.uid || '.HR' AS sid, 'active' AS status, g.updated_at AS updated, NULL AS school_year,"
-           " g.name || '行政班' AS title, 'HR' AS course_code, " GRADE_SQL("g.name") " AS grades,"
-           " s.uid AS org, NULL AS subjects, NULL AS subject_codes, g.school_id AS sc_school"
-           " FROM org_unit g JOIN org_unit s ON s.id = g.school_id WHERE g.kind = 'grade'"
-           " UNION ALL SELECT g.uid || '.' || x.subject, 'active', x.updated, NULL,"
-           " g.name || " SUBJECT_SQL("x.subject") ", x.subject, " GRADE_SQL("g.name") ", s.uid,"
-           " " SUBJECT_SQL("x.subject") ", x.subject, g.school_id"
-           " FROM (SELECT c.parent_id AS grade_id, ta.subject AS subject, MAX(ta.updated_at) AS updated"
-           " FROM teaching_assignment ta JOIN org_unit c ON c.id = ta.class_id GROUP BY c.parent_id, ta.subject) x"
-           " JOIN org_unit g ON g.id = x.grade_id JOIN org_unit s ON s.id = g.school_id",
+    .sql =
+        "SELECT g.uid || '.HR' AS sid, 'active' AS status, g.updated_at AS updated, NULL AS school_year,"
+        " g.name || '行政班' AS title, 'HR' AS course_code, " GRADE_SQL(
+            "g.name") " AS grades,"
+                      " s.uid AS org, NULL AS subjects, NULL AS subject_codes, g.school_id AS sc_school"
+                      " FROM org_unit g JOIN org_unit s ON s.id = g.school_id WHERE g.kind = 'grade'"
+                      " UNION ALL SELECT g.uid || '.' || x.subject, 'active', x.updated, NULL,"
+                      " g.name || " SUBJECT_SQL("x.subject") ", x.subject, " GRADE_SQL(
+                          "g.name") ", s.uid,"
+                                    " " SUBJECT_SQL(
+                                        "x.subject") ", x.subject, g.school_id"
+                                                     " FROM (SELECT c.parent_id AS grade_id, ta.subject AS subject, MAX(ta.updated_at) AS updated"
+                                                     " FROM teaching_assignment ta JOIN org_unit c ON c.id = ta.class_id GROUP BY c.parent_id, ta.subject) x"
+                                                     " JOIN org_unit g ON g.id = x.grade_id JOIN org_unit s ON s.id = g.school_id",
     .scope_set = "t.sc_school",
     .fields = course_fields,
     .nfields = sizeof course_fields / sizeof course_fields[0],
@@ -233,23 +239,28 @@ const sh_or_entity sh_or_classes = {
     .collection = "classes",
     .single = "class",
     .file = "classes.csv",
-    .sql = "SELECT c.uid AS sid, 'active' AS status, c.updated_at AS updated, c.name AS title,"
-           " " GRADE_SQL("g.name") " AS grades, g.uid || '.HR' AS course, cp.class_number AS class_code,"
-           " 'homeroom' AS class_type, NULL AS location, s.uid AS school, " LATEST_TERM " AS terms,"
-           " NULL AS subjects, NULL AS subject_codes, NULL AS periods, g.name AS m_grade, g.uid AS m_grade_id,"
-           " cp.class_type AS m_class_type, cp.entry_year AS m_entry_year, NULL AS m_homeroom,"
-           " c.school_id AS sc_school, c.id AS sc_class"
-           " FROM org_unit c JOIN org_unit g ON g.id = c.parent_id JOIN org_unit s ON s.id = c.school_id"
-           " LEFT JOIN class_profile cp ON cp.class_id = c.id WHERE c.kind = 'class'"
-           " UNION ALL SELECT c.uid || '.' || x.subject || '.' || tm.uid, 'active', x.updated,"
-           " c.name || " SUBJECT_SQL("x.subject") ", " GRADE_SQL("g.name") ", g.uid || '.' || x.subject,"
-           " NULL, 'scheduled', NULL, s.uid, tm.uid, " SUBJECT_SQL("x.subject") ", x.subject, NULL, g.name,"
-           " g.uid, NULL, NULL, c.uid, c.school_id, c.id"
-           " FROM (SELECT ta.class_id AS class_id, ta.subject AS subject, ta.term_id AS term_id,"
-           " MAX(ta.updated_at) AS updated FROM teaching_assignment ta"
-           " GROUP BY ta.class_id, ta.subject, ta.term_id) x"
-           " JOIN org_unit c ON c.id = x.class_id JOIN org_unit g ON g.id = c.parent_id"
-           " JOIN org_unit s ON s.id = c.school_id JOIN term tm ON tm.id = x.term_id",
+    .sql =
+        "SELECT c.uid AS sid, 'active' AS status, c.updated_at AS updated, c.name AS title,"
+        " " GRADE_SQL(
+            "g.name") " AS grades, g.uid || '.HR' AS course, cp.class_number AS class_code,"
+                      " 'homeroom' AS class_type, NULL AS location, s.uid AS school, " LATEST_TERM
+                      " AS terms,"
+                      " NULL AS subjects, NULL AS subject_codes, NULL AS periods, g.name AS m_grade, g.uid AS m_grade_id,"
+                      " cp.class_type AS m_class_type, cp.entry_year AS m_entry_year, NULL AS m_homeroom,"
+                      " c.school_id AS sc_school, c.id AS sc_class"
+                      " FROM org_unit c JOIN org_unit g ON g.id = c.parent_id JOIN org_unit s ON s.id = c.school_id"
+                      " LEFT JOIN class_profile cp ON cp.class_id = c.id WHERE c.kind = 'class'"
+                      " UNION ALL SELECT c.uid || '.' || x.subject || '.' || tm.uid, 'active', x.updated,"
+                      " c.name || " SUBJECT_SQL("x.subject") ", " GRADE_SQL(
+                          "g.name") ", g.uid || '.' || x.subject,"
+                                    " NULL, 'scheduled', NULL, s.uid, tm.uid, " SUBJECT_SQL(
+                                        "x.subject") ", x.subject, NULL, g.name,"
+                                                     " g.uid, NULL, NULL, c.uid, c.school_id, c.id"
+                                                     " FROM (SELECT ta.class_id AS class_id, ta.subject AS subject, ta.term_id AS term_id,"
+                                                     " MAX(ta.updated_at) AS updated FROM teaching_assignment ta"
+                                                     " GROUP BY ta.class_id, ta.subject, ta.term_id) x"
+                                                     " JOIN org_unit c ON c.id = x.class_id JOIN org_unit g ON g.id = c.parent_id"
+                                                     " JOIN org_unit s ON s.id = c.school_id JOIN term tm ON tm.id = x.term_id",
     .scope_set = "(t.sc_school, t.sc_class)",
     .fields = class_fields,
     .nfields = sizeof class_fields / sizeof class_fields[0],
@@ -259,24 +270,28 @@ const sh_or_entity sh_or_classes = {
 
 static const sh_or_secret student_number = {&sh_student_entity, "student_number", "ident_ct", "sid", NULL};
 
-#define USERS_SQL                                                                                            \
-    "SELECT st.uid AS sid, 'active' AS status, st.updated_at AS updated,"                                    \
-    " CASE WHEN st.status = '01' THEN 'true' ELSE 'false' END AS enabled, st.name AS name, NULL AS ident,"  \
-    " st.student_number AS ident_ct, NULL AS agents,"                                                        \
-    " " GRADE_SQL("(SELECT g.name FROM org_unit g JOIN org_unit c ON c.parent_id = g.id"                     \
-                  " WHERE c.id = " CURRENT_CLASS("st.id") ")") " AS grades,"                                 \
-    " pe.uid AS master, s.uid AS primary_org, 'student' AS role, st.status AS m_status,"                     \
-    " NULL AS m_relation, NULL AS m_is_guardian, st.entry_month AS m_entry_month,"                           \
-    " st.school_id AS sc_school, " CURRENT_CLASS("st.id") " AS sc_class"                                     \
-    " FROM student st JOIN person pe ON pe.id = st.person_id JOIN org_unit s ON s.id = st.school_id"         \
-    " UNION ALL SELECT sf.uid, 'active', sf.updated_at, 'true', sf.name, sf.staff_number, NULL, NULL, NULL," \
-    " pe.uid, s.uid, 'teacher', sf.status, NULL, NULL, NULL, sf.school_id, NULL"                             \
-    " FROM staff sf JOIN person pe ON pe.id = sf.person_id JOIN org_unit s ON s.id = sf.school_id"           \
-    " UNION ALL SELECT gl.uid, 'active', gl.updated_at, 'true', gl.name, NULL, NULL, st.uid, NULL, pe.uid,"  \
-    " s.uid, CASE WHEN gl.is_guardian = 1 THEN 'guardian' ELSE 'relative' END, NULL, gl.relation,"          \
-    " CASE WHEN gl.is_guardian = 1 THEN 'true' ELSE 'false' END, NULL, gl.school_id,"                       \
-    " " CURRENT_CLASS("gl.student_id") " FROM guardian_link gl JOIN student st ON st.id = gl.student_id"    \
-    " JOIN person pe ON pe.id = gl.person_id JOIN org_unit s ON s.id = gl.school_id"
+#define USERS_SQL                                                                                                                               \
+    "SELECT st.uid AS sid, 'active' AS status, st.updated_at AS updated,"                                                                       \
+    " CASE WHEN st.status = '01' THEN 'true' ELSE 'false' END AS enabled, st.name AS name, NULL AS ident,"                                      \
+    " st.student_number AS ident_ct, NULL AS agents,"                                                                                           \
+    " " GRADE_SQL(                                                                                                                              \
+        "(SELECT g.name FROM org_unit g JOIN org_unit c ON c.parent_id = g.id"                                                                  \
+        " WHERE c.id = " CURRENT_CLASS(                                                                                                         \
+            "st.id") ")") " AS grades,"                                                                                                         \
+                          " pe.uid AS master, s.uid AS primary_org, 'student' AS role, st.status AS m_status,"                                  \
+                          " NULL AS m_relation, NULL AS m_is_guardian, st.entry_month AS m_entry_month,"                                        \
+                          " st.school_id AS sc_school, " CURRENT_CLASS(                                                                         \
+                              "st.id") " AS sc_class"                                                                                           \
+                                       " FROM student st JOIN person pe ON pe.id = st.person_id JOIN org_unit s ON s.id = st.school_id"         \
+                                       " UNION ALL SELECT sf.uid, 'active', sf.updated_at, 'true', sf.name, sf.staff_number, NULL, NULL, NULL," \
+                                       " pe.uid, s.uid, 'teacher', sf.status, NULL, NULL, NULL, sf.school_id, NULL"                             \
+                                       " FROM staff sf JOIN person pe ON pe.id = sf.person_id JOIN org_unit s ON s.id = sf.school_id"           \
+                                       " UNION ALL SELECT gl.uid, 'active', gl.updated_at, 'true', gl.name, NULL, NULL, st.uid, NULL, pe.uid,"  \
+                                       " s.uid, CASE WHEN gl.is_guardian = 1 THEN 'guardian' ELSE 'relative' END, NULL, gl.relation,"           \
+                                       " CASE WHEN gl.is_guardian = 1 THEN 'true' ELSE 'false' END, NULL, gl.school_id,"                        \
+                                       " " CURRENT_CLASS(                                                                                       \
+                                           "gl.student_id") " FROM guardian_link gl JOIN student st ON st.id = gl.student_id"                   \
+                                                            " JOIN person pe ON pe.id = gl.person_id JOIN org_unit s ON s.id = gl.school_id"
 
 static const sh_or_field user_fields[] = {
     {"sourcedId", "sourcedId", "sid", OR_TEXT},
@@ -359,20 +374,21 @@ const sh_or_entity sh_or_enrollments = {
     .collection = "enrollments",
     .single = "enrollment",
     .file = "enrollments.csv",
-    .sql = "SELECT e.uid AS sid, 'active' AS status, e.updated_at AS updated, c.uid AS cls, s.uid AS school,"
-           " st.uid AS usr, 'student' AS role, 'false' AS is_primary, e.entry_date AS begin_date,"
-           " e.exit_date AS end_date, e.school_id AS sc_school, e.class_id AS sc_class"
-           " FROM enrollment e JOIN student st ON st.id = e.student_id JOIN org_unit c ON c.id = e.class_id"
-           " JOIN org_unit s ON s.id = e.school_id"
-           " UNION ALL SELECT cp.uid, 'active', cp.updated_at, c.uid, s.uid, sf.uid, 'teacher', 'true', NULL,"
-           " NULL, cp.school_id, cp.class_id FROM class_profile cp JOIN staff sf ON sf.id = cp.head_teacher_id"
-           " JOIN org_unit c ON c.id = cp.class_id JOIN org_unit s ON s.id = cp.school_id"
-           " UNION ALL SELECT ta.uid, 'active', ta.updated_at, c.uid || '.' || ta.subject || '.' || tm.uid, s.uid,"
-           " sf.uid, 'teacher', CASE WHEN ta.id = (SELECT MIN(a.id) FROM teaching_assignment a"
-           " WHERE a.class_id = ta.class_id AND a.subject = ta.subject AND a.term_id = ta.term_id)"
-           " THEN 'true' ELSE 'false' END, tm.start_date, tm.end_date, ta.school_id, ta.class_id"
-           " FROM teaching_assignment ta JOIN staff sf ON sf.id = ta.staff_id JOIN org_unit c ON c.id = ta.class_id"
-           " JOIN org_unit s ON s.id = ta.school_id JOIN term tm ON tm.id = ta.term_id",
+    .sql =
+        "SELECT e.uid AS sid, 'active' AS status, e.updated_at AS updated, c.uid AS cls, s.uid AS school,"
+        " st.uid AS usr, 'student' AS role, 'false' AS is_primary, e.entry_date AS begin_date,"
+        " e.exit_date AS end_date, e.school_id AS sc_school, e.class_id AS sc_class"
+        " FROM enrollment e JOIN student st ON st.id = e.student_id JOIN org_unit c ON c.id = e.class_id"
+        " JOIN org_unit s ON s.id = e.school_id"
+        " UNION ALL SELECT cp.uid, 'active', cp.updated_at, c.uid, s.uid, sf.uid, 'teacher', 'true', NULL,"
+        " NULL, cp.school_id, cp.class_id FROM class_profile cp JOIN staff sf ON sf.id = cp.head_teacher_id"
+        " JOIN org_unit c ON c.id = cp.class_id JOIN org_unit s ON s.id = cp.school_id"
+        " UNION ALL SELECT ta.uid, 'active', ta.updated_at, c.uid || '.' || ta.subject || '.' || tm.uid, s.uid,"
+        " sf.uid, 'teacher', CASE WHEN ta.id = (SELECT MIN(a.id) FROM teaching_assignment a"
+        " WHERE a.class_id = ta.class_id AND a.subject = ta.subject AND a.term_id = ta.term_id)"
+        " THEN 'true' ELSE 'false' END, tm.start_date, tm.end_date, ta.school_id, ta.class_id"
+        " FROM teaching_assignment ta JOIN staff sf ON sf.id = ta.staff_id JOIN org_unit c ON c.id = ta.class_id"
+        " JOIN org_unit s ON s.id = ta.school_id JOIN term tm ON tm.id = ta.term_id",
     .scope_set = "(t.sc_school, t.sc_class)",
     .fields = enrollment_fields,
     .nfields = sizeof enrollment_fields / sizeof enrollment_fields[0],
@@ -405,21 +421,23 @@ const sh_or_entity sh_or_demographics = {
     .collection = "demographics",
     .single = "demographics",
     .file = "demographics.csv",
-    .sql = "SELECT st.uid AS sid, 'active' AS status, pp.updated_at AS updated, pp.birth_date AS birth_ct,"
-           " pp.uid AS birth_uid, pp.birth_date_mask AS birth_mask,"
-           " CASE COALESCE(st.gender, pp.gender) WHEN '1' THEN 'male' WHEN '2' THEN 'female' END AS sex,"
-           " st.school_id AS sc_school, " CURRENT_CLASS("st.id") " AS sc_class"
-           " FROM student st JOIN person_profile pp ON pp.person_id = st.person_id"
-           " UNION ALL SELECT sf.uid, 'active', pp.updated_at, pp.birth_date, pp.uid, pp.birth_date_mask,"
-           " CASE pp.gender WHEN '1' THEN 'male' WHEN '2' THEN 'female' END, sf.school_id, NULL"
-           " FROM staff sf JOIN person_profile pp ON pp.person_id = sf.person_id",
+    .sql =
+        "SELECT st.uid AS sid, 'active' AS status, pp.updated_at AS updated, pp.birth_date AS birth_ct,"
+        " pp.uid AS birth_uid, pp.birth_date_mask AS birth_mask,"
+        " CASE COALESCE(st.gender, pp.gender) WHEN '1' THEN 'male' WHEN '2' THEN 'female' END AS sex,"
+        " st.school_id AS sc_school, " CURRENT_CLASS(
+            "st.id") " AS sc_class"
+                     " FROM student st JOIN person_profile pp ON pp.person_id = st.person_id"
+                     " UNION ALL SELECT sf.uid, 'active', pp.updated_at, pp.birth_date, pp.uid, pp.birth_date_mask,"
+                     " CASE pp.gender WHEN '1' THEN 'male' WHEN '2' THEN 'female' END, sf.school_id, NULL"
+                     " FROM staff sf JOIN person_profile pp ON pp.person_id = sf.person_id",
     .scope_set = "(t.sc_school, t.sc_class)",
     .fields = demographic_fields,
     .nfields = sizeof demographic_fields / sizeof demographic_fields[0],
 };
 
-static const sh_or_entity *const served[] = {&sh_or_orgs,  &sh_or_sessions,    &sh_or_courses,
-                                             &sh_or_classes, &sh_or_users,    &sh_or_enrollments,
+static const sh_or_entity *const served[] = {&sh_or_orgs,        &sh_or_sessions, &sh_or_courses,
+                                             &sh_or_classes,     &sh_or_users,    &sh_or_enrollments,
                                              &sh_or_demographics};
 
 const sh_or_entity *sh_or_entity_named(const char *collection) {
@@ -458,9 +476,9 @@ int sh_or_row_init(sh_or_row *r, sh_pool *p, const sh_or_entity *e, sh_stmt *s, 
         const sh_or_field *f = &e->fields[i];
         r->col_of[i] = f->type == OR_CONST ? -1 : column_named(s, f->col);
         const sh_or_secret *x = f->secret;
-        r->aux_of[3 * i] = x ? column_named(s, x->ct_col) : -1;
-        r->aux_of[3 * i + 1] = x ? column_named(s, x->uid_col) : -1;
-        r->aux_of[3 * i + 2] = x ? column_named(s, x->mask_col) : -1;
+        r->aux_of[3 * (size_t)i] = x ? column_named(s, x->ct_col) : -1;
+        r->aux_of[3 * (size_t)i + 1] = x ? column_named(s, x->uid_col) : -1;
+        r->aux_of[3 * (size_t)i + 2] = x ? column_named(s, x->mask_col) : -1;
     }
     return SH_OK;
 }
@@ -498,12 +516,12 @@ const char *sh_or_value(const sh_or_row *r, int i) {
     if (f->type == OR_CONST)
         return f->col;
     if (f->type == OR_SECRET) {
-        int ct = r->aux_of[3 * i];
+        int ct = r->aux_of[3 * (size_t)i];
         if (ct >= 0 && !sh_col_is_null(r->s, ct)) {
             if (!r->unmask)
-                return sh_pstrdup(r->p, text_at(r, r->aux_of[3 * i + 2]));
+                return sh_pstrdup(r->p, text_at(r, r->aux_of[3 * (size_t)i + 2]));
             const sh_field *sf = sh_entity_field(f->secret->entity, f->secret->field);
-            const char *uid = text_at(r, r->aux_of[3 * i + 1]);
+            const char *uid = text_at(r, r->aux_of[3 * (size_t)i + 1]);
             return sf && uid ? sh_field_open(r->p, f->secret->entity, sf, uid, sh_col_blob(r->s, ct),
                                              sh_col_len(r->s, ct))
                              : NULL;
@@ -519,12 +537,9 @@ const char *sh_or_value(const sh_or_row *r, int i) {
         sh_fmt_iso_ms(sh_col_i64(r->s, r->col_of[i]), iso);
         return sh_pstrdup(r->p, iso);
     }
-    case OR_FAMILY:
-        return sh_or_family(r->p, v);
-    case OR_GIVEN:
-        return r->unmask || f->mask == SH_MASK_NONE ? sh_or_given(r->p, v) : "*";
-    default:
-        break;
+    case OR_FAMILY: return sh_or_family(r->p, v);
+    case OR_GIVEN: return r->unmask || f->mask == SH_MASK_NONE ? sh_or_given(r->p, v) : "*";
+    default: break;
     }
     if (f->mask != SH_MASK_NONE && !r->unmask)
         return sh_mask_value(r->p, f->mask, v);

@@ -48,8 +48,8 @@ static int export_zip(sh_req *req) {
         return sh_err_set(&req->err, 413, "export_too_large", NULL,
                           "导出文件超过接口上限，请用命令行 shushu export oneroster 导出");
     char detail[200];
-    snprintf(detail, sizeof detail, "oneroster export: %ld orgs, %ld classes, %ld users, %ld enrollments%s", n.orgs,
-             n.classes, n.users, n.enrollments, rs.unmask ? " (unmasked)" : "");
+    snprintf(detail, sizeof detail, "oneroster export: %ld orgs, %ld classes, %ld users, %ld enrollments%s",
+             n.orgs, n.classes, n.users, n.enrollments, rs.unmask ? " (unmasked)" : "");
     if (sh_audit_req(req, "export", 1, "oneroster", detail) != SH_OK)
         return SH_ERR;
     sh_reply_header(req, "Content-Disposition", "attachment; filename=\"oneroster.zip\"");
@@ -62,9 +62,10 @@ static json_t *errors_json(const sh_err *e) {
     for (size_t i = 0; a && i < n && i < REPLY_ERRORS; i++) {
         const sh_err_item *it = e->nmore ? &e->more[i] : &e->first;
         const char *colon = strchr(it->field, ':');
-        json_t *o = json_pack("{s:s%,s:I,s:I,s:s,s:s,s:s}", "file", it->field, colon ? (size_t)(colon - it->field) : 0,
-                              "row", (json_int_t)it->row, "column", (json_int_t)it->column, "field",
-                              colon ? colon + 1 : it->field, "code", it->code, "message", it->message);
+        json_t *o = json_pack("{s:s%,s:I,s:I,s:s,s:s,s:s}", "file", it->field,
+                              colon ? (size_t)(colon - it->field) : 0, "row", (json_int_t)it->row, "column",
+                              (json_int_t)it->column, "field", colon ? colon + 1 : it->field, "code",
+                              it->code, "message", it->message);
         if (o && it->value[0])
             json_object_set_new(o, "value", json_string(it->value));
         json_array_append_new(a, o);
@@ -98,7 +99,10 @@ static int import_zip(sh_req *req) {
         return SH_ERR;
     }
     char detail[200];
-    snprintf(detail, sizeof detail, "oneroster %s: %ld errors", o.dry_run ? "dry run" : res.committed ? "committed" : "refused",
+    snprintf(detail, sizeof detail, "oneroster %s: %ld errors",
+             o.dry_run       ? "dry run"
+             : res.committed ? "committed"
+                             : "refused",
              res.nerrors);
     if (sh_audit_req(req, "import", res.committed || o.dry_run, uid, detail) != SH_OK) {
         sh_or_import_result_clear(&res);
@@ -107,13 +111,14 @@ static int import_zip(sh_req *req) {
     json_t *files = json_array();
     for (int i = 0; i < res.nfiles; i++) {
         const sh_or_file_result *f = &res.files[i];
-        json_array_append_new(files, json_pack("{s:s,s:I,s:I,s:I,s:I}", "file", f->file, "rows", (json_int_t)f->rows,
-                                               "created", (json_int_t)f->created, "updated", (json_int_t)f->updated,
-                                               "unchanged", (json_int_t)f->unchanged));
+        json_array_append_new(files,
+                              json_pack("{s:s,s:I,s:I,s:I,s:I}", "file", f->file, "rows", (json_int_t)f->rows,
+                                        "created", (json_int_t)f->created, "updated", (json_int_t)f->updated,
+                                        "unchanged", (json_int_t)f->unchanged));
     }
-    json_t *out = json_pack("{s:s,s:s,s:b,s:b,s:o,s:I,s:o}", "id", uid, "kind", "oneroster", "dry_run", o.dry_run,
-                            "committed", res.committed, "files", files, "error_count", (json_int_t)res.nerrors,
-                            "errors", errors_json(&res.err));
+    json_t *out = json_pack("{s:s,s:s,s:b,s:b,s:o,s:I,s:o}", "id", uid, "kind", "oneroster", "dry_run",
+                            o.dry_run, "committed", res.committed, "files", files, "error_count",
+                            (json_int_t)res.nerrors, "errors", errors_json(&res.err));
     sh_or_import_result_clear(&res);
     return sh_reply_json(req, res.committed ? 201 : 200, out);
 }
@@ -123,7 +128,7 @@ static int import_zip(sh_req *req) {
      SH_OR_REST_BASE "/" coll,                                                                               \
      "roster.read",                                                                                          \
      sh_or_rest_list,                                                                                        \
-     "OneRoster 1.2：列出" label "（limit/offset、sort/orderBy、filter、fields；管辖范围内，敏感字段脱敏）",  \
+     "OneRoster 1.2：列出" label "（limit/offset、sort/orderBy、filter、fields；管辖范围内，敏感字段脱敏）", \
      NULL,                                                                                                   \
      NULL,                                                                                                   \
      SH_ROUTE_NO_BODY,                                                                                       \
@@ -145,8 +150,8 @@ static const sh_route routes[] = {
      "导出 OneRoster 1.2 CSV（zip；管辖范围内，带 unmask_reason 且有权限时为明文，留审计）", NULL, NULL,
      SH_ROUTE_NO_BODY | SH_ROUTE_RAW, "OneRoster"},
     {SH_POST, "/api/v1/imports/oneroster", "roster.write", import_zip,
-     "导入 OneRoster 1.2 CSV zip（dry_run=true 只校验）：全部文件正确才写入，错误给出文件、行与列", NULL, NULL,
-     SH_ROUTE_UPLOAD, "OneRoster"},
+     "导入 OneRoster 1.2 CSV zip（dry_run=true 只校验）：全部文件正确才写入，错误给出文件、行与列", NULL,
+     NULL, SH_ROUTE_UPLOAD, "OneRoster"},
 };
 
 const sh_module sh_oneroster_module = {

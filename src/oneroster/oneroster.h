@@ -73,13 +73,13 @@ void sh_or_import_result_clear(sh_or_import_result *res);
 
 typedef struct sh_or_query {
     int limit, offset;
-    int sort;     /* field index, -1: sourcedId */
-    int desc;     /* orderBy=desc */
-    int npred;    /* filter predicates */
+    int sort;  /* field index, -1: sourcedId */
+    int desc;  /* orderBy=desc */
+    int npred; /* filter predicates */
     struct {
         int field;
-        int op;           /* SH_OR_OP_* */
-        int or_before;    /* joined to the previous one by OR (else AND) */
+        int op;            /* SH_OR_OP_* */
+        int or_before;     /* joined to the previous one by OR (else AND) */
         const char *value; /* as bound: for ~ with LIKE wildcards escaped and added */
         int64_t ms;        /* a dateLastModified value as UTC milliseconds */
     } pred[SH_OR_MAX_PREDICATES];

@@ -36,8 +36,8 @@ typedef struct sh_or_field {
     const char *json; /* REST member ("metadata.x" goes inside metadata); NULL: CSV only */
     const char *col;  /* column of the derived row */
     sh_or_type type;
-    const char *ref;  /* OR_REF / OR_REFS: the GUIDRef type ("org", "academicSession" …) */
-    sh_mask mask;     /* how it shows to a reader who may not unmask (NONE: always clear) */
+    const char *ref; /* OR_REF / OR_REFS: the GUIDRef type ("org", "academicSession" …) */
+    sh_mask mask;    /* how it shows to a reader who may not unmask (NONE: always clear) */
     const sh_or_secret *secret;
 } sh_or_field;
 

@@ -21,7 +21,8 @@ static int scope_of(sh_req *req, const sh_or_entity *e, int unmask, sh_scope *ou
             *out = (sh_scope){.unmask = 1};
             return SH_OK;
         }
-        if (sh_scope_org_set(req, "roster.unmask", e == &sh_or_orgs ? e->scope_set : "t.sc_school", out) != SH_OK)
+        if (sh_scope_org_set(req, "roster.unmask", e == &sh_or_orgs ? e->scope_set : "t.sc_school", out) !=
+            SH_OK)
             return SH_ERR;
         out->unmask = 1;
         return SH_OK;
@@ -49,7 +50,8 @@ int sh_or_unmask(sh_req *req, const char *what, int *unmask) {
         return SH_OK;
     size_t n = strlen(reason);
     if (n < 2 || n > 200)
-        return sh_err_set(&req->err, 400, "invalid_unmask_reason", "unmask_reason", "查看明文须填写事由（2–200 个字符）");
+        return sh_err_set(&req->err, 400, "invalid_unmask_reason", "unmask_reason",
+                          "查看明文须填写事由（2–200 个字符）");
     if (!sh_can(req, "roster.unmask"))
         return sh_err_set(&req->err, 403, "forbidden", NULL, "没有查看敏感字段明文的权限");
     char detail[320];
@@ -80,11 +82,11 @@ static const char *minor_of(const sh_err *e) {
 int sh_or_reply_error(sh_req *req) {
     sh_err *e = &req->err;
     int status = e->status >= 400 && e->status <= 599 ? e->status : 500;
-    json_t *body = json_pack("{s:s,s:s,s:s,s:{s:[{s:s,s:s}]},s:{s:s,s:s}}", "imsx_codeMajor", "failure",
-                             "imsx_severity", "error", "imsx_description", e->first.message, "imsx_CodeMinor",
-                             "imsx_codeMinorField", "imsx_codeMinorFieldName", "TargetEndSystem",
-                             "imsx_codeMinorFieldValue", minor_of(e), "error", "code", e->first.code, "message",
-                             e->first.message);
+    json_t *body =
+        json_pack("{s:s,s:s,s:s,s:{s:[{s:s,s:s}]},s:{s:s,s:s}}", "imsx_codeMajor", "failure", "imsx_severity",
+                  "error", "imsx_description", e->first.message, "imsx_CodeMinor", "imsx_codeMinorField",
+                  "imsx_codeMinorFieldName", "TargetEndSystem", "imsx_codeMinorFieldValue", minor_of(e),
+                  "error", "code", e->first.code, "message", e->first.message);
     if (body && e->first.field[0])
         json_object_set_new(json_object_get(body, "error"), "field", json_string(e->first.field));
     sh_err_clear(e);
@@ -95,9 +97,9 @@ int sh_or_reply_error(sh_req *req) {
 /* ---- writing objects ---- */
 
 static const char *collection_of(const char *type) {
-    static const char *const map[][2] = {{"org", "orgs"},         {"academicSession", "academicSessions"},
-                                         {"course", "courses"},   {"class", "classes"},
-                                         {"user", "users"},       {"enrollment", "enrollments"}};
+    static const char *const map[][2] = {{"org", "orgs"},       {"academicSession", "academicSessions"},
+                                         {"course", "courses"}, {"class", "classes"},
+                                         {"user", "users"},     {"enrollment", "enrollments"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i][0], type) == 0)
             return map[i][1];
@@ -206,7 +208,8 @@ static const sh_or_entity *route_entity(const sh_req *req) {
     return sh_or_entity_named(name);
 }
 
-static const char *const known_params[] = {"limit", "offset", "sort", "orderBy", "filter", "fields", "unmask_reason"};
+static const char *const known_params[] = {"limit",  "offset", "sort",         "orderBy",
+                                           "filter", "fields", "unmask_reason"};
 
 typedef struct param_check {
     const char *bad;
@@ -232,8 +235,9 @@ static int run_list(sh_req *req, const sh_or_entity *e) {
         return SH_ERR;
     sh_or_query q;
     if (sh_or_query_parse(req->pool, e, sh_req_query(req, "limit"), sh_req_query(req, "offset"),
-                          sh_req_query(req, "sort"), sh_req_query(req, "orderBy"), sh_req_query(req, "filter"),
-                          sh_req_query(req, "fields"), unmask, &q, &req->err) != SH_OK)
+                          sh_req_query(req, "sort"), sh_req_query(req, "orderBy"),
+                          sh_req_query(req, "filter"), sh_req_query(req, "fields"), unmask, &q,
+                          &req->err) != SH_OK)
         return SH_ERR;
     sh_scope sc;
     if (scope_of(req, e, unmask, &sc) != SH_OK)
@@ -329,7 +333,8 @@ static int run_get(sh_req *req, const sh_or_entity *e) {
         sh_buf_printf(out, "{\"%s\":", e->single);
         write_object(out, &r, q.fields);
         sh_buf_putc(out, '}');
-        rc = sh_buf_ok(out) == SH_OK ? SH_OK : sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
+        rc =
+            sh_buf_ok(out) == SH_OK ? SH_OK : sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
     } else if (rc == SH_DONE) {
         rc = sh_err_set(&req->err, 404, "not_found", NULL, "对象不存在");
     } else if (rc == SH_ROW) {

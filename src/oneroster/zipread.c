@@ -79,8 +79,8 @@ int sh_or_zip_read(sh_or_zip *z, const char *name, char **data, size_t *len, sh_
         return sh_err_set(err, 413, "zip_too_large", NULL, "zip 压缩包解压后超过上限（%llu 字节），已拒绝",
                           (unsigned long long)z->budget);
     if (st.size > RATIO_FLOOR && (st.comp_size == 0 || st.size / st.comp_size > MAX_RATIO))
-        return sh_err_set(err, 413, "zip_too_large", NULL, "zip 压缩包中 %s 的压缩比异常（超过 %d:1），已拒绝",
-                          name, MAX_RATIO);
+        return sh_err_set(err, 413, "zip_too_large", NULL,
+                          "zip 压缩包中 %s 的压缩比异常（超过 %d:1），已拒绝", name, MAX_RATIO);
     zip_file_t *f = zip_fopen_index(z->zip, (zip_uint64_t)idx, 0);
     if (!f)
         return sh_err_set(err, 400, "invalid_zip", NULL, "zip 压缩包已损坏：无法解压 %s", name);
@@ -102,8 +102,8 @@ int sh_or_zip_read(sh_or_zip *z, const char *name, char **data, size_t *len, sh_
         if (r == 0)
             break;
         if (got >= st.size) {
-            rc = sh_err_set(err, 413, "zip_too_large", NULL, "zip 压缩包中 %s 解压后的实际大小超过它声明的大小，已拒绝",
-                            name);
+            rc = sh_err_set(err, 413, "zip_too_large", NULL,
+                            "zip 压缩包中 %s 解压后的实际大小超过它声明的大小，已拒绝", name);
             break;
         }
         got += (zip_uint64_t)r;

@@ -69,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         sh_err_init(&err);
         sh_or_query q;
         if (sh_or_query_parse(p, e, v[0], v[1], v[2], v[3], v[4], v[5], unmasked, &q, &err) == SH_OK) {
-            if (q.limit < 1 || q.limit > 1000 || q.offset < 0 || q.npred < 0 || q.npred > SH_OR_MAX_PREDICATES)
+            if (q.limit < 1 || q.limit > 1000 || q.offset < 0 || q.npred < 0 ||
+                q.npred > SH_OR_MAX_PREDICATES)
                 __builtin_trap();
             check_sql(e, &q);
         } else if (err.status != 400 || !err.first.code[0] || !err.first.message[0]) {

@@ -13,9 +13,9 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const char *const names[] = {"manifest.csv", "orgs.csv",  "academicSessions.csv", "courses.csv",
-                                        "classes.csv",  "roles.csv", "users.csv",            "enrollments.csv",
-                                        "demographics.csv"};
+    static const char *const names[] = {"manifest.csv", "orgs.csv",        "academicSessions.csv",
+                                        "courses.csv",  "classes.csv",     "roles.csv",
+                                        "users.csv",    "enrollments.csv", "demographics.csv"};
     sh_err err;
     sh_err_init(&err);
     sh_or_zip *z;
