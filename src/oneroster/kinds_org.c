@@ -499,8 +499,8 @@ static int homeroom_row(sh_import *im, const sh_import_row *row, const char *sid
     if (cls &&
         (in_school != school || or_i64(im, "SELECT count(*) FROM org_unit WHERE id = $1 AND kind = 'class'",
                                        cls, -1, NULL, err) != 1))
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid,
-                          "sourcedId %s 属于另一所学校或不是班级", sid);
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 已被其他记录使用",
+                          sid);
     if (!cls) {
         int64_t grade = grade_of(im, row, school, err);
         if (grade <= 0)

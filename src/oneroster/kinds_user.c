@@ -224,7 +224,7 @@ static int student_user(sh_import *im, const sh_import_row *row, const char *sid
     if (key < 0)
         return SH_ERR;
     if (key && at != school)
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 是另一所学校的学生",
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 已被其他记录使用",
                           sid);
     if (person_of(im, sh_import_cell(row, U_MASTER), name, person, &person, err) != SH_OK)
         return SH_ERR;
@@ -261,7 +261,7 @@ static int staff_user(sh_import *im, const sh_import_row *row, const char *sid, 
     if (key < 0)
         return SH_ERR;
     if (key && at != school)
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 是另一所学校的教职工",
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 已被其他记录使用",
                           sid);
     if (!key) {
         key = or_i64(im, "SELECT id FROM staff WHERE school_id = $1 AND staff_number = $2", school, -1,
@@ -310,7 +310,8 @@ static int guardian_user(sh_import *im, const sh_import_row *row, const char *si
     if (first < 0)
         return SH_ERR;
     if (first && at != school)
-        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 属于另一所学校", sid);
+        return sh_err_add(err, 400, "sourced_id_taken", "sourcedId", sid, "sourcedId %s 已被其他记录使用",
+                          sid);
     if (person_of(im, sh_import_cell(row, U_MASTER), name, person, &person, err) != SH_OK)
         return SH_ERR;
     int n = 0;
