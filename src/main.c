@@ -28,6 +28,7 @@ static const struct {
     {"demo", cmd_demo, "创建演示数据库（示范市与各角色的演示账号）"},
     {"migrate", cmd_migrate, "把数据库结构升级到本程序的版本"},
     {"import", cmd_import, "批量导入基础数据（CSV 或 XLSX；先校验，全部正确才写入）"},
+    {"export", cmd_export, "导出数据（export oneroster：OneRoster 1.2 CSV 压缩包）"},
     {"backup", cmd_backup, "在线备份数据库（带校验清单）"},
     {"restore", cmd_restore, "校验备份并恢复数据库"},
     {"duplicates", cmd_duplicates, "疑似重复人员报告（姓名、性别、出生日期相同而证件号不同或缺失）"},

@@ -12,6 +12,7 @@
 #include "identity/account.h"
 #include "import/import.h"
 #include "lifecycle/lifecycle.h"
+#include "oneroster/oneroster.h"
 #include "org/org.h"
 #include "roster/roster.h"
 #include "system/system.h"
@@ -27,6 +28,7 @@ const sh_module *const sh_modules[] = {
     &sh_import_module,     /* bulk imports of base data from CSV and XLSX files */
     &sh_flow_module,       /* the one approval mechanism: requests, steps, decisions */
     &sh_lifecycle_module,  /* 学籍异动: transfers, suspensions, class changes, promotion */
+    &sh_oneroster_module,  /* OneRoster 1.2: rostering REST API, CSV zip export and import */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];

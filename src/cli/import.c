@@ -54,6 +54,8 @@ static int audit_import(sh_db *d, const char *kind, const char *file, const sh_i
 }
 
 int cmd_import(int argc, char **argv) {
+    if (argc > 0 && strcmp(argv[0], "oneroster") == 0) /* a zip of several files: its own command */
+        return cmd_import_oneroster(argc - 1, argv + 1);
     sh_opt opts[] = {
         {"db", 1, NULL, "目标数据库"},
         {"dry-run", 0, NULL, "只校验，不写入：列出全部错误"},

@@ -134,8 +134,10 @@ static void collect(sh_pool *p, sh_import_result *res, const sh_import_kind *k, 
 /* A store failure (not a row's fault) stops the import. */
 static int fatal(const sh_err *e) { return e->status >= 500; }
 
-static int run_import(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
-                      sh_import_result *res) {
+/* The run; own_tx: begin here and commit or roll back at the end (else the
+ * caller's transaction holds the rows and the caller decides). */
+static int run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
+               sh_import_result *res, int own_tx) {
     memset(res, 0, sizeof *res);
     sh_err_init(&res->err);
     res->encoding = sh_table_encoding(r);
@@ -153,13 +155,14 @@ static int run_import(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, c
         sh_pool_destroy(p);
         return SH_ERR;
     }
-    if (sh_begin_write(c, &res->err) != SH_OK) {
+    if (own_tx && sh_begin_write(c, &res->err) != SH_OK) {
         sh_pool_destroy(p);
         return SH_ERR;
     }
     sh_import im = {.c = c, .o = o, .kind = k, .res = res, .seen = sh_strset_new(1024)};
     if (!im.seen) {
-        sh_rollback(c);
+        if (own_tx)
+            sh_rollback(c);
         sh_pool_destroy(p);
         return sh_err_set(&res->err, 500, "out_of_memory", NULL, "内存不足");
     }
@@ -196,7 +199,8 @@ static int run_import(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, c
     sh_strset_free(im.seen);
     sh_pool_destroy(p);
     if (rc == SH_ERR) { /* the file could not be read through (or the store failed) */
-        sh_rollback(c);
+        if (own_tx)
+            sh_rollback(c);
         if (res->err.first.row == 0 && sh_table_row(r) > 0 && res->err.status < 500)
             res->err.first.row = sh_table_row(r) + 1;
         res->nerrors++;
@@ -204,6 +208,8 @@ static int run_import(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, c
     }
     if (o->progress)
         o->progress(o->ctx, res->rows, 1, 1);
+    if (!own_tx)
+        return SH_OK;
     if (res->nerrors || o->dry_run) {
         sh_rollback(c);
         return SH_OK;
@@ -214,6 +220,19 @@ static int run_import(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, c
     }
     res->committed = 1;
     return SH_OK;
+}
+
+int sh_import_run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
+                  sh_import_result *res) {
+    sh_bulk_write(c, 1);
+    int rc = run(c, k, r, o, res, 1);
+    sh_bulk_write(c, 0);
+    return rc;
+}
+
+int sh_import_run_in(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
+                     sh_import_result *res) {
+    return run(c, k, r, o, res, 0);
 }
 
 void sh_import_result_clear(sh_import_result *res) { sh_err_clear(&res->err); }
@@ -369,12 +388,4 @@ int64_t sh_import_school(sh_import *im, const sh_import_row *row, int i, sh_err 
         return 0;
     }
     return id;
-}
-
-int sh_import_run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh_import_opts *o,
-                  sh_import_result *res) {
-    sh_bulk_write(c, 1);
-    int rc = run_import(c, k, r, o, res);
-    sh_bulk_write(c, 0);
-    return rc;
 }

@@ -96,6 +96,12 @@ const char *sh_import_kind_names(void);
  * sh_import_result_clear afterwards. */
 int sh_import_run(sh_conn *c, const sh_import_kind *kind, sh_table_reader *r, const sh_import_opts *o,
                   sh_import_result *res);
+/* The same inside the caller's write transaction (several files imported all
+ * or nothing): begins, commits and rolls back nothing, and never sets
+ * res->committed. Rows of this file stay written in the transaction whatever
+ * happened; the caller rolls back when any file had errors or on a dry run. */
+int sh_import_run_in(sh_conn *c, const sh_import_kind *kind, sh_table_reader *r, const sh_import_opts *o,
+                     sh_import_result *res);
 void sh_import_result_clear(sh_import_result *res);
 /* Every kept error as a table (CSV or XLSX): 行, 列, 字段, 值, 错误代码, 说明. */
 int sh_import_write_report(const sh_import_result *res, const char *path, sh_table_format fmt, sh_err *err);

@@ -95,14 +95,14 @@ static void run(job *j) {
     rq.principal = &j->principal;
     sh_err_init(&rq.err);
     sh_conn *c = sh_req_conn(&rq);
+    if (c) /* before stop can see the connection: its deadline must not be overwritten */
+        sh_conn_deadline(c, JOB_DEADLINE_MS);
     pthread_mutex_lock(&lock);
     int go = c && !stopping;
     running_conn = go ? c : NULL;
     pthread_mutex_unlock(&lock);
-    if (go) {
-        sh_conn_deadline(c, JOB_DEADLINE_MS);
+    if (go)
         go = sh_import_job_running(&rq, j->uid) == SH_OK;
-    }
     if (go) {
         run_ctx x = {.req = &rq, .uid = j->uid};
         sh_import_opts o = {.dry_run = j->dry_run,

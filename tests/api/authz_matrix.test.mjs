@@ -214,7 +214,44 @@ const requests = {
     in: async (_, role) => ({ path: `/api/v1/approvals/${await freshRequest(ctx.schoolIn, roles[role].permissions.includes('roster.change') ? role : 'city_admin')}/cancel` }),
     out: async () => ({ path: `/api/v1/approvals/${await freshRequest(ctx.schoolOut, 'city_admin')}/cancel` }), outcome: 'missing',
   },
+  'GET /api/v1/exports/oneroster': { in: () => ({ path: '/api/v1/exports/oneroster' }) },
+  // the body must be a zip (this client sends text): the handler answering at all is what is checked here;
+  // imports of real zips in and out of reach are in oneroster.test.mjs
+  'POST /api/v1/imports/oneroster': { in: () => ({ path: '/api/v1/imports/oneroster?dry_run=true', body: 'not a zip' }), anyStatus: true },
+  ...oneRosterRoutes(),
 };
+
+// The read-only OneRoster REST routes: a collection filtered to the object in
+// reach and to the one out of it (empty), and the object by sourcedId.
+function oneRosterRoutes() {
+  const base = '/ims/oneroster/rostering/v1p2';
+  const f = (expr) => `filter=${encodeURIComponent(expr)}`;
+  const obj = {
+    orgs: (s) => (s === 'in' ? ctx.schoolIn : ctx.schoolOut),
+    courses: (s) => `${s === 'in' ? ctx.gradeIn : ctx.gradeOut}.HR`,
+    classes: (s) => (s === 'in' ? ctx.classIn : ctx.classOut),
+    users: (s) => ctx[s].student,
+    enrollments: (s) => ctx[s].enrollment,
+    demographics: (s) => ctx[s].student,
+  };
+  const schoolWide = new Set(['courses']); // roles held at a class do not reach them
+  const out = {
+    [`GET ${base}/academicSessions`]: { in: () => ({ path: `${base}/academicSessions` }) },
+    [`GET ${base}/academicSessions/{sourcedId}`]: { in: () => ({ path: `${base}/academicSessions/${ctx.term}` }) },
+  };
+  for (const [coll, id] of Object.entries(obj)) {
+    out[`GET ${base}/${coll}`] = {
+      in: () => ({ path: `${base}/${coll}?${f(`sourcedId='${id('in')}'`)}` }),
+      out: () => ({ path: `${base}/${coll}?${f(`sourcedId='${id('out')}'`)}` }), outcome: 'empty',
+    };
+    out[`GET ${base}/${coll}/{sourcedId}`] = {
+      in: () => ({ path: `${base}/${coll}/${id('in')}` }),
+      out: () => ({ path: `${base}/${coll}/${id('out')}` }), outcome: 'missing',
+      narrow: schoolWide.has(coll) ? { reach: 'school', outcome: 'missing' } : undefined,
+    };
+  }
+  return out;
+}
 
 // A class change for a new student of the school, enrolled in the side's class.
 async function changeBody(school) {
@@ -392,6 +429,9 @@ function expectRefused(r, outcome, where) {
   } else if (outcome === 'unknown') {
     assert.equal(r.status, 400, where);
     assert.match(r.body.error.code, /^unknown_/, where);
+  } else if (outcome === 'empty') { // a OneRoster collection: {"classes": []}
+    assert.equal(r.status, 200, where);
+    assert.ok(Object.values(r.body).every((v) => Array.isArray(v) && v.length === 0), where);
   } else if (outcome === 'rows') { // a file import: the row naming the school is refused
     assert.equal(r.status, 200, where);
     assert.equal(r.body.committed, false, where);
