@@ -965,11 +965,12 @@ static carry *new_carry(run *R, int transfer, const school_ctx *S, const class_c
     return x;
 }
 
-/* The transfer out at the end of the last term: the enrolment closes, the 学籍
- * says 转学（转出）. Written as updates, so the history shows them. */
+/* The transfer out in the middle of October of this term (any class may lose a
+ * student then, the first grade too): the enrolment closes, the 学籍 says
+ * 转学（转出）. Written as updates, so the history shows them. */
 static int transfer_out(run *R, sh_pool *p, school_ctx *S, const pupil *u, sh_err *err) {
     sh_record en = rec(p, &sh_enrollment_entity), st = rec(p, &sh_student_entity);
-    put_text(R, &en, "exit_date", sh_psprintf(p, "%d-07-10", Y));
+    put_text(R, &en, "exit_date", sh_psprintf(p, "%d-10-15", Y));
     put_text(R, &en, "exit_type", "21");
     put_text(R, &st, "status", "10");
     if (!en.v || !st.v || R->bad_field)
@@ -1090,8 +1091,10 @@ static int add_student(run *R, sh_pool *sp, sh_pool *p, school_ctx *S, class_ctx
  * likewise). */
 static int place_carry(run *R, sh_pool *p, school_ctx *S, class_ctx *k, carry *x, sh_err *err) {
     pupil u = {.g = &x->child,
-               .entry_month = sh_psprintf(p, "%d-09", x->transfer ? Y : k->entry_year),
-               .entry_date = sh_psprintf(p, "%d-09-01", x->transfer ? Y : k->entry_year)};
+               .entry_month =
+                   x->transfer ? sh_psprintf(p, "%d-10", Y) : sh_psprintf(p, "%d-09", k->entry_year),
+               .entry_date = x->transfer ? sh_psprintf(p, "%d-10-16", Y) /* the day after leaving */
+                                         : sh_psprintf(p, "%d-09-01", k->entry_year)};
     int64_t father = x->father, mother = x->mother;
     const char *father_uid = x->father_uid, *mother_uid = x->mother_uid;
     if (x->transfer) {

@@ -17,7 +17,7 @@
  * one school in three registers, in a later school of the same stage, a copy of
  * one of its students (same name, gender and birth date, parents likewise) with
  * no identity document; and about one school in eleven loses a student who
- * transferred out at the end of the last term (enrolment closed, 学籍 status 10)
+ * transferred out in mid-October of this term (enrolment closed, 学籍 status 10)
  * to a later school (a new 学籍 row and enrolment of the same person, 转入).
  *
  * One write transaction per school, with its own memory pool, so time and memory

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 static unsigned char master[SH_KEY_BYTES], stable[SH_KEY_BYTES];
+static _Atomic unsigned generation; /* changes whenever the keys in use do */
 static int loaded;
 
 int sh_keys_path(const char *db_file, const char *key_file, char *out, size_t cap, sh_err *err) {
@@ -173,6 +174,7 @@ void sh_keys_swap_master(unsigned char m[SH_KEY_BYTES]) {
     memcpy(master, m, sizeof t);
     memcpy(m, t, sizeof t);
     sodium_memzero(t, sizeof t);
+    generation++;
 }
 
 int sh_keys_commit_file(const char *path, sh_err *err) {
@@ -208,10 +210,13 @@ int sh_keys_load(const char *path, int create, sh_err *err) {
     }
     int rc = read_keys(path, master, stable, err);
     loaded = rc == SH_OK;
+    generation++;
     return rc;
 }
 
 int sh_keys_loaded(void) { return loaded; }
+
+unsigned sh_keys_generation(void) { return generation; }
 
 int sh_keys_derive(sh_key_purpose purpose, unsigned char *out) {
     if (!loaded)
@@ -225,6 +230,7 @@ void sh_keys_unload(void) {
     sodium_memzero(master, sizeof master);
     sodium_memzero(stable, sizeof stable);
     loaded = 0;
+    generation++;
 }
 
 int sh_seal(sh_key_purpose purpose, const char *ad, const unsigned char *m, size_t n, unsigned char *out) {

@@ -47,6 +47,9 @@ int sh_keys_open(const char *db_file, const char *key_file, int create, sh_err *
 /* Load the key file at path; with create, make one (0600) when it does not exist. */
 int sh_keys_load(const char *path, int create, sh_err *err);
 int sh_keys_loaded(void);
+/* A number that changes whenever the keys in use change (load, rotation,
+ * unload), for callers that keep something derived from them. */
+unsigned sh_keys_generation(void);
 /* Derive the key for a purpose (out gets SH_KEY_BYTES). SH_ERR when none is loaded. */
 int sh_keys_derive(sh_key_purpose purpose, unsigned char *out);
 /* Authenticated encryption (XChaCha20-Poly1305) under a purpose's key, bound to
