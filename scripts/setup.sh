@@ -17,6 +17,7 @@ packages=(
   libzip-dev libxml2-dev   # reading XLSX imports (a zip of XML parts)
   libxlsxwriter-dev   # writing XLSX templates and exports
   sqlite3             # the sqlite3 shell, used by tests to tamper with databases
+  zip unzip           # tests build hostile OneRoster zips and read exported ones
   clang-format clang-tidy cppcheck   # make lint
   wrk                 # make bench
   chromium fonts-noto-cjk            # browser tests and readable screenshots

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "identity/password.h"
 #include "identity/policy.h"
+#include "model/identifiers.h"
 #include "org/org.h"
 
 #include <ctype.h>
@@ -22,7 +23,8 @@ static const sh_field person_fields[] = {
      .grade = SH_L3,
      .max_len = 50,
      .flags = SH_F_REQUIRED,
-     .mask = SH_MASK_NAME},
+     .mask = SH_MASK_NAME,
+     .check = sh_check_person_name},
     {.name = "merged_into",
      .column = "merged_into",
      .type = SH_T_REF,

@@ -172,3 +172,55 @@ int sh_check_phone(const sh_field *f, const char *v, sh_err *err) {
     return sh_err_add(err, 400, "invalid_phone", f->name, v,
                       "“%s”应为 11 位手机号或“区号-号码”形式的固定电话", f->label);
 }
+
+/* The code point at *p (UTF-8, already checked valid by the entity layer);
+ * advances *p. */
+static unsigned next_code_point(const unsigned char **p) {
+    const unsigned char *s = *p;
+    unsigned c = s[0];
+    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (n > 1)
+        c &= 0xFF >> (n + 1);
+    for (int i = 1; i < n && s[i]; i++)
+        c = c << 6 | (s[i] & 0x3F);
+    *p = s + n;
+    return c;
+}
+
+static int is_han(unsigned c) {
+    return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0x20000 && c <= 0x3134F) || c == 0x3007; /* 〇 */
+}
+
+int sh_valid_person_name(const char *v) {
+    const unsigned char *p = (const unsigned char *)v;
+    int han = 0, latin = 0, n = 0;
+    unsigned prev = 0;
+    while (*p) {
+        unsigned c = next_code_point(&p);
+        int letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        int mark = c == 0xB7 || c == 0x30FB || c == 0x2022; /* 间隔号 as keyboards type it */
+        int joiner = c == ' ' || c == '-' || c == '.' || c == '\'';
+        if (is_han(c))
+            han = 1;
+        else if (letter)
+            latin = 1;
+        else if (!mark && !joiner)
+            return 0;
+        if (n == 0 && (mark || joiner))
+            return 0;
+        if ((mark || joiner) &&
+            (prev == 0xB7 || prev == 0x30FB || prev == 0x2022 || prev == ' ' || prev == '-'))
+            return 0; /* two separators in a row */
+        prev = c;
+        n++;
+    }
+    return n > 0 && (han || latin);
+}
+
+int sh_check_person_name(const sh_field *f, const char *v, sh_err *err) {
+    if (sh_valid_person_name(v))
+        return SH_OK;
+    return sh_err_add(err, 400, "invalid_name", f->name, v, "“%s”只能由汉字、字母、间隔号（·）和空格组成",
+                      f->label);
+}

@@ -39,6 +39,13 @@ int sh_check_student_number(const sh_field *f, const char *v, sh_err *err);
  * bytes); SH_ERR when v carries none. */
 int sh_identifier_birth_date(const char *v, char out[11]);
 
+/* A person's name as 户籍 records it: Chinese characters (any CJK block), with the
+ * 间隔号 · of minority and foreign names, or a name in Latin letters with spaces,
+ * hyphens, dots and apostrophes (foreign nationals); starting with a letter or a
+ * character. No digits, no symbols — nothing a spreadsheet would run. */
+int sh_valid_person_name(const char *v);
+int sh_check_person_name(const sh_field *f, const char *v, sh_err *err);
+
 /* Telephone: an 11-digit mobile number (1[3-9]…) or a fixed line 0AA(A)-NNNNNNN(N). */
 int sh_valid_phone(const char *v);
 int sh_check_phone(const sh_field *f, const char *v, sh_err *err);

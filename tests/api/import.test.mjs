@@ -40,7 +40,7 @@ function students(n, from = 1) {
   const rows = [];
   for (let i = from; i < from + n; i++) {
     const id = idNumber('370702', '2013-05-1' + (i % 10), 100 + i * 2); // even sequence: female
-    rows.push([ctx.school.school_code, `测试学生${i}`, '女', '', id, `G${id}`, '汉族', ctx.grade, ctx.classes[0].name, '13953600000'.slice(0, 9) + String(10 + i).slice(-2), '2020-09'].join(','));
+    rows.push([ctx.school.school_code, `测试学生${'甲乙丙丁戊己庚辛壬癸'[i % 10]}`, '女', '', id, `G${id}`, '汉族', ctx.grade, ctx.classes[0].name, '13953600000'.slice(0, 9) + String(10 + i).slice(-2), '2020-09'].join(','));
   }
   return rows;
 }

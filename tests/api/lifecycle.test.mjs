@@ -68,7 +68,7 @@ after(async () => { await srv.stop(); });
 const classA = (grade, i = 0) => ctx.gradesA[grade].classes[i].id;
 
 // A student of school A enrolled in a class since 2025-09-01 (or not enrolled).
-async function newStudent(cls, name = `学生${seq + 1}`) {
+async function newStudent(cls, name = `学生${'甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥'[seq % 22]}`) {
   seq++;
   const id = idNumber('370702', `2010-05-${String(1 + (seq % 28)).padStart(2, '0')}`, 100 + seq);
   const p = await school.post('/api/v1/persons', { name, id_number: id });

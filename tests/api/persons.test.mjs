@@ -233,7 +233,7 @@ test('under_14 is computed on read from the birth date against today in China', 
   const rows = [];
   for (const [i, [name, birth, expected]] of cases.entries()) {
     const p = await person(admin, { name: `年龄${name}`, gender: '2', birth_date: birth });
-    const s = await student(admin, ctx.school, p, `年龄${i}`);
+    const s = await student(admin, ctx.school, p, `年龄${'甲乙丙丁戊己庚辛'[i]}`);
     const e = await admin.post('/api/v1/enrollments', { school: ctx.school, student: s, class: ctx.classIn, entry_date: '2024-09-01' });
     assert.equal(e.status, 201, e.text);
     rows.push({ p, s, expected, name });

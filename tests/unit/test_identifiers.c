@@ -83,3 +83,15 @@ TEST(today_in_china_follows_the_clock_shift) {
     sh_clock_shift(0);
     CHECK(strcmp(later, d) > 0);
 }
+
+TEST(person_names_as_household_registers_write_them) {
+    const char *good[] = {"张三",           "欧阳娜娜",   "阿依古丽·买买提",
+                          "爱新觉罗・溥仪", "John Smith", "Mary-Jane O'Neil",
+                          "王〇",           "𠮷野"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK(sh_valid_person_name(good[i]));
+    const char *bad[] = {"",  "=HYPERLINK(\"x\")", "张三1", "·张三", "张··三", "@李四", "王五!", " 赵六",
+                         "+1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(!sh_valid_person_name(bad[i]));
+}
