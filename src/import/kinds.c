@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const sh_import_kind *const kinds[] = {&sh_import_staff, &sh_import_students, &sh_import_guardians};
+static const sh_import_kind *const kinds[] = {&sh_import_classes, &sh_import_staff, &sh_import_students,
+                                              &sh_import_guardians};
 
 const sh_import_kind *sh_import_kind_named(const char *name) {
     for (size_t i = 0; name && i < sizeof kinds / sizeof kinds[0]; i++)
@@ -16,7 +17,7 @@ const sh_import_kind *sh_import_kind_named(const char *name) {
     return NULL;
 }
 
-const char *sh_import_kind_names(void) { return "staff, students, guardians"; }
+const char *sh_import_kind_names(void) { return "classes, staff, students, guardians"; }
 
 sh_record sh_import_record(sh_pool *p, const sh_entity *e) {
     return (sh_record){.e = e, .v = sh_pcalloc(p, sizeof(sh_value) * (size_t)e->nfields)};

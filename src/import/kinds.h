@@ -6,6 +6,7 @@
 
 #include "import/import.h"
 
+extern const sh_import_kind sh_import_classes;
 extern const sh_import_kind sh_import_students;
 extern const sh_import_kind sh_import_staff;
 extern const sh_import_kind sh_import_guardians;

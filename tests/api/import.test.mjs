@@ -305,3 +305,49 @@ test('an upload imported in the background: 202 at once, progress while it runs,
   await own.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('classes first: new grades and classes join the school\'s tree with their profiles; students then fill them', async () => {
+  const code = ctx.school.school_code;
+  const staffNo = sql(srv.db, `SELECT s.staff_number FROM staff s JOIN org_unit o ON o.id = s.school_id WHERE o.school_code = '${code}' ORDER BY s.id LIMIT 1`);
+  const send = (body, query = '') => admin.send('POST', `/api/v1/imports/classes${query}`, body, { 'content-type': 'text/csv' });
+  const head = '★学校标识码,★年级,★班级,班号,班级类型,入学年份,班主任工号';
+  const bad = await send([head,
+    `${code},${ctx.grade},导入新班,09,普通高中班,2026,${staffNo}`,
+    `${code},${ctx.grade},导入新班,09,40,2026,`,
+    `${code},${ctx.grade},导入二班,10,99,2026,`,
+    `${code},${ctx.grade},导入三班,11,40,2026,T-NOBODY`,
+    `${ctx.otherSchool.school_code},高一,某班,,,,`,
+    `${code},,无年级班,,,,`].join('\n'));
+  assert.equal(bad.status, 200, bad.text);
+  assert.deepEqual(bad.body.errors.map((e) => [e.row, e.column, e.code]), [
+    [3, 3, 'duplicate_in_file'],
+    [4, 5, 'invalid_code'],
+    [5, 7, 'unknown_staff'],
+    [6, 1, 'unknown_school'],
+    [7, 2, 'required'],
+  ], bad.text);
+  const classes = () => Number(sql(srv.db, "SELECT count(*) FROM org_unit WHERE kind = 'class'"));
+  const before = classes();
+  const profiles = count('class_profile');
+  assert.equal(classes(), before, 'nothing of a refused file joins the tree');
+
+  const good = [head, `${code},${ctx.grade},导入新班,09,普通高中班,2026,${staffNo}`, `${code},高四,高四（1）班,01,40,2023,`].join('\n');
+  const done = await send(good);
+  assert.equal(done.status, 201, done.text);
+  assert.deepEqual([done.body.created, done.body.updated, done.body.unchanged], [2, 0, 0]);
+  assert.equal(classes(), before + 2);
+  assert.equal(count('class_profile'), profiles + 2);
+  const again = await send(good);
+  assert.deepEqual([again.body.created, again.body.updated, again.body.unchanged], [0, 0, 2]);
+  assert.equal(classes(), before + 2, 'the same file again adds nothing');
+  // the class is in the tree under its grade, with its head teacher; students can be imported into it
+  const grade = (await admin.get(`/api/v1/orgs?parent=${ctx.school.id}&kind=grade`)).body.items.find((g) => g.name === ctx.grade);
+  const cls = (await admin.get(`/api/v1/orgs?parent=${grade.id}`)).body.items.find((c) => c.name === '导入新班');
+  const profile = (await admin.get(`/api/v1/classes?class=${cls.id}`)).body.items[0];
+  assert.deepEqual([profile.class_number, profile.class_type, profile.entry_year], ['09', '40', 2026]);
+  assert.ok(profile.head_teacher, 'the head teacher found by 工号');
+  const id = idNumber('370702', '2011-04-04', 882);
+  const st = await upload(admin, `${HEADER}\n${code},导入学生,女,,${id},G${id},汉族,${ctx.grade},导入新班,,2026-09\n`);
+  assert.equal(st.status, 201, st.text);
+  assert.equal((await admin.get(`/api/v1/class-rosters/${cls.id}`)).body.items.length, 1);
+});
