@@ -6,6 +6,7 @@
 
 #include "audit/audit.h"
 #include "changes/changes.h"
+#include "core/clock.h"
 #include "identity/access.h"
 #include "identity/account.h"
 #include "model/export.h"
@@ -14,6 +15,7 @@
 #include "model/write.h"
 #include "org/org.h"
 #include "roster/persons.h"
+#include "roster/roster_cache.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -408,6 +410,17 @@ int sh_roster_class_students(sh_req *req) {
         return SH_ERR;
     if (!class_id)
         return sh_err_set(&req->err, 404, "not_found", NULL, "班级不存在");
+    /* a masked roster kept since the last write is served as kept (roster_cache.h) */
+    int64_t version = 0;
+    char today[11];
+    sh_today_iso(today);
+    if (!sc.unmask &&
+        sh_query_i64(c, "SELECT COALESCE(max(version), 0) FROM change_log", &version, &req->err) == SH_ERR)
+        return SH_ERR;
+    sh_buf *out = sh_reply_json_begin(req, 200);
+    if (!sc.unmask && sh_roster_cache_get(class_id, version, today, out))
+        return sh_buf_ok(out) == SH_OK ? SH_OK
+                                       : sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
     sh_buf *q = sh_pool_buf(req->pool, 8192);
     sh_buf_puts(q, "SELECT ");
     sh_select_columns(q, &sh_student_entity, "t");
@@ -419,7 +432,6 @@ int sh_roster_class_students(sh_req *req) {
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, class_id);
-    sh_buf *out = sh_reply_json_begin(req, 200);
     sh_view view = {.unmask = sc.unmask};
     sh_buf_puts(out, "{\"items\":[");
     int n = 0;
@@ -432,5 +444,9 @@ int sh_roster_class_students(sh_req *req) {
     if (rc == SH_ERR)
         return SH_ERR;
     sh_buf_puts(out, "]}");
-    return sh_buf_ok(out) == SH_OK ? SH_OK : sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
+    if (sh_buf_ok(out) != SH_OK)
+        return sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
+    if (!sc.unmask)
+        sh_roster_cache_put(class_id, version, today, out->data, out->len);
+    return SH_OK;
 }

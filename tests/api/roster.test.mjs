@@ -245,3 +245,26 @@ test('any list exports as CSV or XLSX: the same scope and filters, Chinese heade
   assert.match(sql(srv.db, "SELECT detail FROM audit_log WHERE event = 'export' ORDER BY id DESC LIMIT 1"), /unmasked/);
   assertError(await head.get(`/api/v1/students?format=csv&unmask_reason=${encodeURIComponent('学籍核对')}`), 403, 'forbidden');
 });
+
+test('a class roster shows every change at once, however often it is read', async () => {
+  const path = `/api/v1/class-rosters/${ctx.classIn}`;
+  const first = await head.get(path);
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual((await head.get(path)).body, first.body, 'read again: the same roster');
+  const mine = first.body.items.find((s) => s.id === ctx.student);
+  assert.ok(mine, 'the test student sits in the head teacher\'s class');
+  const status = mine.status === '01' ? '02' : '01';
+  assert.equal((await admin.patch(`/api/v1/students/${ctx.student}`, { status })).status, 200);
+  assert.equal((await head.get(path)).body.items.find((s) => s.id === ctx.student).status, status);
+  // the enrolment ends: the student leaves the roster the next time it is read
+  const left = await admin.patch(`/api/v1/enrollments/${ctx.enrollment}`, { exit_date: '2026-11-20', exit_type: '29' });
+  assert.equal(left.status, 200, left.text);
+  const after = (await head.get(path)).body.items;
+  assert.equal(after.length, first.body.items.length - 1);
+  assert.ok(!after.some((s) => s.id === ctx.student));
+  // unmasked (with the permission and a reason) is built fresh, never kept for others
+  const clear = await admin.get(`${path}?unmask_reason=${encodeURIComponent('核对花名册')}`);
+  assert.equal(clear.status, 200, clear.text);
+  assert.notDeepEqual(clear.body.items.map((s) => s.name), after.map((s) => s.name));
+  assert.deepEqual((await head.get(path)).body.items.map((s) => s.name), after.map((s) => s.name));
+});
