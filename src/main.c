@@ -49,7 +49,7 @@ static int cmd_help(int argc, char **argv) {
     }
     printf("数枢 Shushu —— 市级教育数据中枢与智慧教育平台\n\n用法：shushu 子命令 [选项]\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        printf("  %-9s %s\n", commands[i].name, commands[i].help);
+        printf("  %-11s %s\n", commands[i].name, commands[i].help);
     printf("\n运行 shushu help 子命令 查看该子命令的选项。\n");
     return 0;
 }
