@@ -17,9 +17,6 @@
 
 #define Y SH_DEMO_SCHOOL_YEAR
 
-static const char *const grade_names[] = {"一年级", "二年级", "三年级", "四年级", "五年级", "六年级",
-                                          "七年级", "八年级", "九年级", "高一",   "高二",   "高三"};
-
 static const char *const student_headers[] = {"学校标识码", "姓名",       "性别", "出生日期", "身份证件类型",
                                               "身份证件号", "全国学籍号", "民族", "学生类别", "入学年月",
                                               "户口性质",   "就读方式",   "年级", "班级",     "入班日期",
@@ -46,21 +43,6 @@ typedef struct files {
     long long nstudents;
 } files;
 
-static int level_of(const char *grade) {
-    for (size_t i = 0; i < sizeof grade_names / sizeof grade_names[0]; i++)
-        if (strcmp(grade, grade_names[i]) == 0)
-            return (int)i + 1;
-    return 0;
-}
-
-static int class_size(files *F, const class_row *k, int level) {
-    if (k->teaching_point)
-        return 6 + (int)sh_rng_below(F->rng, 10);
-    return level <= 6   ? 36 + (int)sh_rng_below(F->rng, 10)
-           : level <= 9 ? 40 + (int)sh_rng_below(F->rng, 11)
-                        : 42 + (int)sh_rng_below(F->rng, 11);
-}
-
 static int write_parent(files *F, const class_row *k, const sh_gen_person *child, const sh_gen_person *p,
                         const char *relation, sh_err *err) {
     const char *cells[NGUARDIAN] = {
@@ -72,18 +54,18 @@ static int write_parent(files *F, const class_row *k, const sh_gen_person *child
 }
 
 static int write_class(files *F, const class_row *k, sh_err *err) {
-    int level = level_of(k->grade);
+    int level = sh_demo_grade_level(k->grade);
     if (!level)
         return SH_OK; /* a grade the demo does not know stays empty, as in the database demo */
     int first = level <= 6 ? 1 : level <= 9 ? 7 : 10;
     int entry_year = Y - (level - first);
-    char entry_month[8], entry_date[11], prefix[128];
+    char entry_month[24], entry_date[24], prefix[128];
     snprintf(entry_month, sizeof entry_month, "%d-09", entry_year);
     snprintf(entry_date, sizeof entry_date, "%d-09-01", entry_year);
     snprintf(prefix, sizeof prefix, "山东省潍坊市%s", k->district);
     const char *category = level <= 6 ? "21100" : level <= 9 ? "31100" : "32100";
     int rural_per_mille = k->teaching_point ? 1000 : 400;
-    int n = class_size(F, k, level);
+    int n = sh_demo_class_size(F->rng, level, k->teaching_point);
     for (int i = 0; i < n; i++) {
         int age_shift = sh_rng_chance(F->rng, 40) ? 1 : 0;
         int32_t from = sh_day_of(Y - 6 - level - age_shift, 9, 1),

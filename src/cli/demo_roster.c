@@ -506,7 +506,7 @@ static int load_counties(run *R, sh_err *err) {
 
 /* ---- a school ---- */
 
-static int grade_level(const char *name) {
+int sh_demo_grade_level(const char *name) {
     for (size_t i = 0; i < NELEMS(grade_names); i++)
         if (strcmp(name, grade_names[i]) == 0)
             return (int)i + 1;
@@ -526,7 +526,7 @@ static int load_classes(run *R, sh_pool *p, school_ctx *S, sh_err *err) {
     int64_t last_grade = 0;
     int number = 0;
     while ((rc = sh_step(s, err)) == SH_ROW) {
-        int level = grade_level(sh_col_text(s, 2) ? sh_col_text(s, 2) : "");
+        int level = sh_demo_grade_level(sh_col_text(s, 2) ? sh_col_text(s, 2) : "");
         int64_t grade = sh_col_i64(s, 3);
         number = grade == last_grade ? number + 1 : 1;
         last_grade = grade;
@@ -849,14 +849,17 @@ static int add_classes(run *R, sh_pool *p, school_ctx *S, sh_err *err) {
 
 /* ---- students ---- */
 
+int sh_demo_class_size(sh_rng *r, int level, int teaching_point) {
+    if (teaching_point)
+        return 6 + (int)sh_rng_below(r, 10);
+    return level <= 6   ? 36 + (int)sh_rng_below(r, 10)
+           : level <= 9 ? 40 + (int)sh_rng_below(r, 11)
+                        : 42 + (int)sh_rng_below(r, 11);
+}
+
 static int class_size(run *R, const school_ctx *S) {
-    sh_rng *r = &R->rng;
-    switch (S->kind) {
-    case PRIMARY: return 36 + (int)sh_rng_below(r, 10);
-    case JUNIOR: return 40 + (int)sh_rng_below(r, 11);
-    case SENIOR: return 42 + (int)sh_rng_below(r, 11);
-    default: return 6 + (int)sh_rng_below(r, 10);
-    }
+    static const int level_of_kind[] = {[PRIMARY] = 1, [JUNIOR] = 7, [SENIOR] = 10, [TEACHING_POINT] = 1};
+    return sh_demo_class_size(&R->rng, level_of_kind[S->kind], S->kind == TEACHING_POINT);
 }
 
 /* The 学籍 row and the enrolment of a student in class k. */

@@ -43,6 +43,12 @@ typedef struct sh_demo_roster_stats {
 /* The current and the previous term (written for any choice but NONE). */
 #define SH_DEMO_SCHOOL_YEAR 2026 /* 2026—2027 学年 */
 
+/* The level (1–12) of a grade the demo knows by name (一年级 … 高三); 0 otherwise. */
+int sh_demo_grade_level(const char *name);
+/* How many students a class of this level gets (a 教学点's class few). */
+struct sh_rng;
+int sh_demo_class_size(struct sh_rng *r, int level, int teaching_point);
+
 /* Fill the schools of the demo city. pg (may be NULL) steps once per school;
  * st (may be NULL) gets the counts. Runs its own transactions: c must not be in
  * one. On SH_ERR the schools done so far stay written. */
