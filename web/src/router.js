@@ -1,7 +1,17 @@
-// Client-side routes (history mode); every page is a separate chunk loaded on demand.
+// Client-side routes (history mode), gathered from the modules in ./routes/; every page is a
+// separate chunk loaded on demand. Pages that need a permission the account lacks show 无权访问.
 import { createRouter, createWebHistory } from 'vue-router'
 import ConsoleLayout from './layout/ConsoleLayout.vue'
 import { useAuthStore } from './stores/auth.js'
+import { allowed } from './menu.js'
+
+const modules = import.meta.glob('./routes/*.js', { eager: true })
+const consoleChildren = []
+const topLevel = []
+for (const mod of Object.values(modules)) {
+  consoleChildren.push(...(mod.consoleRoutes || []))
+  topLevel.push(...(mod.topRoutes || []))
+}
 
 const routes = [
   {
@@ -10,21 +20,17 @@ const routes = [
     component: () => import('./pages/LoginPage.vue'),
     meta: { title: '登录', public: true },
   },
+  ...topLevel,
   {
     path: '/',
     component: ConsoleLayout,
     children: [
+      ...consoleChildren,
       {
-        path: '',
-        name: 'home',
-        component: () => import('./pages/HomePage.vue'),
-        meta: { title: '首页' },
-      },
-      {
-        path: 'developer/api',
-        name: 'api-docs',
-        component: () => import('./pages/ApiDocsPage.vue'),
-        meta: { title: 'API 文档' },
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('./pages/ForbiddenPage.vue'),
+        meta: { title: '无权访问' },
       },
       {
         path: ':pathMatch(.*)*',
@@ -45,11 +51,15 @@ const router = createRouter({
 })
 
 // Ask the server once who is signed in (the session cookie is HttpOnly, so only the server
-// knows); a signed-in person who opens /login goes straight on.
+// knows); a signed-in person who opens /login goes straight on. Pages that need a permission
+// send a visitor to sign in, and a signed-in account without it to 无权访问.
 router.beforeEach(async (to) => {
   const auth = useAuthStore()
   if (!auth.checked) await auth.fetchMe().catch(() => {})
   if (to.name === 'login' && auth.signedIn) return typeof to.query.redirect === 'string' ? to.query.redirect : '/'
+  const needs = to.matched.some((r) => r.meta && (r.meta.perm || r.meta.anyPerm))
+  if (needs && !auth.signedIn) return { name: 'login', query: { redirect: to.fullPath } }
+  if (!to.matched.every((r) => allowed(auth, r.meta))) return { name: 'forbidden' }
   return true
 })
 
