@@ -58,6 +58,7 @@ typedef struct sh_route {
 } sh_route;
 
 #define SH_MAX_PATH_PARAMS 6
+#define SH_ETAG_SIZE 36 /* quoted hex of a 128-bit hash, with the terminator */
 
 struct sh_req {
     sh_pool *pool;
@@ -89,6 +90,7 @@ struct sh_req {
     int out_fd_set;    /* the body is the file out_fd (sh_reply_file), not out */
     int out_fd;
     size_t out_fd_len;
+    char etag[SH_ETAG_SIZE]; /* ETag of out when already known (kept replies); else computed */
     sh_err err;
 };
 
@@ -105,6 +107,9 @@ void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, c
 /* The store connection for this request, released when the request ends.
  * NULL with req->err filled when none can be had. */
 sh_conn *sh_req_conn(sh_req *req);
+
+/* The ETag of a reply body: 128-bit BLAKE2b, quoted hex. */
+void sh_body_etag(const char *data, size_t len, char out[SH_ETAG_SIZE]);
 
 /* Parse the body as a JSON object. SH_ERR (400 invalid_json / 415) with req->err. */
 int sh_req_json(sh_req *req, json_t **out);

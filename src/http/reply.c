@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,6 +87,12 @@ int sh_req_json(sh_req *req, json_t **out) {
     return SH_OK;
 }
 
+/* A new reply body: the old one and its ETag go. */
+static void reset_out(sh_req *req) {
+    sh_buf_reset(&req->out);
+    req->etag[0] = '\0';
+}
+
 static int dump_cb(const char *buf, size_t size, void *data) {
     return sh_buf_append(data, buf, size) == SH_OK ? 0 : -1;
 }
@@ -93,7 +100,7 @@ static int dump_cb(const char *buf, size_t size, void *data) {
 int sh_reply_json(sh_req *req, int status, json_t *obj) {
     if (!obj)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    sh_buf_reset(&req->out);
+    reset_out(req);
     int rc = json_dump_callback(obj, dump_cb, &req->out, JSON_COMPACT);
     json_decref(obj);
     if (rc != 0)
@@ -116,15 +123,24 @@ int sh_reply_items(sh_req *req, json_t *items, int rc) {
     return sh_reply_json(req, 200, out);
 }
 
+void sh_body_etag(const char *data, size_t len, char out[SH_ETAG_SIZE]) {
+    unsigned char h[16];
+    crypto_generichash(h, sizeof h, (const unsigned char *)(data ? data : ""), len, NULL, 0);
+    out[0] = '"';
+    sodium_bin2hex(out + 1, 33, h, sizeof h);
+    out[33] = '"';
+    out[34] = '\0';
+}
+
 sh_buf *sh_reply_json_begin(sh_req *req, int status) {
-    sh_buf_reset(&req->out);
+    reset_out(req);
     req->status = status;
     req->out_type = "application/json; charset=utf-8";
     return &req->out;
 }
 
 int sh_reply_raw(sh_req *req, int status, const char *content_type, const char *data, size_t len) {
-    sh_buf_reset(&req->out);
+    reset_out(req);
     if (sh_buf_append(&req->out, data, len) != SH_OK)
         return sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
     req->status = status;
@@ -144,7 +160,7 @@ int sh_reply_file(sh_req *req, int status, const char *content_type, int fd, siz
         close(fd);
         return sh_err_set(&req->err, 500, "internal", NULL, "无法发送文件");
     }
-    sh_buf_reset(&req->out);
+    reset_out(req);
     req->out_fd_set = 1;
     req->out_fd = fd;
     req->out_fd_len = len;
@@ -176,7 +192,7 @@ int sh_reply_temp_file(sh_req *req, const char *path, const char *content_type, 
 }
 
 int sh_reply_empty(sh_req *req, int status) {
-    sh_buf_reset(&req->out);
+    reset_out(req);
     req->status = status;
     req->out_type = NULL;
     return SH_OK;

@@ -146,16 +146,6 @@ static void add_common_headers(struct MHD_Response *r, const sh_req *req, int ap
     }
 }
 
-/* ETag of a reply body: 128-bit BLAKE2b, quoted hex. */
-static void body_etag(const sh_buf *b, char out[36]) {
-    unsigned char h[16];
-    crypto_generichash(h, sizeof h, (const unsigned char *)(b->data ? b->data : ""), b->len, NULL, 0);
-    out[0] = '"';
-    sodium_bin2hex(out + 1, 33, h, sizeof h);
-    out[33] = '"';
-    out[34] = '\0';
-}
-
 static int etag_matches(const char *inm, const char *etag) {
     /* If-None-Match holds "*" or a list of tags, possibly weak (W/"…") */
     return inm && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL);
@@ -164,10 +154,13 @@ static int etag_matches(const char *inm, const char *etag) {
 static enum MHD_Result send_reply(sh_req *req, struct MHD_Connection *c, int api) {
     struct MHD_Response *r;
     int status = req->status ? req->status : 500;
-    char etag[36] = "";
+    char etag[SH_ETAG_SIZE] = "";
     if (api && req->method & (SH_GET | SH_HEAD) && status == 200 && req->route &&
         !(req->route->flags & SH_ROUTE_RAW) && !req->out_fd_set) {
-        body_etag(&req->out, etag);
+        if (req->etag[0])
+            memcpy(etag, req->etag, sizeof etag);
+        else
+            sh_body_etag(req->out.data, req->out.len, etag);
         if (etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"), etag)) {
             status = 304;
             sh_buf_reset(&req->out);

@@ -216,8 +216,7 @@ int sh_can(const sh_req *req, const char *perm) {
     return 0;
 }
 
-/* JSON array of the org ids where the caller holds perm, in pool memory. */
-static const char *orgs_with(sh_req *req, const char *perm) {
+const char *sh_scope_reach(sh_req *req, const char *perm) {
     const sh_principal *p = req->principal;
     sh_buf *b = sh_pool_buf(req->pool, 256);
     if (!b)
@@ -232,7 +231,7 @@ static const char *orgs_with(sh_req *req, const char *perm) {
 }
 
 int sh_can_at(sh_req *req, const char *perm, int64_t org_id) {
-    const char *orgs = orgs_with(req, perm);
+    const char *orgs = sh_scope_reach(req, perm);
     sh_conn *c = sh_req_conn(req);
     if (!orgs || !c)
         return SH_ERR;
@@ -278,7 +277,7 @@ int sh_scope_org_set_from(sh_req *req, const char *perm, const char *org_set, in
     for (int i = 0; sp && p && i < p->ngrants; i++)
         if (sh_role_has(&p->grants[i].role, perm) && n++ == 0)
             sp->one = p->grants[i].org_id;
-    const char *orgs = n == 1 ? "" : orgs_with(req, perm);
+    const char *orgs = n == 1 ? "" : sh_scope_reach(req, perm);
     sh_buf *w = sh_pool_buf(req->pool, 200 + strlen(org_set));
     if (!sp || !orgs || !w)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");

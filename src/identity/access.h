@@ -45,6 +45,11 @@ int sh_can_at(sh_req *req, const char *perm, int64_t org_id);
  * assignment), or role.grant_any. */
 int sh_can_grant(sh_req *req, const sh_role *role, int64_t org_id);
 
+/* The org ids where the caller holds perm, as a JSON array ("[12,40]") in the
+ * request's pool: the caller's reach, e.g. in the key of a kept reply
+ * (http/kept.h). NULL when memory is short. */
+const char *sh_scope_reach(sh_req *req, const char *perm);
+
 /* Scope filter for a table whose column holds an org id: rows under any node
  * where the caller holds perm. The predicate uses the alias t and $1. */
 int sh_scope_org(sh_req *req, const char *perm, const char *column, sh_scope *out);

@@ -2,8 +2,10 @@
  * read API (scoped by the identity module's authorisation). */
 #include "org/org.h"
 
+#include "app.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "http/kept.h"
 #include "identity/access.h"
 #include "model/api.h"
 #include "model/identifiers.h"
@@ -188,11 +190,24 @@ static int list_orgs(sh_req *req) {
                                                              : SH_ERR;
 }
 
+/* An org's record is read on every page of the console and changes rarely: the
+ * reply is kept per org and reach while the tree is unchanged (http/kept.h). */
 static int get_org(sh_req *req) {
+    static const char *const tables[] = {"org_unit", "org_closure", NULL};
+    const char *uid = sh_req_param(req, "id");
+    const char *reach = sh_scope_reach(req, "org.read");
+    const char *key =
+        uid && reach && strlen(uid) <= 64 ? sh_psprintf(req->pool, "org %s %s", uid, reach) : NULL;
+    uint64_t generation = sh_db_generation(req->app->db, tables);
+    int kept = sh_kept_reply(req, key, generation);
+    if (kept != 0)
+        return kept > 0 ? SH_OK : SH_ERR;
     sh_scope sc;
-    return sh_scope_org(req, "org.read", "id", &sc) == SH_OK
-               ? sh_api_get(req, &sh_org_unit_entity, sh_req_param(req, "id"), &sc)
-               : SH_ERR;
+    if (sh_scope_org(req, "org.read", "id", &sc) != SH_OK ||
+        sh_api_get(req, &sh_org_unit_entity, uid, &sc) != SH_OK)
+        return SH_ERR;
+    sh_kept_keep(req, key, generation);
+    return SH_OK;
 }
 
 /* The kinds a node of each kind may sit under. */

@@ -29,7 +29,12 @@ struct sh_conn {
     unsigned evict_turn; /* which way of a full set is evicted next */
     int in_tx;
     uint64_t deadline_ns; /* monotonic; 0 = none */
+    uint64_t dirty;       /* table slots (sh_table_slot) written since the last commit */
 };
+
+/* Tables are followed in this many slots (a table's slot: a hash of its name). */
+#define SH_TABLE_SLOTS 64
+unsigned sh_table_slot(const char *table);
 
 struct sh_db {
     const sh_db_ops *ops;
@@ -40,6 +45,14 @@ struct sh_db {
     sh_conn *idle;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* data generations (sh_db_generation): per table slot, and an epoch raised when
+     * another process is seen to have written; the watch connection asks for that */
+    _Atomic uint64_t generation[SH_TABLE_SLOTS];
+    _Atomic uint64_t epoch;
+    pthread_mutex_t watch_mu;
+    sh_conn *watch;
+    _Atomic uint64_t watched_at_ns;
+    int64_t data_version;
 };
 
 struct sh_db_ops {
@@ -66,6 +79,10 @@ struct sh_db_ops {
     size_t (*col_len)(sh_stmt *s, int col);
     const void *(*col_blob)(sh_stmt *s, int col);
     int64_t (*changes)(sh_conn *c);
+    int (*autocommit)(sh_conn *c); /* 1 when no transaction is open */
+    /* A number that changes when another connection commits; NULL when the
+     * backend cannot tell (then only this process's own writes are followed). */
+    int (*data_version)(sh_conn *c, int64_t *out, sh_err *err);
     const char *begin_sql, *begin_write_sql;
     const char *list_tables_sql;   /* one column: table name */
     const char *table_columns_sql; /* $1 = table; one column: column name */

@@ -46,6 +46,7 @@ int sh_db_open(const char *url, int flags, int max_conns, sh_db **out, sh_err *e
     db->file = file ? sh_strdup(file) : NULL;
     pthread_mutex_init(&db->mu, NULL);
     pthread_cond_init(&db->cv, NULL);
+    pthread_mutex_init(&db->watch_mu, NULL);
     if (!db->url || (file && !db->file)) {
         sh_db_close(db);
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
@@ -81,6 +82,9 @@ void sh_db_close(sh_db *db) {
         db->idle = c->next_idle;
         conn_destroy(c);
     }
+    if (db->watch)
+        conn_destroy(db->watch);
+    pthread_mutex_destroy(&db->watch_mu);
     pthread_mutex_destroy(&db->mu);
     pthread_cond_destroy(&db->cv);
     sh_free(db->url);
@@ -92,6 +96,51 @@ sh_db_kind sh_db_kind_of(const sh_db *db) { return db->ops->kind; }
 sh_db_kind sh_db_kind_of_conn(const sh_conn *c) { return c->db->ops->kind; }
 const char *sh_db_kind_name(const sh_db *db) { return db->ops->name; }
 const char *sh_db_file(const sh_db *db) { return db->file; }
+
+unsigned sh_table_slot(const char *table) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *table; table++)
+        h = (h ^ (unsigned char)*table) * 16777619u;
+    return h % SH_TABLE_SLOTS;
+}
+
+/* Once the connection's changes are committed (no transaction open any more),
+ * raise the generation of every table they touched. After the commit, never
+ * before: a reader that sees the new number also sees the new rows. */
+static void publish(sh_conn *c) {
+    if (!c->dirty || !c->db->ops->autocommit(c))
+        return;
+    for (unsigned i = 0; i < SH_TABLE_SLOTS; i++)
+        if (c->dirty & (UINT64_C(1) << i))
+            atomic_fetch_add(&c->db->generation[i], 1);
+    c->dirty = 0;
+}
+
+/* Commits by other processes: the watch connection's data version, asked at most
+ * every SH_DB_WATCH_MS by whichever caller comes first. */
+static void watch_others(sh_db *db) {
+    uint64_t now = sh_mono_ns();
+    if (!db->ops->data_version || now - atomic_load(&db->watched_at_ns) < (uint64_t)SH_DB_WATCH_MS * 1000000u)
+        return;
+    if (pthread_mutex_trylock(&db->watch_mu) != 0)
+        return; /* another caller is asking */
+    int64_t v = 0;
+    if (!db->watch && db->ops->conn_open(db, &db->watch, NULL) == SH_OK)
+        db->watch->db = db;
+    if (!db->watch || db->ops->data_version(db->watch, &v, NULL) != SH_OK || v != db->data_version)
+        atomic_fetch_add(&db->epoch, 1); /* changed, or cannot tell: assume changed */
+    db->data_version = v;
+    atomic_store(&db->watched_at_ns, sh_mono_ns());
+    pthread_mutex_unlock(&db->watch_mu);
+}
+
+uint64_t sh_db_generation(sh_db *db, const char *const *tables) {
+    watch_others(db);
+    uint64_t g = atomic_load(&db->epoch);
+    for (; tables && *tables; tables++)
+        g += atomic_load(&db->generation[sh_table_slot(*tables)]);
+    return g;
+}
 
 sh_conn *sh_db_acquire(sh_db *db, sh_err *err) {
     pthread_mutex_lock(&db->mu);
@@ -133,6 +182,7 @@ void sh_db_release(sh_conn *c) {
     }
     if (c->in_tx)
         sh_rollback(c);
+    publish(c);
     c->deadline_ns = 0;
     sh_db *db = c->db;
     pthread_mutex_lock(&db->mu);
@@ -150,6 +200,7 @@ int sh_exec(sh_conn *c, const char *sql, sh_err *err) {
     uint64_t t0 = sh_mono_ns();
     int rc = c->db->ops->exec(c, sql, err);
     sh_store_account(sh_mono_ns() - t0);
+    publish(c);
     return rc;
 }
 
@@ -219,6 +270,7 @@ void sh_stmt_done(sh_stmt *s) {
     if (!s)
         return;
     const sh_db_ops *ops = s->conn->db->ops;
+    sh_conn *c = s->conn;
     if (s->cached) {
         ops->reset(s);
         s->in_use = 0;
@@ -227,9 +279,13 @@ void sh_stmt_done(sh_stmt *s) {
         ops->finalize(s);
         sh_free(sql);
     }
+    publish(c);
 }
 
-void sh_stmt_reset(sh_stmt *s) { s->conn->db->ops->reset(s); }
+void sh_stmt_reset(sh_stmt *s) {
+    s->conn->db->ops->reset(s);
+    publish(s->conn);
+}
 
 #define OPS(s) ((s)->conn->db->ops)
 int sh_bind_i64(sh_stmt *s, int n, int64_t v) { return OPS(s)->bind_i64(s, n, v); }
@@ -283,6 +339,7 @@ int sh_commit(sh_conn *c, sh_err *err) {
 }
 
 void sh_rollback(sh_conn *c) {
+    c->dirty = 0; /* nothing of it was committed */
     sh_exec(c, "ROLLBACK", NULL);
     c->in_tx = 0;
 }

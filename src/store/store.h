@@ -43,6 +43,16 @@ const char *sh_db_kind_name(const sh_db *db); /* "sqlite" | "postgres" */
 /* File path of an SQLite database; NULL for other backends. */
 const char *sh_db_file(const sh_db *db);
 
+/* The data generation of tables (a NULL-terminated list of names): a number that
+ * grows after every committed change to any of them, for keeping derived data
+ * (replies, lookups) in memory. Read it BEFORE reading the data a kept copy is
+ * built from, and keep the copy with it; the copy is current while the number is
+ * unchanged. Changes made through this database handle count as soon as their
+ * commit returns; commits by other processes on the same file are noticed
+ * within SH_DB_WATCH_MS (they raise every table's generation). */
+#define SH_DB_WATCH_MS 100
+uint64_t sh_db_generation(sh_db *db, const char *const *tables);
+
 /* Take a connection from the pool (opening one if needed; waits when all are busy).
  * NULL with err filled when a connection cannot be opened. */
 sh_conn *sh_db_acquire(sh_db *db, sh_err *err);

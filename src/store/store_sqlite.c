@@ -71,6 +71,14 @@ static int past_deadline(void *arg) {
  * of every connection would otherwise take (the worker threads contend on it). */
 static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
+/* Every row written marks its table's slot; store.c raises the slots' data
+ * generations once the transaction commits (sh_db_generation). */
+static void row_written(void *arg, int op, const char *db, const char *table, sqlite3_int64 rowid) {
+    (void)op, (void)db, (void)rowid;
+    ((sh_conn *)arg)->dirty |= UINT64_C(1) << sh_table_slot(table);
+}
+static void rolled_back(void *arg) { ((sh_conn *)arg)->dirty = 0; }
+
 static int sq_conn_open(sh_db *db, sh_conn **out, sh_err *err) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, configure_sqlite);
@@ -94,6 +102,8 @@ static int sq_conn_open(sh_db *db, sh_conn **out, sh_err *err) {
     sqlite3_busy_timeout(c->h, 10000);
     sqlite3_progress_handler(c->h, 4000, past_deadline, &c->base);
     sqlite3_extended_result_codes(c->h, 1);
+    sqlite3_update_hook(c->h, row_written, &c->base);
+    sqlite3_rollback_hook(c->h, rolled_back, &c->base);
     const char *pragmas = (db->flags & SH_DB_READONLY) ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
                                                        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                                                          "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
@@ -250,6 +260,17 @@ static const char *sq_col_text(sh_stmt *s, int c) { return (const char *)sqlite3
 static size_t sq_col_len(sh_stmt *s, int c) { return (size_t)sqlite3_column_bytes(ST(s)->h, c); }
 static const void *sq_col_blob(sh_stmt *s, int c) { return sqlite3_column_blob(ST(s)->h, c); }
 static int64_t sq_changes(sh_conn *c) { return sqlite3_changes64(SQ(c)); }
+static int sq_autocommit(sh_conn *c) { return sqlite3_get_autocommit(SQ(c)); }
+
+/* PRAGMA data_version: changes when another connection (of any process) commits. */
+static int sq_data_version(sh_conn *c, int64_t *out, sh_err *err) {
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(SQ(c), "PRAGMA data_version", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? SH_OK : fail(SQ(c), rc, err, "data_version");
+}
 
 const sh_db_ops sh_sqlite_ops = {
     .name = "sqlite",
@@ -275,6 +296,8 @@ const sh_db_ops sh_sqlite_ops = {
     .col_len = sq_col_len,
     .col_blob = sq_col_blob,
     .changes = sq_changes,
+    .autocommit = sq_autocommit,
+    .data_version = sq_data_version,
     .begin_sql = "BEGIN",
     .begin_write_sql = "BEGIN IMMEDIATE",
     .list_tables_sql = "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE "

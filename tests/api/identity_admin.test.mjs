@@ -86,8 +86,18 @@ test('organisations: create under the right parent, rename and move keep history
   assertError(await city.post('/api/v1/orgs', { kind: 'class', name: '错层', parent: school.id }), 400, 'wrong_parent', 'parent');
   assertError(await city.post('/api/v1/orgs', { kind: 'school', name: '无码学校', parent: school.parent }), 400, 'required', 'school_code');
   assertError(await city.post('/api/v1/orgs', { kind: 'planet', name: 'x', parent: school.id }), 400, 'invalid_kind', 'kind');
+  // read often (its reply is kept), renamed: the next read shows the new name at once
+  assert.equal((await city.get(`/api/v1/orgs/${made.body.id}`)).body.name, '创新实验班');
+  assert.equal((await city.get(`/api/v1/orgs/${made.body.id}`)).body.name, '创新实验班');
   const renamed = await city.patch(`/api/v1/orgs/${made.body.id}`, { name: '创新班' });
   assert.equal(renamed.body.name, '创新班');
+  assert.equal((await city.get(`/api/v1/orgs/${made.body.id}`)).body.name, '创新班');
+  // a change written by another process is seen within the store's watch interval (100 ms)
+  sql(srv.db, `UPDATE org_unit SET name = '外部改名' WHERE uid = '${made.body.id}'`);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal((await city.get(`/api/v1/orgs/${made.body.id}`)).body.name, '外部改名');
+  sql(srv.db, `UPDATE org_unit SET name = '创新班' WHERE uid = '${made.body.id}'`);
+  await new Promise((r) => setTimeout(r, 250));
   const moved = await city.patch(`/api/v1/orgs/${made.body.id}`, { parent: grades[1].id });
   assert.equal(moved.status, 200, moved.text);
   const trail = (await city.get(`/api/v1/orgs/${made.body.id}/path`)).body.items.map((o) => o.name);

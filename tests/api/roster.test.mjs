@@ -250,12 +250,21 @@ test('a class roster shows every change at once, however often it is read', asyn
   const path = `/api/v1/class-rosters/${ctx.classIn}`;
   const first = await head.get(path);
   assert.equal(first.status, 200, first.text);
-  assert.deepEqual((await head.get(path)).body, first.body, 'read again: the same roster');
+  const again = await head.get(path);
+  assert.deepEqual(again.body, first.body, 'read again: the same roster');
+  // the kept reply carries the ETag of its bytes: a browser holding it gets 304
+  const etag = first.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  assert.equal(again.headers.get('etag'), etag);
+  assert.equal((await head.get(path, { 'if-none-match': etag })).status, 304);
   const mine = first.body.items.find((s) => s.id === ctx.student);
   assert.ok(mine, 'the test student sits in the head teacher\'s class');
   const status = mine.status === '01' ? '02' : '01';
   assert.equal((await admin.patch(`/api/v1/students/${ctx.student}`, { status })).status, 200);
-  assert.equal((await head.get(path)).body.items.find((s) => s.id === ctx.student).status, status);
+  const changed = await head.get(path, { 'if-none-match': etag });
+  assert.equal(changed.status, 200, 'changed since: the whole roster again');
+  assert.notEqual(changed.headers.get('etag'), etag);
+  assert.equal(changed.body.items.find((s) => s.id === ctx.student).status, status);
   // the enrolment ends: the student leaves the roster the next time it is read
   const left = await admin.patch(`/api/v1/enrollments/${ctx.enrollment}`, { exit_date: '2026-11-20', exit_type: '29' });
   assert.equal(left.status, 200, left.text);
@@ -267,4 +276,12 @@ test('a class roster shows every change at once, however often it is read', asyn
   assert.equal(clear.status, 200, clear.text);
   assert.notDeepEqual(clear.body.items.map((s) => s.name), after.map((s) => s.name));
   assert.deepEqual((await head.get(path)).body.items.map((s) => s.name), after.map((s) => s.name));
+  // written by another process (a command-line import, the sqlite3 shell): seen within 100 ms
+  const other = after[0];
+  sql(srv.db, `UPDATE student SET local_number = 'X-${Date.now()}' WHERE uid = '${other.id}'`);
+  const written = sql(srv.db, `SELECT local_number FROM student WHERE uid = '${other.id}'`);
+  await new Promise((r) => setTimeout(r, 250));
+  const seen = (await head.get(path)).body.items.find((s) => s.id === other.id);
+  assert.ok(seen.local_number && seen.local_number !== other.local_number, JSON.stringify(seen));
+  assert.ok(written.startsWith('X-'));
 });

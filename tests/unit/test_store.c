@@ -6,6 +6,7 @@
 #include "store/migrate.h"
 
 #include <stdio.h>
+#include <time.h>
 
 static sh_db *open_temp(const char *name) {
     char path[512];
@@ -174,5 +175,67 @@ TEST(store_interrupts_work_past_the_deadline) {
     c = sh_db_acquire(db, &e);
     CHECK(sh_query_i64(c, "SELECT 7", &n, &e) == SH_ROW && n == 7);
     sh_db_release(c);
+    sh_db_close(db);
+}
+
+/* Wait past the watch interval so that the next generation asks the file. */
+static void past_watch_interval(void) {
+    struct timespec ts = {0, (SH_DB_WATCH_MS + 20) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+TEST(store_data_generation_rises_after_commits_only) {
+    sh_db *db = open_temp("generation.db");
+    REQUIRE(db);
+    sh_err e;
+    sh_err_init(&e);
+    sh_conn *c = sh_db_acquire(db, &e);
+    REQUIRE(c);
+    CHECK(sh_exec(c, "CREATE TABLE a (x INTEGER); CREATE TABLE b (x INTEGER)", &e) == SH_OK);
+    const char *const only_a[] = {"a", NULL}, *const only_b[] = {"b", NULL};
+    past_watch_interval();
+    uint64_t a0 = sh_db_generation(db, only_a), b0 = sh_db_generation(db, only_b);
+    CHECK(sh_db_generation(db, only_a) == a0); /* nothing written: unchanged */
+
+    /* inside a transaction: unchanged until the commit returns, then raised */
+    CHECK(sh_begin_write(c, &e) == SH_OK);
+    CHECK(sh_exec(c, "INSERT INTO a VALUES (1)", &e) == SH_OK);
+    CHECK(sh_db_generation(db, only_a) == a0);
+    CHECK(sh_commit(c, &e) == SH_OK);
+    uint64_t a1 = sh_db_generation(db, only_a);
+    CHECK(a1 > a0);
+    CHECK(sh_db_generation(db, only_b) == b0); /* another table: unchanged */
+
+    /* a rolled back write raises nothing */
+    CHECK(sh_begin_write(c, &e) == SH_OK);
+    CHECK(sh_exec(c, "INSERT INTO a VALUES (2)", &e) == SH_OK);
+    sh_rollback(c);
+    CHECK(sh_db_generation(db, only_a) == a1);
+
+    /* a statement outside a transaction: raised once it is done */
+    sh_stmt *s = sh_prepare(c, "UPDATE a SET x = x + 1", &e);
+    REQUIRE(s);
+    CHECK(sh_step(s, &e) == SH_DONE);
+    sh_stmt_done(s);
+    uint64_t a2 = sh_db_generation(db, only_a);
+    CHECK(a2 > a1);
+    sh_db_release(c);
+
+    /* a commit through another handle of the file (as another process would make)
+     * is noticed once the watch interval has passed */
+    char path[512];
+    snprintf(path, sizeof path, "%s/generation.db", sh_test_tmpdir());
+    sh_db *other = NULL;
+    REQUIRE(sh_db_open(path, 0, 1, &other, &e) == SH_OK);
+    sh_conn *oc = sh_db_acquire(other, &e);
+    REQUIRE(oc);
+    CHECK(sh_exec(oc, "INSERT INTO b VALUES (1)", &e) == SH_OK);
+    sh_db_release(oc);
+    sh_db_close(other);
+    past_watch_interval();
+    CHECK(sh_db_generation(db, only_b) > b0);
+    uint64_t b1 = sh_db_generation(db, only_b);
+    past_watch_interval();
+    CHECK(sh_db_generation(db, only_b) == b1); /* nothing more written: steady */
     sh_db_close(db);
 }
