@@ -135,6 +135,21 @@ static void check_agent(void *ctx, const json_t *a, int related) {
     }
 }
 
+int x_agent_org(sh_req *req, const json_t *agent, int64_t *org) {
+    x_ctx *x = x_ctx_of(req);
+    walk *w = sh_pcalloc(req->pool, sizeof *w);
+    if (!w)
+        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    w->req = req;
+    w->x = x;
+    w->prefix = "";
+    check_agent(w, agent, 0);
+    if (w->failed)
+        return SH_ERR;
+    *org = w->org ? w->org : x->client.org_id;
+    return SH_OK;
+}
+
 /* The authority of this client's statements. */
 static json_t *authority_of(const x_ctx *x) {
     char home[340];

@@ -70,8 +70,28 @@ static const sh_entity attachment_entity = {.name = "xapi_attachment",
                                             SH_FIELDS(attachment_fields),
                                             .flags = SH_E_INTERNAL};
 
-static const sh_entity *const entities[] = {&x_client_entity, &statement_entity, &agent_index_entity,
-                                            &activity_index_entity, &activity_entity, &attachment_entity};
+static const sh_field document_fields[] = {
+    SH_FIELD_KEY,
+    {.name = "kind", .column = "kind", .type = SH_T_TEXT, .label = "文档类别", .grade = SH_L1},
+    {.name = "activity_id", .column = "activity_id", .type = SH_T_TEXT, .label = "活动 id", .grade = SH_L1},
+    {.name = "agent_key", .column = "agent_key", .type = SH_T_TEXT, .label = "人员标识", .grade = SH_L3},
+    {.name = "registration", .column = "registration", .type = SH_T_TEXT, .label = "注册号", .grade = SH_L2},
+    {.name = "doc_id", .column = "doc_id", .type = SH_T_TEXT, .label = "文档 id", .grade = SH_L1},
+    {.name = "org", .column = "org_id", .type = SH_T_INT, .label = "所属机构", .grade = SH_L1},
+    {.name = "content_type", .column = "content_type", .type = SH_T_TEXT, .label = "内容类型", .grade = SH_L1},
+    {.name = "content", .column = "content", .type = SH_T_BLOB, .label = "文档内容", .grade = SH_L3},
+    {.name = "etag", .column = "etag", .type = SH_T_TEXT, .label = "ETag", .grade = SH_L1},
+    {.name = "updated", .column = "updated_ms", .type = SH_T_TIME, .label = "更新时间", .grade = SH_L1},
+};
+static const sh_entity document_entity = {.name = "xapi_document",
+                                          .table = "xapi_document",
+                                          .label = "学习状态与档案文档",
+                                          SH_FIELDS(document_fields),
+                                          .flags = SH_E_INTERNAL};
+
+static const sh_entity *const entities[] = {&x_client_entity,       &statement_entity, &agent_index_entity,
+                                            &activity_index_entity, &activity_entity,  &attachment_entity,
+                                            &document_entity};
 
 #define XAPI_TABLES(PK, INT64, BYTES)                                                                        \
     "CREATE TABLE xapi_client (" PK ", uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"                        \
@@ -102,9 +122,19 @@ static const sh_entity *const entities[] = {&x_client_entity, &statement_entity,
     "CREATE TABLE xapi_attachment (sha2 TEXT PRIMARY KEY, content_type TEXT NOT NULL, length BIGINT NOT NULL," \
     " data " BYTES " NOT NULL, created_at BIGINT NOT NULL);"
 
+#define XAPI_DOCUMENTS(PK, INT64, BYTES)                                                                     \
+    "CREATE TABLE xapi_document (" PK ", kind TEXT NOT NULL, activity_id TEXT NOT NULL,"                      \
+    " agent_key TEXT NOT NULL, registration TEXT NOT NULL, doc_id TEXT NOT NULL,"                            \
+    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), content_type TEXT NOT NULL, content " BYTES          \
+    " NOT NULL, etag TEXT NOT NULL, updated_ms BIGINT NOT NULL,"                                              \
+    " UNIQUE (kind, activity_id, agent_key, registration, doc_id));"
+
 static const sh_migration migrations[] = {
     {1, "LRS clients, statements with their filter indexes, activities, attachments",
      XAPI_TABLES("id INTEGER PRIMARY KEY", "INTEGER", "BLOB"), XAPI_TABLES("id BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA")},
+    {2, "state, activity profile and agent profile documents",
+     XAPI_DOCUMENTS("id INTEGER PRIMARY KEY", "INTEGER", "BLOB"),
+     XAPI_DOCUMENTS("id BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA")},
 };
 
 static int start(sh_app *app, sh_err *err) {
@@ -115,6 +145,16 @@ static int start(sh_app *app, sh_err *err) {
 }
 
 #define XAPI_TAG "xAPI"
+
+/* GET (one document or the ids), PUT (replace), POST (merge JSON), DELETE. No
+ * server ETag: the documents carry their own (quoted SHA-1). */
+#define XAPI_DOC_ROUTES(path, handler, what)                                                                 \
+    {SH_GET, path, "xapi.read", handler, "xAPI：读取" what, NULL, NULL, SH_ROUTE_NO_BODY | SH_ROUTE_RAW, XAPI_TAG}, \
+        {SH_PUT, path, "xapi.write", handler, "xAPI：存入（替换）" what, NULL, NULL, SH_ROUTE_RAW, XAPI_TAG},        \
+        {SH_POST, path, "xapi.write", handler, "xAPI：合并 JSON 到" what, NULL, NULL, SH_ROUTE_RAW, XAPI_TAG},       \
+    {                                                                                                        \
+        SH_DELETE, path, "xapi.write", handler, "xAPI：删除" what, NULL, NULL, SH_ROUTE_RAW, XAPI_TAG          \
+    }
 
 static const sh_route routes[] = {
     {SH_GET, "/xapi/about", SH_PUBLIC, x_about, "xAPI：本 LRS 支持的版本（无需认证）", NULL, NULL, SH_ROUTE_NO_BODY,
@@ -131,6 +171,9 @@ static const sh_route routes[] = {
      XAPI_TAG},
     {SH_GET, "/xapi/activities", "xapi.read", x_activities, "xAPI：活动及其合并后的定义", NULL, NULL,
      SH_ROUTE_NO_BODY, XAPI_TAG},
+    XAPI_DOC_ROUTES("/xapi/activities/state", x_state, "学习状态文档（activityId、agent、registration、stateId）"),
+    XAPI_DOC_ROUTES("/xapi/activities/profile", x_activity_profile, "活动档案文档（activityId、profileId；ETag 并发控制）"),
+    XAPI_DOC_ROUTES("/xapi/agents/profile", x_agent_profile, "人员档案文档（agent、profileId；ETag 并发控制）"),
     {SH_GET, "/api/v1/xapi/clients", "xapi.manage", x_clients_list, "列出 LRS 客户端", NULL, &x_client_entity,
      SH_ROUTE_LIST, XAPI_TAG},
     {SH_POST, "/api/v1/xapi/clients", "xapi.manage", x_clients_create,

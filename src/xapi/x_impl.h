@@ -117,6 +117,10 @@ void x_multipart_init(void);
 /* ingest.c: validate, check scope, store a batch in one transaction. ids
  * receives the statement ids in order. */
 int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, json_t **ids);
+/* The org a document about agent belongs to (its person's school, or the
+ * client's node for an agent outside the platform), after the rules of
+ * x_store_statements on who may be named. SH_ERR with 400/403. */
+int x_agent_org(sh_req *req, const json_t *agent, int64_t *org);
 /* query.c */
 int x_get_statements(sh_req *req);
 /* format.c: the statement as ids or canonical (in place, on a copy). */
@@ -130,6 +134,9 @@ int x_statements(sh_req *req);
 int x_about(sh_req *req);
 int x_agents(sh_req *req);
 int x_activities(sh_req *req);
+int x_state(sh_req *req);
+int x_activity_profile(sh_req *req);
+int x_agent_profile(sh_req *req);
 int x_clients_list(sh_req *req);
 int x_clients_create(sh_req *req);
 int x_clients_revoke(sh_req *req);

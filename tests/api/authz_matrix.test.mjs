@@ -241,7 +241,19 @@ const requests = {
   'POST /xapi/statements': { in: () => ({ path: '/xapi/statements', body: xapiStatement() }) },
   'GET /xapi/agents': { in: () => ({ path: `/xapi/agents?agent=${encodeURIComponent('{"mbox":"mailto:a@example.org"}')}` }) },
   'GET /xapi/activities': { in: () => ({ path: '/xapi/activities?activityId=http%3A%2F%2Fexample.org%2Fa' }) },
+  ...xapiDocumentRoutes(),
 };
+
+function xapiDocumentRoutes() {
+  const agent = encodeURIComponent('{"mbox":"mailto:a@example.org"}');
+  const act = 'activityId=http%3A%2F%2Fexample.org%2Fa';
+  const paths = { '/xapi/activities/state': `${act}&agent=${agent}&stateId=s`, '/xapi/activities/profile': `${act}&profileId=p`, '/xapi/agents/profile': `agent=${agent}&profileId=p` };
+  const out = {};
+  for (const [p, query] of Object.entries(paths)) {
+    for (const m of ['GET', 'PUT', 'POST', 'DELETE']) out[`${m} ${p}`] = { in: () => ({ path: `${p}?${query}`, body: ['PUT', 'POST'].includes(m) ? {} : undefined }) };
+  }
+  return out;
+}
 
 // Permissions held by LRS client credentials only, never by a role.
 const CLIENT_ONLY = new Set(['xapi.read', 'xapi.write']);

@@ -871,3 +871,120 @@ test('Read and write rights of a client; signed-in sessions cannot use /xapi', a
   const viaSession = await city.get('/xapi/statements', { 'x-experience-api-version': '1.0.3' });
   assert.equal(viaSession.status, 403, viaSession.text);
 });
+
+// ---- 5.2 state, 5.3 activity profile, 5.4 agent profile ------------------------------
+
+const docPath = (base, params) => `${base}?${q(params)}`;
+async function doc(c, method, base, params, opts = {}) { return lrs(c, method, docPath(base, params), opts); }
+
+test('XAPI-00230/00187..00199/00206..00213 state: the four methods; activityId, agent (JSON) and stateId required', async () => {
+  const base = '/xapi/activities/state';
+  const agent = mbox();
+  const p = { activityId: 'http://example.org/course/1', agent, stateId: 'bookmark' };
+  assert.equal((await doc(ctx.ext, 'PUT', base, p, { raw: 'page 3', type: 'text/plain' })).status, 204);
+  const g = await doc(ctx.ext, 'GET', base, p);
+  assert.equal(g.status, 200);
+  assert.equal(g.text, 'page 3');
+  assert.match(g.headers.get('content-type'), /text\/plain/);
+  for (const drop of ['activityId', 'agent', 'stateId']) {
+    const bad = { ...p };
+    delete bad[drop];
+    assert.equal((await doc(ctx.ext, 'PUT', base, bad, { raw: '{}' })).status, 400, `PUT without ${drop}`);
+    if (drop !== 'stateId') assert.equal((await doc(ctx.ext, 'GET', base, bad)).status, 400, `GET without ${drop}`);
+  }
+  assert.equal((await lrs(ctx.ext, 'GET', `${base}?activityId=http://example.org/c&agent=notjson`)).status, 400);
+  assert.equal((await doc(ctx.ext, 'GET', base, { ...p, activityId: 'no-iri' })).status, 400);
+  assert.equal((await doc(ctx.ext, 'GET', base, { ...p, extra: 1 })).status, 400);
+});
+
+test('XAPI-00200..00203/00218..00220/00227 state: registration optional but a UUID', async () => {
+  const base = '/xapi/activities/state';
+  const p = { activityId: 'http://example.org/course/2', agent: mbox(), stateId: 's' };
+  const reg = uuid();
+  assert.equal((await doc(ctx.ext, 'PUT', base, { ...p, registration: reg }, { body: { a: 1 } })).status, 204);
+  assert.equal((await doc(ctx.ext, 'GET', base, p)).status, 404, 'another registration is another document');
+  assert.deepEqual((await doc(ctx.ext, 'GET', base, { ...p, registration: reg })).body, { a: 1 });
+  assert.equal((await doc(ctx.ext, 'PUT', base, { ...p, registration: 'abc' }, { body: {} })).status, 400);
+});
+
+test('XAPI-00183/00184/00233/00234/00229/00232/00235 state POST merges JSON one level deep, creates when missing; non-JSON → 400', async () => {
+  const base = '/xapi/activities/state';
+  const p = { activityId: 'http://example.org/course/3', agent: mbox(), stateId: 'progress' };
+  assert.equal((await doc(ctx.ext, 'POST', base, p, { body: { a: 1, nested: { x: 1 } } })).status, 204, 'created');
+  assert.equal((await doc(ctx.ext, 'POST', base, p, { body: { b: 2, nested: { y: 2 } } })).status, 204);
+  assert.deepEqual((await doc(ctx.ext, 'GET', base, p)).body, { a: 1, b: 2, nested: { y: 2 } });
+  assert.equal((await doc(ctx.ext, 'POST', base, p, { raw: 'text', type: 'text/plain' })).status, 400);
+  assert.equal((await doc(ctx.ext, 'POST', base, p, { raw: '[1,2]' })).status, 400);
+  const t = { ...p, stateId: 'plain' };
+  await doc(ctx.ext, 'PUT', base, t, { raw: 'not json', type: 'text/plain' });
+  assert.equal((await doc(ctx.ext, 'POST', base, t, { body: { a: 1 } })).status, 400, 'the stored one is not JSON');
+});
+
+test('XAPI-00191/00193/00194/00195/00204/00216/00221 state: ids with since; DELETE one or all', async () => {
+  const base = '/xapi/activities/state';
+  const p = { activityId: 'http://example.org/course/4', agent: mbox() };
+  await doc(ctx.ext, 'PUT', base, { ...p, stateId: 'a' }, { body: {} });
+  const mid = new Date().toISOString();
+  await new Promise((r) => setTimeout(r, 10));
+  await doc(ctx.ext, 'PUT', base, { ...p, stateId: 'b' }, { body: {} });
+  assert.deepEqual((await doc(ctx.ext, 'GET', base, p)).body, ['a', 'b']);
+  assert.deepEqual((await doc(ctx.ext, 'GET', base, { ...p, since: mid })).body, ['b']);
+  assert.equal((await doc(ctx.ext, 'GET', base, { ...p, since: 'yesterday' })).status, 400);
+  assert.equal((await doc(ctx.ext, 'DELETE', base, { ...p, stateId: 'a' })).status, 204);
+  assert.deepEqual((await doc(ctx.ext, 'GET', base, p)).body, ['b']);
+  assert.equal((await doc(ctx.ext, 'DELETE', base, p)).status, 204);
+  assert.deepEqual((await doc(ctx.ext, 'GET', base, p)).body, []);
+});
+
+for (const [name, base, key] of [
+  ['activity profile', '/xapi/activities/profile', { activityId: 'http://example.org/course/9' }],
+  ['agent profile', '/xapi/agents/profile', { agent: { objectType: 'Agent', mbox: 'mailto:profile@example.org' } }],
+]) {
+  test(`XAPI-00322 ${name}: quoted SHA-1 ETag; If-Match / If-None-Match → 412; PUT over an existing document without either → 409`, async () => {
+    const p = { ...key, profileId: `p${++seq}` };
+    const created = await doc(ctx.ext, 'PUT', base, p, { body: { v: 1 }, headers: { 'if-none-match': '*' } });
+    assert.equal(created.status, 204, created.text);
+    const g = await doc(ctx.ext, 'GET', base, p);
+    assert.equal(g.status, 200);
+    const etag = g.headers.get('etag');
+    assert.match(etag, /^"[0-9a-f]{40}"$/);
+    assert.equal(etag, `"${crypto.createHash('sha1').update(g.text).digest('hex')}"`);
+    const again = await doc(ctx.ext, 'PUT', base, p, { body: { v: 2 }, headers: { 'if-none-match': '*' } });
+    assert.equal(again.status, 412);
+    const stale = await doc(ctx.ext, 'PUT', base, p, { body: { v: 2 }, headers: { 'if-match': `"${'0'.repeat(40)}"` } });
+    assert.equal(stale.status, 412);
+    const blind = await doc(ctx.ext, 'PUT', base, p, { body: { v: 2 } });
+    assert.equal(blind.status, 409);
+    assert.ok(blind.body.error.message.length > 0);
+    assert.deepEqual((await doc(ctx.ext, 'GET', base, p)).body, { v: 1 }, 'refused writes change nothing');
+    assert.equal((await doc(ctx.ext, 'PUT', base, p, { body: { v: 2 }, headers: { 'if-match': etag } })).status, 204);
+    assert.deepEqual((await doc(ctx.ext, 'GET', base, p)).body, { v: 2 });
+    assert.equal((await doc(ctx.ext, 'PUT', base, { ...key, profileId: `p${++seq}` }, { body: {}, headers: { 'if-match': etag } })).status, 412, 'If-Match on a missing document');
+  });
+
+  test(`XAPI-00285..00314/00255..00284 ${name}: ids, since, POST merge and create, DELETE, required parameters`, async () => {
+    const p = { ...key, profileId: `m${++seq}` };
+    assert.equal((await doc(ctx.ext, 'POST', base, p, { body: { a: 1 } })).status, 204, 'POST creates');
+    assert.equal((await doc(ctx.ext, 'POST', base, p, { body: { b: 2 } })).status, 204);
+    assert.deepEqual((await doc(ctx.ext, 'GET', base, p)).body, { a: 1, b: 2 });
+    assert.equal((await doc(ctx.ext, 'POST', base, p, { raw: 'x', type: 'text/plain' })).status, 400);
+    const ids = (await doc(ctx.ext, 'GET', base, key)).body;
+    assert.ok(ids.includes(p.profileId));
+    assert.deepEqual((await doc(ctx.ext, 'GET', base, { ...key, since: new Date(Date.now() + 60000).toISOString() })).body, []);
+    assert.equal((await doc(ctx.ext, 'PUT', base, key, { body: {} })).status, 400, 'profileId required');
+    assert.equal((await doc(ctx.ext, 'DELETE', base, key)).status, 400, 'profileId required');
+    assert.equal((await doc(ctx.ext, 'GET', base, { profileId: 'x' })).status, 400);
+    assert.equal((await doc(ctx.ext, 'DELETE', base, p)).status, 204);
+    assert.equal((await doc(ctx.ext, 'GET', base, p)).status, 404);
+  });
+}
+
+test('Documents about platform people follow the statements\' scope rule', async () => {
+  const base = '/xapi/agents/profile';
+  const mine = { agent: person(ctx.student), profileId: 'prefs' };
+  assert.equal((await doc(ctx.rw, 'PUT', base, mine, { body: { theme: 'dark' } })).status, 204);
+  assert.equal((await doc(ctx.other, 'GET', base, mine)).status, 403, 'the other school cannot name our student');
+  assert.equal((await doc(ctx.rw, 'PUT', base, { agent: person(ctx.outsider), profileId: 'x' }, { body: {} })).status, 403);
+  assert.equal((await doc(ctx.rw, 'PUT', base, { agent: mbox(), profileId: 'x' }, { body: {} })).status, 400, 'a strict client names people by account');
+  assert.deepEqual((await doc(ctx.ro, 'GET', base, mine)).body, { theme: 'dark' });
+});
