@@ -47,7 +47,7 @@ static void visit_agent(const json_t *a, int related, agent_fn fn, void *ctx) {
     fn(ctx, a, related);
     size_t i;
     json_t *m;
-    json_array_foreach(json_object_get(a, "member"), i, m) fn(ctx, m, 1);
+    json_array_foreach(json_object_get(a, "member"), i, m) { fn(ctx, m, 1); }
 }
 
 static int is_agent_object(const json_t *o) {
@@ -84,7 +84,7 @@ static void walk_activities(const json_t *st, int sub, agent_fn fn, void *ctx) {
     json_object_foreach((json_t *)ca, k, list) {
         size_t i;
         json_t *a;
-        json_array_foreach(list, i, a) fn(ctx, a, 1);
+        json_array_foreach(list, i, a) { fn(ctx, a, 1); }
     }
     if (!sub && t && strcmp(t, "SubStatement") == 0)
         walk_activities(o, 1, fn, ctx);

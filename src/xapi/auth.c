@@ -111,8 +111,13 @@ static void form_decode(char *s) {
 }
 
 static int is_header_name(const char *k) {
-    static const char *const names[] = {"Authorization", "X-Experience-API-Version", "Content-Type",
-                                        "Content-Length", "If-Match", "If-None-Match", NULL};
+    static const char *const names[] = {"Authorization",
+                                        "X-Experience-API-Version",
+                                        "Content-Type",
+                                        "Content-Length",
+                                        "If-Match",
+                                        "If-None-Match",
+                                        NULL};
     for (const char *const *n = names; *n; n++)
         if (strcasecmp(*n, k) == 0)
             return 1;
@@ -134,12 +139,14 @@ static int alternate_syntax(sh_req *req, x_ctx *x, const char *method) {
     static const struct {
         const char *name;
         int m;
-    } methods[] = {{"GET", SH_GET}, {"HEAD", SH_HEAD}, {"PUT", SH_PUT}, {"POST", SH_POST}, {"DELETE", SH_DELETE}};
+    } methods[] = {
+        {"GET", SH_GET}, {"HEAD", SH_HEAD}, {"PUT", SH_PUT}, {"POST", SH_POST}, {"DELETE", SH_DELETE}};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (strcmp(method, methods[i].name) == 0)
             x->method = methods[i].m;
     if (!x->method)
-        return sh_err_set(&req->err, 400, "alternate_syntax", "method", "method 应为 GET、PUT、POST 或 DELETE");
+        return sh_err_set(&req->err, 400, "alternate_syntax", "method",
+                          "method 应为 GET、PUT、POST 或 DELETE");
     const char *ct = req->content_type;
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
         return sh_err_set(&req->err, 400, "alternate_syntax", NULL,
@@ -198,9 +205,8 @@ static int basic_client(sh_req *req, x_ctx *x, const char *auth) {
         b64++;
     unsigned char raw[256];
     size_t len = 0;
-    if (strlen(b64) > 340 ||
-        sodium_base642bin(raw, sizeof raw - 1, b64, strlen(b64), NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) !=
-            0)
+    if (strlen(b64) > 340 || sodium_base642bin(raw, sizeof raw - 1, b64, strlen(b64), NULL, &len, NULL,
+                                               sodium_base64_VARIANT_ORIGINAL) != 0)
         return sh_err_set(&req->err, 401, "invalid_credentials", NULL, "Authorization 头格式不正确");
     raw[len] = '\0';
     char *colon = memchr(raw, ':', len);
@@ -292,7 +298,8 @@ static int xapi_authorize(sh_req *req) {
         if (auth || sh_req_cookie(req, SH_SESSION_COOKIE)) { /* a session or token: refused there, audited */
             if (next_authorize(req) != SH_OK)
                 return SH_ERR;
-            return sh_err_set(&req->err, 403, "forbidden", NULL, "xAPI 接口须使用 LRS 客户端凭据（HTTP Basic）");
+            return sh_err_set(&req->err, 403, "forbidden", NULL,
+                              "xAPI 接口须使用 LRS 客户端凭据（HTTP Basic）");
         }
         sh_reply_header(req, "WWW-Authenticate", "Basic realm=\"xAPI\"");
         return sh_err_set(&req->err, 401, "unauthenticated", NULL,
@@ -304,9 +311,11 @@ static int xapi_authorize(sh_req *req) {
     if (write ? !x->client.can_write : !x->client.can_read) {
         char object[120];
         snprintf(object, sizeof object, "route:%s %s", req->method_name, req->route->path);
-        if (sh_audit_req(req, "permission_denied", 0, object, write ? "xapi client without write" : "xapi client without read") != SH_OK)
+        if (sh_audit_req(req, "permission_denied", 0, object,
+                         write ? "xapi client without write" : "xapi client without read") != SH_OK)
             return SH_ERR;
-        return sh_err_set(&req->err, 403, "forbidden", NULL, write ? "此 LRS 客户端没有写入权限" : "此 LRS 客户端没有读取权限");
+        return sh_err_set(&req->err, 403, "forbidden", NULL,
+                          write ? "此 LRS 客户端没有写入权限" : "此 LRS 客户端没有读取权限");
     }
     const char *version = x->alt ? form_get(&x->headers, "X-Experience-API-Version", 1) : NULL;
     if (!version)

@@ -52,7 +52,8 @@ static const sh_field client_fields[] = {
      .type = SH_T_BOOL,
      .label = "允许平台外人员",
      .grade = SH_L1,
-     .doc = "为 true 时可写入不以数枢账号标识的人员（mbox、openid、其他系统账号），仅用于平台外学习者与一致性测试"},
+     .doc =
+         "为 true 时可写入不以数枢账号标识的人员（mbox、openid、其他系统账号），仅用于平台外学习者与一致性测试"},
     {.name = "created_by",
      .column = "created_by",
      .type = SH_T_REF,
@@ -76,7 +77,7 @@ const sh_entity x_client_entity = {
 int x_clients_list(sh_req *req) {
     sh_scope sc;
     return sh_scope_org(req, "xapi.manage", "org_id", &sc) == SH_OK ? sh_api_list(req, &x_client_entity, &sc)
-                                                                     : SH_ERR;
+                                                                    : SH_ERR;
 }
 
 /* The org node of uid when the caller holds xapi.manage at or above it. */
@@ -134,7 +135,8 @@ int x_clients_create(sh_req *req) {
     if (!sh_err_count(&req->err) && !rd && !wr)
         sh_err_add(&req->err, 400, "required", "read", NULL, "客户端至少应可读取或可写入");
     int64_t org = 0;
-    if (sh_err_count(&req->err) || org_in_reach(req, json_string_value(json_object_get(b, "org")), &org) != SH_OK)
+    if (sh_err_count(&req->err) ||
+        org_in_reach(req, json_string_value(json_object_get(b, "org")), &org) != SH_OK)
         goto out;
     char uid[SH_UID_LEN + 1], key[32], secret[SH_TOKEN_TEXT], hash[SH_TOKEN_HASH_HEX], object[64];
     sh_new_uid(uid);
@@ -209,8 +211,9 @@ int x_clients_revoke(sh_req *req) {
     snprintf(object, sizeof object, "xapi_client:%s", uid);
     if (sh_begin_write(c, &req->err) != SH_OK)
         return SH_ERR;
-    s = sh_prepare(c, "UPDATE xapi_client SET revoked_at = $1, updated_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                   &req->err);
+    s = sh_prepare(
+        c, "UPDATE xapi_client SET revoked_at = $1, updated_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        &req->err);
     int st = SH_ERR;
     if (s) {
         sh_bind_i64(s, 1, sh_now_ms());

@@ -34,7 +34,7 @@ typedef struct doc_key {
     const char *id_param; /* stateId or profileId */
 } doc_key;
 
-#define SCOPE_DOC                                                                                            \
+#define SCOPE_DOC                                                                                             \
     " AND (kind = 'activity_profile' OR EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id = d.org_id" \
     " AND x.ancestor_id = $6))"
 
@@ -52,10 +52,13 @@ static int read_key(sh_req *req, doc_kind kind, int method, doc_key *k) {
     memset(k, 0, sizeof *k);
     k->kind = kind;
     k->id_param = kind == DOC_STATE ? "stateId" : "profileId";
-    static const char *const state_params[] = {"activityId", "agent", "registration", "stateId", "since", NULL};
+    static const char *const state_params[] = {"activityId", "agent", "registration",
+                                               "stateId",    "since", NULL};
     static const char *const aprof_params[] = {"activityId", "profileId", "since", NULL};
     static const char *const gprof_params[] = {"agent", "profileId", "since", NULL};
-    const char *const *allowed = kind == DOC_STATE ? state_params : kind == DOC_ACTIVITY_PROFILE ? aprof_params : gprof_params;
+    const char *const *allowed = kind == DOC_STATE              ? state_params
+                                 : kind == DOC_ACTIVITY_PROFILE ? aprof_params
+                                                                : gprof_params;
     if (x_only_params(req, allowed) != SH_OK)
         return SH_ERR;
     if (kind != DOC_AGENT_PROFILE) {
@@ -76,7 +79,8 @@ static int read_key(sh_req *req, doc_kind kind, int method, doc_key *k) {
         if (!ok) {
             json_decref(j);
             sh_err_clear(&req->err);
-            return sh_err_set(&req->err, 400, "invalid_parameter", "agent", "agent 应为带一个标识的 Agent 的 JSON");
+            return sh_err_set(&req->err, 400, "invalid_parameter", "agent",
+                              "agent 应为带一个标识的 Agent 的 JSON");
         }
         int rc = x_agent_org(req, j, &k->org);
         json_decref(j);
@@ -119,11 +123,12 @@ typedef struct doc {
 
 static int load(sh_req *req, sh_conn *c, const doc_key *k, doc *d) {
     memset(d, 0, sizeof *d);
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT d.id, d.content_type, d.content, d.etag, d.updated_ms FROM xapi_document d"
-                            " WHERE kind = $1 AND activity_id = $2 AND agent_key = $3 AND registration = $4"
-                            " AND doc_id = $5" SCOPE_DOC,
-                            &req->err);
+    sh_stmt *s =
+        sh_prepare(c,
+                   "SELECT d.id, d.content_type, d.content, d.etag, d.updated_ms FROM xapi_document d"
+                   " WHERE kind = $1 AND activity_id = $2 AND agent_key = $3 AND registration = $4"
+                   " AND doc_id = $5" SCOPE_DOC,
+                   &req->err);
     if (!s)
         return SH_ERR;
     bind_key(s, k, req);
@@ -152,9 +157,11 @@ static int preconditions(sh_req *req, const doc *d) {
     const char *im = x_header(req, "If-Match");
     const char *inm = x_header(req, "If-None-Match");
     if (im && (!d->found || (strcmp(im, "*") != 0 && !strstr(im, d->etag))))
-        return sh_err_set(&req->err, 412, "precondition_failed", "If-Match", "文档已被修改或不存在（If-Match 不符）");
+        return sh_err_set(&req->err, 412, "precondition_failed", "If-Match",
+                          "文档已被修改或不存在（If-Match 不符）");
     if (inm && d->found && (strcmp(inm, "*") == 0 || strstr(inm, d->etag)))
-        return sh_err_set(&req->err, 412, "precondition_failed", "If-None-Match", "文档已存在（If-None-Match 不符）");
+        return sh_err_set(&req->err, 412, "precondition_failed", "If-None-Match",
+                          "文档已存在（If-None-Match 不符）");
     return SH_OK;
 }
 
@@ -164,8 +171,10 @@ static int save(sh_req *req, sh_conn *c, const doc_key *k, const doc *old, const
     etag_of(data, len, etag);
     sh_stmt *s;
     if (old->found) {
-        s = sh_prepare(c, "UPDATE xapi_document SET content_type = $1, content = $2, etag = $3, updated_ms = $4"
-                          " WHERE id = $5", &req->err);
+        s = sh_prepare(c,
+                       "UPDATE xapi_document SET content_type = $1, content = $2, etag = $3, updated_ms = $4"
+                       " WHERE id = $5",
+                       &req->err);
         if (!s)
             return SH_ERR;
         sh_bind_text(s, 1, type, -1);
@@ -174,10 +183,11 @@ static int save(sh_req *req, sh_conn *c, const doc_key *k, const doc *old, const
         sh_bind_i64(s, 4, sh_now_ms());
         sh_bind_i64(s, 5, old->pk);
     } else {
-        s = sh_prepare(c,
-                       "INSERT INTO xapi_document (kind, activity_id, agent_key, registration, doc_id, org_id,"
-                       " content_type, content, etag, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                       &req->err);
+        s = sh_prepare(
+            c,
+            "INSERT INTO xapi_document (kind, activity_id, agent_key, registration, doc_id, org_id,"
+            " content_type, content, etag, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &req->err);
         if (!s)
             return SH_ERR;
         sh_bind_text(s, 1, kind_names[k->kind], -1);
@@ -205,7 +215,8 @@ static int write_doc(sh_req *req, const doc_key *k, int merge) {
         incoming = is_json(type) && x->body_len ? json_loadb(x->body, x->body_len, 0, &je) : NULL;
         if (!json_is_object(incoming)) {
             json_decref(incoming);
-            return sh_err_set(&req->err, 400, "invalid_document", NULL, "POST 合并的文档须为 application/json 的 JSON 对象");
+            return sh_err_set(&req->err, 400, "invalid_document", NULL,
+                              "POST 合并的文档须为 application/json 的 JSON 对象");
         }
     }
     sh_conn *c = sh_req_conn(req);
@@ -262,11 +273,12 @@ static int get_doc(sh_req *req, const doc_key *k) {
     const char *sv = x_param(req, "since");
     if (sv && x_parse_time(sv, &since) != SH_OK)
         return sh_err_set(&req->err, 400, "invalid_parameter", "since", "since 应为 ISO 8601 时间");
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT d.doc_id FROM xapi_document d WHERE kind = $1 AND activity_id = $2"
-                            " AND agent_key = $3 AND registration = $4 AND $5 = '' AND d.updated_ms > $7" SCOPE_DOC
-                            " ORDER BY d.doc_id",
-                            &req->err);
+    sh_stmt *s =
+        sh_prepare(c,
+                   "SELECT d.doc_id FROM xapi_document d WHERE kind = $1 AND activity_id = $2"
+                   " AND agent_key = $3 AND registration = $4 AND $5 = '' AND d.updated_ms > $7" SCOPE_DOC
+                   " ORDER BY d.doc_id",
+                   &req->err);
     if (!s)
         return SH_ERR;
     bind_key(s, k, req);
@@ -295,10 +307,11 @@ static int delete_doc(sh_req *req, const doc_key *k) {
             rc = preconditions(req, &d);
     }
     if (rc == SH_OK) {
-        sh_stmt *s = sh_prepare(c,
-                                "DELETE FROM xapi_document AS d WHERE kind = $1 AND activity_id = $2 AND agent_key = $3"
-                                " AND registration = $4 AND ($5 = '' OR doc_id = $5)" SCOPE_DOC,
-                                &req->err);
+        sh_stmt *s = sh_prepare(
+            c,
+            "DELETE FROM xapi_document AS d WHERE kind = $1 AND activity_id = $2 AND agent_key = $3"
+            " AND registration = $4 AND ($5 = '' OR doc_id = $5)" SCOPE_DOC,
+            &req->err);
         if (!s)
             rc = SH_ERR;
         else {

@@ -16,7 +16,7 @@ static void agent_ids(json_t *a) {
     json_object_del(a, "name");
     size_t i;
     json_t *m;
-    json_array_foreach(json_object_get(a, "member"), i, m) agent_ids(m);
+    json_array_foreach(json_object_get(a, "member"), i, m) { agent_ids(m); }
 }
 
 static void activity_ids(json_t *a) {
@@ -47,7 +47,7 @@ static void context_activities(json_t *st, void (*fn)(json_t *, const char *), c
     json_object_foreach(ca, k, list) {
         size_t i;
         json_t *a;
-        json_array_foreach(list, i, a) fn(a, lang);
+        json_array_foreach(list, i, a) { fn(a, lang); }
     }
 }
 
@@ -74,8 +74,14 @@ static const char *pick(json_t *lm, const char *accept) {
         const char *k;
         json_t *v;
         if (n && !(n == 1 && *p == '*')) {
-            json_object_foreach(lm, k, v) if (strlen(k) == n && strncasecmp(k, p, n) == 0) return k;
-            json_object_foreach(lm, k, v) if (strncasecmp(k, p, strcspn(p, "-,;")) == 0) return k;
+            json_object_foreach(lm, k, v) {
+                if (strlen(k) == n && strncasecmp(k, p, n) == 0)
+                    return k;
+            }
+            json_object_foreach(lm, k, v) {
+                if (strncasecmp(k, p, strcspn(p, "-,;")) == 0)
+                    return k;
+            }
         }
         p += n;
         p += strcspn(p, ",");
@@ -107,7 +113,7 @@ static void activity_canonical(json_t *a, const char *lang) {
     for (const char *const *l = lists; *l; l++) {
         size_t i;
         json_t *c;
-        json_array_foreach(json_object_get(d, *l), i, c) reduce(json_object_get(c, "description"), lang);
+        json_array_foreach(json_object_get(d, *l), i, c) { reduce(json_object_get(c, "description"), lang); }
     }
 }
 

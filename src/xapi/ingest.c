@@ -34,7 +34,7 @@ typedef struct walk {
     sh_req *req;
     x_ctx *x;
     const char *prefix;
-    int64_t org;        /* org of the statement: the actor's school */
+    int64_t org; /* org of the statement: the actor's school */
     int failed;
     person_hit cache[PERSON_CACHE];
     int ncache;
@@ -97,7 +97,8 @@ static void check_agent(void *ctx, const json_t *a, int related) {
         if (json_object_get(a, "name")) {
             w->failed = 1;
             sh_err_set(&req->err, 400, "personal_data", "name",
-                       "%s以数枢账号标识的人员不能带 name（姓名属个人信息，统计与分析只用不透明账号）", w->prefix);
+                       "%s以数枢账号标识的人员不能带 name（姓名属个人信息，统计与分析只用不透明账号）",
+                       w->prefix);
             return;
         }
         int64_t org = 0;
@@ -122,16 +123,18 @@ static void check_agent(void *ctx, const json_t *a, int related) {
         return;
     if (mbox && holds_phone(mbox)) {
         w->failed = 1;
-        sh_err_set(&req->err, 400, "personal_data", "mbox",
-                   "%s不能以手机号标识人员；请使用数枢账号（account.homePage 为本平台地址，account.name 为人员编号）",
-                   w->prefix);
+        sh_err_set(
+            &req->err, 400, "personal_data", "mbox",
+            "%s不能以手机号标识人员；请使用数枢账号（account.homePage 为本平台地址，account.name 为人员编号）",
+            w->prefix);
         return;
     }
     if (!w->x->client.external) {
         w->failed = 1;
-        sh_err_set(&req->err, 400, "person_not_by_account", "actor",
-                   "%s人员须以数枢账号标识（account.homePage 为 %s，account.name 为人员编号），不得使用邮箱、手机号或姓名",
-                   w->prefix, w->x->base);
+        sh_err_set(
+            &req->err, 400, "person_not_by_account", "actor",
+            "%s人员须以数枢账号标识（account.homePage 为 %s，account.name 为人员编号），不得使用邮箱、手机号或姓名",
+            w->prefix, w->x->base);
     }
 }
 
@@ -154,8 +157,8 @@ int x_agent_org(sh_req *req, const json_t *agent, int64_t *org) {
 static json_t *authority_of(const x_ctx *x) {
     char home[340];
     snprintf(home, sizeof home, "%s/xapi/clients", x->base);
-    return json_pack("{s:s,s:s,s:{s:s,s:s}}", "objectType", "Agent", "name", x->client.name, "account", "homePage",
-                     home, "name", x->client.key);
+    return json_pack("{s:s,s:s,s:{s:s,s:s}}", "objectType", "Agent", "name", x->client.name, "account",
+                     "homePage", home, "name", x->client.key);
 }
 
 static void new_uuid(char out[37]) {
@@ -163,8 +166,8 @@ static void new_uuid(char out[37]) {
     randombytes_buf(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 /* Same statement, ignoring what the LRS sets (stored, authority, and version
@@ -211,10 +214,11 @@ static void index_agent(void *ctx, const json_t *a, int related) {
     char key[X_AGENT_KEY_MAX];
     if (ic->failed || x_agent_key(a, ic->base, key, sizeof key) != SH_OK)
         return;
-    sh_stmt *s = sh_prepare(ic->c,
-                            "INSERT INTO xapi_statement_agent (agent_key, related, statement_pk) VALUES ($1, $2, $3)"
-                            " ON CONFLICT DO NOTHING",
-                            ic->err);
+    sh_stmt *s =
+        sh_prepare(ic->c,
+                   "INSERT INTO xapi_statement_agent (agent_key, related, statement_pk) VALUES ($1, $2, $3)"
+                   " ON CONFLICT DO NOTHING",
+                   ic->err);
     if (!s) {
         ic->failed = 1;
         return;
@@ -299,10 +303,11 @@ static int store_parts(sh_conn *c, const json_t *st, const x_part *parts, int np
         for (int p = 0; p < nparts; p++) {
             if (strcmp(parts[p].sha2, sha2) != 0)
                 continue;
-            sh_stmt *s = sh_prepare(c,
-                                    "INSERT INTO xapi_attachment (sha2, content_type, length, data, created_at)"
-                                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                                    err);
+            sh_stmt *s =
+                sh_prepare(c,
+                           "INSERT INTO xapi_attachment (sha2, content_type, length, data, created_at)"
+                           " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                           err);
             if (!s)
                 return SH_ERR;
             sh_bind_text(s, 1, sha2, -1);
@@ -322,11 +327,12 @@ static int store_parts(sh_conn *c, const json_t *st, const x_part *parts, int np
 
 /* Voiding: the target may not itself void; a known target in scope is marked. */
 static int apply_voiding(sh_req *req, sh_conn *c, const char *target, const char *prefix) {
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT s.id, s.void_target IS NOT NULL FROM xapi_statement s WHERE s.statement_id = $1"
-                            " AND EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id = s.org_id"
-                            " AND x.ancestor_id = $2)",
-                            &req->err);
+    sh_stmt *s =
+        sh_prepare(c,
+                   "SELECT s.id, s.void_target IS NOT NULL FROM xapi_statement s WHERE s.statement_id = $1"
+                   " AND EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id = s.org_id"
+                   " AND x.ancestor_id = $2)",
+                   &req->err);
     if (!s)
         return SH_ERR;
     sh_bind_text(s, 1, target, -1);
@@ -338,7 +344,8 @@ static int apply_voiding(sh_req *req, sh_conn *c, const char *target, const char
     if (rc == SH_ERR)
         return SH_ERR;
     if (voiding)
-        return sh_err_set(&req->err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句", prefix);
+        return sh_err_set(&req->err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句",
+                          prefix);
     return pk ? exec1(c, "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND $1 IS NOT NULL", "", pk,
                       &req->err)
               : SH_OK;
@@ -463,8 +470,8 @@ int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts
         } else {
             const char *verb = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
             if (strcmp(verb, X_VOIDED_VERB) == 0)
-                rc = apply_voiding(req, c, json_string_value(json_object_get(json_object_get(st, "object"), "id")),
-                                   prefix);
+                rc = apply_voiding(
+                    req, c, json_string_value(json_object_get(json_object_get(st, "object"), "id")), prefix);
             if (rc == SH_OK) {
                 json_object_set_new(st, "stored", json_string(stored));
                 json_object_set(st, "authority", auth);

@@ -20,10 +20,14 @@ void x_multipart_init(void) { g_mime_init(); }
 /* Hex digest of data by the SHA-2 variant whose hex length matches want. */
 static int sha2_matches(const unsigned char *data, size_t len, const char *want) {
     size_t wl = strlen(want);
-    const EVP_MD *md = wl == 56 ? EVP_sha224() : wl == 64 ? EVP_sha256() : wl == 96 ? EVP_sha384() : wl == 128 ? EVP_sha512() : NULL;
+    const EVP_MD *md = wl == 56    ? EVP_sha224()
+                       : wl == 64  ? EVP_sha256()
+                       : wl == 96  ? EVP_sha384()
+                       : wl == 128 ? EVP_sha512()
+                                   : NULL;
     unsigned char dig[EVP_MAX_MD_SIZE];
     unsigned int dl = 0;
-    if (!md || EVP_Digest(data, len, dig, &dl, md, NULL) != 1 || dl * 2 != wl)
+    if (!md || EVP_Digest(data, len, dig, &dl, md, NULL) != 1 || (size_t)dl * 2 != wl)
         return 0;
     char hex[EVP_MAX_MD_SIZE * 2 + 1];
     sodium_bin2hex(hex, sizeof hex, dig, dl);
@@ -39,6 +43,8 @@ static int mime_is(GMimeObject *o, const char *type) {
 
 /* The decoded content of a leaf part, copied into pool memory. */
 static int part_bytes(sh_req *req, GMimeObject *o, const unsigned char **data, size_t *len) {
+    *data = NULL;
+    *len = 0;
     GMimeDataWrapper *w = GMIME_IS_PART(o) ? g_mime_part_get_content(GMIME_PART(o)) : NULL;
     if (!w)
         return sh_err_set(&req->err, 400, "invalid_multipart", NULL, "multipart 的部分不能再嵌套");
@@ -56,13 +62,15 @@ static int part_bytes(sh_req *req, GMimeObject *o, const unsigned char **data, s
     return copy ? SH_OK : sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
 }
 
-static int split(sh_req *req, GMimeMultipart *mp, const char **json, size_t *json_len, x_part **parts, int *nparts) {
+static int split(sh_req *req, GMimeMultipart *mp, const char **json, size_t *json_len, x_part **parts,
+                 int *nparts) {
     int n = g_mime_multipart_get_count(mp);
     if (n < 1)
         return sh_err_set(&req->err, 400, "invalid_multipart", NULL, "multipart 请求体没有任何部分");
     GMimeObject *first = g_mime_multipart_get_part(mp, 0);
     if (!mime_is(first, "application/json"))
-        return sh_err_set(&req->err, 400, "invalid_multipart", NULL, "multipart 的第一部分须为 application/json 的语句");
+        return sh_err_set(&req->err, 400, "invalid_multipart", NULL,
+                          "multipart 的第一部分须为 application/json 的语句");
     const unsigned char *d;
     size_t dl;
     if (part_bytes(req, first, &d, &dl) != SH_OK)
@@ -77,7 +85,8 @@ static int split(sh_req *req, GMimeMultipart *mp, const char **json, size_t *jso
         const char *hash = g_mime_object_get_header(o, "X-Experience-API-Hash");
         const char *cte = g_mime_object_get_header(o, "Content-Transfer-Encoding");
         if (!hash || !*hash)
-            return sh_err_set(&req->err, 400, "invalid_multipart", NULL, "附件部分缺少 X-Experience-API-Hash 头");
+            return sh_err_set(&req->err, 400, "invalid_multipart", NULL,
+                              "附件部分缺少 X-Experience-API-Hash 头");
         if (!cte || strcasecmp(cte, "binary") != 0)
             return sh_err_set(&req->err, 400, "invalid_multipart", NULL,
                               "附件部分须带 Content-Transfer-Encoding: binary");

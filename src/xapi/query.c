@@ -20,11 +20,10 @@
 #define SCOPE_SQL                                                                                            \
     "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id = s.org_id AND x.ancestor_id = $1)"
 
-static const char *const query_params[] = {"statementId", "voidedStatementId", "agent",      "verb",
-                                           "activity",    "registration",      "related_activities",
-                                           "related_agents", "since",          "until",      "limit",
-                                           "format",      "attachments",       "ascending",  "more",
-                                           NULL};
+static const char *const query_params[] = {
+    "statementId",        "voidedStatementId", "agent", "verb",  "activity", "registration",
+    "related_activities", "related_agents",    "since", "until", "limit",    "format",
+    "attachments",        "ascending",         "more",  NULL};
 
 static int bool_param(sh_req *req, const char *name, int *out) {
     const char *v = x_param(req, name);
@@ -80,7 +79,7 @@ static int collect_parts(sh_req *req, const char *json, size_t len, x_part **par
     }
     size_t cap = 0, i;
     json_t *st;
-    json_array_foreach(list, i, st) cap += json_array_size(json_object_get(st, "attachments"));
+    json_array_foreach(list, i, st) { cap += json_array_size(json_object_get(st, "attachments")); }
     x_part *p = cap ? sh_pcalloc(req->pool, sizeof *p * cap) : NULL;
     sh_conn *c = sh_req_conn(req);
     int rc = SH_OK;
@@ -94,7 +93,8 @@ static int collect_parts(sh_req *req, const char *json, size_t len, x_part **par
                 dup = strcmp(p[d].sha2, sha2) == 0;
             if (dup || !p || !c || rc != SH_OK)
                 continue;
-            sh_stmt *s = sh_prepare(c, "SELECT content_type, data FROM xapi_attachment WHERE sha2 = $1", &req->err);
+            sh_stmt *s =
+                sh_prepare(c, "SELECT content_type, data FROM xapi_attachment WHERE sha2 = $1", &req->err);
             if (!s) {
                 rc = SH_ERR;
                 continue;
@@ -106,7 +106,8 @@ static int collect_parts(sh_req *req, const char *json, size_t len, x_part **par
                 unsigned char *data = sh_palloc(req->pool, n ? n : 1);
                 if (data && n)
                     memcpy(data, sh_col_blob(s, 1), n);
-                p[*nparts] = (x_part){sh_pstrdup(req->pool, sh_col_text(s, 0)), sh_pstrdup(req->pool, sha2), data, n};
+                p[*nparts] =
+                    (x_part){sh_pstrdup(req->pool, sh_col_text(s, 0)), sh_pstrdup(req->pool, sha2), data, n};
                 (*nparts)++;
             }
             sh_stmt_done(s);
@@ -143,8 +144,9 @@ static int get_one(sh_req *req, const char *id, int voided, const qopts *o) {
     sh_conn *c = sh_req_conn(req);
     if (!c)
         return SH_ERR;
-    sh_stmt *s = sh_prepare(c, "SELECT s.body, s.voided FROM xapi_statement s WHERE s.statement_id = $2 AND " SCOPE_SQL,
-                            &req->err);
+    sh_stmt *s = sh_prepare(
+        c, "SELECT s.body, s.voided FROM xapi_statement s WHERE s.statement_id = $2 AND " SCOPE_SQL,
+        &req->err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, x_ctx_of(req)->client.org_id);
@@ -236,10 +238,12 @@ static void put_param(void *ctx, const char *k, const char *v) {
         return;
     sh_buf_putc(m->b, m->n++ ? '&' : '?');
     for (const char *s = k; *s; s++)
-        sh_buf_printf(m->b, (isalnum((unsigned char)*s) || strchr("-_.~", *s)) ? "%c" : "%%%02X", (unsigned char)*s);
+        sh_buf_printf(m->b, (isalnum((unsigned char)*s) || strchr("-_.~", *s)) ? "%c" : "%%%02X",
+                      (unsigned char)*s);
     sh_buf_putc(m->b, '=');
     for (const char *s = v; *s; s++)
-        sh_buf_printf(m->b, (isalnum((unsigned char)*s) || strchr("-_.~", *s)) ? "%c" : "%%%02X", (unsigned char)*s);
+        sh_buf_printf(m->b, (isalnum((unsigned char)*s) || strchr("-_.~", *s)) ? "%c" : "%%%02X",
+                      (unsigned char)*s);
 }
 
 static int get_many(sh_req *req, const qopts *o) {
@@ -341,7 +345,8 @@ int x_get_statements(sh_req *req) {
     const char *fmt = x_param(req, "format");
     if (fmt) {
         if (strcmp(fmt, "exact") != 0 && strcmp(fmt, "ids") != 0 && strcmp(fmt, "canonical") != 0)
-            return sh_err_set(&req->err, 400, "invalid_parameter", "format", "format 应为 ids、exact 或 canonical");
+            return sh_err_set(&req->err, 400, "invalid_parameter", "format",
+                              "format 应为 ids、exact 或 canonical");
         o.format = fmt;
     }
     if (bool_param(req, "attachments", &o.attachments) != SH_OK)

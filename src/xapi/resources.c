@@ -22,7 +22,8 @@ int x_agents(sh_req *req) {
     if (!a || x_validate_agent(a, "agent", &req->err) != SH_OK || (t && strcmp(t, "Agent") != 0)) {
         json_decref(a);
         sh_err_clear(&req->err);
-        return sh_err_set(&req->err, 400, "invalid_parameter", "agent", "agent 应为带一个标识的 Agent 的 JSON");
+        return sh_err_set(&req->err, 400, "invalid_parameter", "agent",
+                          "agent 应为带一个标识的 Agent 的 JSON");
     }
     json_t *p = json_pack("{s:s}", "objectType", "Person");
     static const char *const ifis[] = {"name", "mbox", "mbox_sha1sum", "openid", "account", NULL};

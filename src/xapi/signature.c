@@ -28,14 +28,15 @@ static int check_jws(const json_t *st, const x_part *part, const char *prefix, s
     const char *d1 = memchr(s, '.', len);
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s)) : NULL;
     if (!d1 || !d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - s)) || d2 + 1 == s + len)
-        return sh_err_set(err, 400, "invalid_signature", "attachments", "%s签名不是 JWS 紧凑格式（header.payload.signature）",
-                          prefix);
+        return sh_err_set(err, 400, "invalid_signature", "attachments",
+                          "%s签名不是 JWS 紧凑格式（header.payload.signature）", prefix);
     json_t *h = segment_json(s, (size_t)(d1 - s));
     const char *alg = json_string_value(json_object_get(h, "alg"));
     int alg_ok = alg && (strcmp(alg, "RS256") == 0 || strcmp(alg, "RS384") == 0 || strcmp(alg, "RS512") == 0);
     json_decref(h);
     if (!alg_ok)
-        return sh_err_set(err, 400, "invalid_signature", "attachments", "%s签名算法须为 RS256、RS384 或 RS512", prefix);
+        return sh_err_set(err, 400, "invalid_signature", "attachments",
+                          "%s签名算法须为 RS256、RS384 或 RS512", prefix);
     json_t *payload = segment_json(d1 + 1, (size_t)(d2 - d1 - 1));
     json_t *mine = json_deep_copy(st);
     int same = 0;
@@ -70,7 +71,8 @@ int x_check_signature(const json_t *st, const x_part *parts, int nparts, const c
             if (strcmp(parts[p].sha2, sha2) == 0)
                 part = &parts[p];
         if (!part)
-            return sh_err_set(err, 400, "invalid_signature", "attachments", "%s签名附件的内容须随请求发送", prefix);
+            return sh_err_set(err, 400, "invalid_signature", "attachments", "%s签名附件的内容须随请求发送",
+                              prefix);
         if (check_jws(st, part, prefix, err) != SH_OK)
             return SH_ERR;
     }

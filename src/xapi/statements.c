@@ -39,11 +39,13 @@ static int match_parts(sh_req *req, json_t *arr, const x_part *parts, int nparts
         json_array_foreach(arr, i, st) {
             size_t k;
             json_t *a;
-            json_array_foreach(json_object_get(st, "attachments"), k, a) found |=
-                strcmp(json_string_value(json_object_get(a, "sha2")), parts[p].sha2) == 0;
+            json_array_foreach(json_object_get(st, "attachments"), k, a) {
+                found |= strcmp(json_string_value(json_object_get(a, "sha2")), parts[p].sha2) == 0;
+            }
         }
         if (!found)
-            return sh_err_set(&req->err, 400, "attachment_extra", NULL, "请求中有未在语句 attachments 中声明的附件部分");
+            return sh_err_set(&req->err, 400, "attachment_extra", NULL,
+                              "请求中有未在语句 attachments 中声明的附件部分");
     }
     (void)used;
     return SH_OK;
@@ -57,7 +59,8 @@ static int read_body(sh_req *req, x_ctx *x, json_t **arr, x_part **parts, int *n
     *nparts = 0;
     *arr = NULL;
     if (is_type(x->content_type, "multipart/mixed")) {
-        if (x_multipart_parse(req, x->content_type, x->body, x->body_len, &json, &len, parts, nparts) != SH_OK)
+        if (x_multipart_parse(req, x->content_type, x->body, x->body_len, &json, &len, parts, nparts) !=
+            SH_OK)
             return SH_ERR;
     } else if (!is_type(x->content_type, "application/json")) {
         return sh_err_set(&req->err, 400, "unsupported_media_type", NULL,
@@ -68,8 +71,8 @@ static int read_body(sh_req *req, x_ctx *x, json_t **arr, x_part **parts, int *n
     json_error_t je;
     json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
-        return sh_err_set(&req->err, 400, "invalid_json", NULL, "请求体不是合法的 JSON（第 %d 行第 %d 列）：%.80s",
-                          je.line, je.column, je.text);
+        return sh_err_set(&req->err, 400, "invalid_json", NULL,
+                          "请求体不是合法的 JSON（第 %d 行第 %d 列）：%.80s", je.line, je.column, je.text);
     if (json_is_object(j)) {
         json_t *a = json_array();
         json_array_append_new(a, j);

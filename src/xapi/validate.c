@@ -250,7 +250,7 @@ static int check_iri(vctx *v, const json_t *j, const char *path) {
 }
 static int check_uuid(vctx *v, const json_t *j, const char *path) {
     return json_is_string(j) && x_valid_uuid(json_string_value(j)) ? SH_OK
-                                                                    : fail(v, path, "应为标准形式的 UUID");
+                                                                   : fail(v, path, "应为标准形式的 UUID");
 }
 static int check_time(vctx *v, const json_t *j, const char *path) {
     int64_t ms;
@@ -354,8 +354,8 @@ static int check_agent(vctx *v, const json_t *a, const char *path, int kind) {
     int group = strcmp(type, "Group") == 0;
     if (kind == 2 && group)
         return fail(v, p, "群组成员只能是 Agent");
-    static const char *const agent_keys[] = {"objectType", "name", "mbox", "mbox_sha1sum", "openid", "account",
-                                             NULL};
+    static const char *const agent_keys[] = {"objectType", "name",    "mbox", "mbox_sha1sum",
+                                             "openid",     "account", NULL};
     static const char *const group_keys[] = {"objectType", "name",    "mbox",   "mbox_sha1sum",
                                              "openid",     "account", "member", NULL};
     if (only_keys(v, a, path, group ? group_keys : agent_keys) != SH_OK)
@@ -422,7 +422,8 @@ static int check_components(vctx *v, const json_t *list, const char *path) {
             if (strcmp(json_string_value(json_object_get(json_array_get(list, k), "id")), id) == 0)
                 return fail(v, q, "交互组件 id 重复");
         sub(q, p, "description");
-        if (json_object_get(c, "description") && check_langmap(v, json_object_get(c, "description"), q) != SH_OK)
+        if (json_object_get(c, "description") &&
+            check_langmap(v, json_object_get(c, "description"), q) != SH_OK)
             return SH_ERR;
     }
     return SH_OK;
@@ -431,28 +432,40 @@ static int check_components(vctx *v, const json_t *list, const char *path) {
 static int check_definition(vctx *v, const json_t *d, const char *path) {
     if (!json_is_object(d))
         return fail(v, path, "应为对象");
-    static const char *const keys[] = {"name",    "description", "type",   "moreInfo", "extensions",
-                                       "interactionType", "correctResponsesPattern", "choices", "scale",
-                                       "source",  "target",      "steps",  NULL};
+    static const char *const keys[] = {"name",
+                                       "description",
+                                       "type",
+                                       "moreInfo",
+                                       "extensions",
+                                       "interactionType",
+                                       "correctResponsesPattern",
+                                       "choices",
+                                       "scale",
+                                       "source",
+                                       "target",
+                                       "steps",
+                                       NULL};
     if (only_keys(v, d, path, keys) != SH_OK)
         return SH_ERR;
     char p[PATH_MAX_LEN];
     const json_t *j;
     if ((j = json_object_get(d, "name")) && (sub(p, path, "name"), check_langmap(v, j, p)) != SH_OK)
         return SH_ERR;
-    if ((j = json_object_get(d, "description")) && (sub(p, path, "description"), check_langmap(v, j, p)) != SH_OK)
+    if ((j = json_object_get(d, "description")) &&
+        (sub(p, path, "description"), check_langmap(v, j, p)) != SH_OK)
         return SH_ERR;
     if ((j = json_object_get(d, "type")) && (sub(p, path, "type"), check_iri(v, j, p)) != SH_OK)
         return SH_ERR;
     if ((j = json_object_get(d, "moreInfo")) && (sub(p, path, "moreInfo"), check_iri(v, j, p)) != SH_OK)
         return SH_ERR;
-    if ((j = json_object_get(d, "extensions")) && (sub(p, path, "extensions"), check_extensions(v, j, p)) != SH_OK)
+    if ((j = json_object_get(d, "extensions")) &&
+        (sub(p, path, "extensions"), check_extensions(v, j, p)) != SH_OK)
         return SH_ERR;
     const json_t *it = json_object_get(d, "interactionType");
     const char *type = NULL;
     if (it) {
         sub(p, path, "interactionType");
-        static const char *const types[] = {"true-false", "choice",     "fill-in", "long-fill-in",
+        static const char *const types[] = {"true-false", "choice",      "fill-in",    "long-fill-in",
                                             "matching",   "performance", "sequencing", "likert",
                                             "numeric",    "other",       NULL};
         type = json_string_value(it);
@@ -592,8 +605,8 @@ static int check_score(vctx *v, const json_t *s, const char *path) {
 static int check_result(vctx *v, const json_t *r, const char *path) {
     if (!json_is_object(r))
         return fail(v, path, "应为对象");
-    static const char *const keys[] = {"score", "success", "completion", "response", "duration", "extensions",
-                                       NULL};
+    static const char *const keys[] = {"score",    "success",    "completion", "response",
+                                       "duration", "extensions", NULL};
     if (only_keys(v, r, path, keys) != SH_OK)
         return SH_ERR;
     char p[PATH_MAX_LEN];
@@ -608,7 +621,8 @@ static int check_result(vctx *v, const json_t *r, const char *path) {
         return SH_ERR;
     if ((j = json_object_get(r, "duration")) && !x_valid_duration(json_string_value(j)))
         return sub(p, path, "duration"), fail(v, p, "应为 ISO 8601 时长（如 PT1H30M）");
-    if ((j = json_object_get(r, "extensions")) && (sub(p, path, "extensions"), check_extensions(v, j, p)) != SH_OK)
+    if ((j = json_object_get(r, "extensions")) &&
+        (sub(p, path, "extensions"), check_extensions(v, j, p)) != SH_OK)
         return SH_ERR;
     return SH_OK;
 }
@@ -623,9 +637,11 @@ static int check_context(vctx *v, json_t *c, const char *path, const json_t *obj
         return SH_ERR;
     char p[PATH_MAX_LEN];
     json_t *j;
-    if ((j = json_object_get(c, "registration")) && (sub(p, path, "registration"), check_uuid(v, j, p)) != SH_OK)
+    if ((j = json_object_get(c, "registration")) &&
+        (sub(p, path, "registration"), check_uuid(v, j, p)) != SH_OK)
         return SH_ERR;
-    if ((j = json_object_get(c, "instructor")) && (sub(p, path, "instructor"), check_agent(v, j, p, 0)) != SH_OK)
+    if ((j = json_object_get(c, "instructor")) &&
+        (sub(p, path, "instructor"), check_agent(v, j, p, 0)) != SH_OK)
         return SH_ERR;
     if ((j = json_object_get(c, "team"))) {
         sub(p, path, "team");
@@ -659,7 +675,8 @@ static int check_context(vctx *v, json_t *c, const char *path, const json_t *obj
     if ((j = json_object_get(c, "statement")) &&
         (sub(p, path, "statement"), check_statement_ref(v, j, p)) != SH_OK)
         return SH_ERR;
-    if ((j = json_object_get(c, "extensions")) && (sub(p, path, "extensions"), check_extensions(v, j, p)) != SH_OK)
+    if ((j = json_object_get(c, "extensions")) &&
+        (sub(p, path, "extensions"), check_extensions(v, j, p)) != SH_OK)
         return SH_ERR;
     json_t *ca = json_object_get(c, "contextActivities");
     if (ca) {
@@ -719,7 +736,8 @@ static int check_attachments(vctx *v, const json_t *list, const char *path) {
         if (sub(q, p, "display"), check_langmap(v, json_object_get(a, "display"), q) != SH_OK)
             return SH_ERR;
         const json_t *j;
-        if ((j = json_object_get(a, "description")) && (sub(q, p, "description"), check_langmap(v, j, q)) != SH_OK)
+        if ((j = json_object_get(a, "description")) &&
+            (sub(q, p, "description"), check_langmap(v, j, q)) != SH_OK)
             return SH_ERR;
         sub(q, p, "contentType");
         const char *ct = json_string_value(json_object_get(a, "contentType"));
@@ -743,8 +761,9 @@ static int check_attachments(vctx *v, const json_t *list, const char *path) {
 static int check_statement_body(vctx *v, json_t *st, const char *path, int substatement) {
     if (!json_is_object(st))
         return fail(v, path, "应为 JSON 对象");
-    static const char *const keys[] = {"id",     "actor",     "verb",    "object",  "result",      "context",
-                                       "timestamp", "stored", "authority", "version", "attachments", NULL};
+    static const char *const keys[] = {"id",        "actor",   "verb",        "object",
+                                       "result",    "context", "timestamp",   "stored",
+                                       "authority", "version", "attachments", NULL};
     static const char *const subkeys[] = {"objectType", "actor",     "verb",        "object", "result",
                                           "context",    "timestamp", "attachments", NULL};
     if (only_keys(v, st, path, substatement ? subkeys : keys) != SH_OK)
@@ -788,7 +807,8 @@ static int check_statement_body(vctx *v, json_t *st, const char *path, int subst
     }
     if ((j = json_object_get(st, "result")) && (sub(p, path, "result"), check_result(v, j, p)) != SH_OK)
         return SH_ERR;
-    if ((j = json_object_get(st, "context")) && (sub(p, path, "context"), check_context(v, j, p, object)) != SH_OK)
+    if ((j = json_object_get(st, "context")) &&
+        (sub(p, path, "context"), check_context(v, j, p, object)) != SH_OK)
         return SH_ERR;
     if ((j = json_object_get(st, "timestamp")) && (sub(p, path, "timestamp"), check_time(v, j, p)) != SH_OK)
         return SH_ERR;

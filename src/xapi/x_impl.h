@@ -73,8 +73,8 @@ typedef struct x_form {
 typedef struct x_ctx {
     sh_principal p; /* first: req->principal points here (audit reads it) */
     x_client client;
-    int method; /* effective method: the request's, or ?method= of the alternate syntax */
-    int alt;    /* alternate request syntax */
+    int method;               /* effective method: the request's, or ?method= of the alternate syntax */
+    int alt;                  /* alternate request syntax */
     x_form params;            /* alt: the form's fields that are not headers or content */
     x_form headers;           /* alt: the form's header fields */
     const char *content_type; /* effective */
