@@ -161,10 +161,16 @@ static json_t *authority_of(const x_ctx *x) {
                      "homePage", home, "name", x->client.key);
 }
 
+/* A UUID in standard form laid out as version 7 (RFC 9562): 48 bits of the
+ * time in milliseconds first, so generated ids grow at the end of the unique
+ * index instead of touching pages all over it. */
 static void new_uuid(char out[37]) {
     unsigned char b[16];
     randombytes_buf(b, sizeof b);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    uint64_t ms = (uint64_t)sh_now_ms();
+    for (int i = 5; i >= 0; i--, ms >>= 8)
+        b[i] = (unsigned char)(ms & 0xff);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
              b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
@@ -242,7 +248,7 @@ static int merge_definition(sh_conn *c, const char *id, const json_t *def, sh_er
     sh_stmt_done(s);
     if (rc == SH_ERR)
         return SH_ERR;
-    json_t *merged = old ? old : json_object();
+    json_t *merged = old ? json_deep_copy(old) : json_object();
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)def, k, v) {
@@ -252,8 +258,12 @@ static int merge_definition(sh_conn *c, const char *id, const json_t *def, sh_er
         else
             json_object_set(merged, k, v);
     }
-    char *text = json_dumps(merged, JSON_COMPACT);
+    int same = old && json_equal(old, merged); /* the usual case: nothing new to write */
+    json_decref(old);
+    char *text = same ? NULL : json_dumps(merged, JSON_COMPACT);
     json_decref(merged);
+    if (same)
+        return SH_OK;
     if (!text)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     s = sh_prepare(c,
@@ -409,48 +419,12 @@ static int existing(sh_req *req, sh_conn *c, const json_t *st, int *same) {
     return rc;
 }
 
-int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, json_t **ids) {
-    x_ctx *x = x_ctx_of(req);
+int x_write_statements(sh_req *req, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
+                       const int64_t *orgs, int64_t now) {
     size_t n = json_array_size(arr);
-    int64_t *orgs = sh_pcalloc(req->pool, sizeof(int64_t) * (n ? n : 1));
-    walk *w = sh_pcalloc(req->pool, sizeof *w);
-    if (!orgs || !w)
+    json_t *auth = authority_of(x_ctx_of(req));
+    if (!auth)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    w->req = req;
-    w->x = x;
-    json_t *auth = authority_of(x);
-    *ids = json_array();
-    if (!auth || !*ids) {
-        json_decref(auth);
-        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    }
-    /* the people each statement names, before anything is written */
-    for (size_t i = 0; i < n; i++) {
-        json_t *st = json_array_get(arr, i);
-        char prefix[48] = "";
-        if (n > 1)
-            snprintf(prefix, sizeof prefix, "第 %zu 条语句：", i + 1);
-        w->prefix = prefix;
-        w->org = 0;
-        json_object_del(st, "authority"); /* the LRS sets it from the credentials */
-        x_each_agent(st, check_agent, w);
-        if (w->failed) {
-            json_decref(auth);
-            return SH_ERR;
-        }
-        orgs[i] = w->org ? w->org : x->client.org_id;
-        if (!json_object_get(st, "id")) {
-            char id[37];
-            new_uuid(id);
-            json_object_set_new(st, "id", json_string(id));
-        }
-    }
-    sh_conn *c = sh_req_conn(req);
-    if (!c || sh_begin_write(c, &req->err) != SH_OK) {
-        json_decref(auth);
-        return SH_ERR;
-    }
-    int64_t now = sh_now_ms();
     char stored[SH_ISO_LEN];
     sh_fmt_iso_ms(now, stored);
     int rc = SH_OK;
@@ -480,13 +454,44 @@ int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts
                 rc = insert_statement(req, c, st, orgs[i], now, parts, nparts);
             }
         }
-        if (rc == SH_OK)
-            json_array_append(*ids, json_object_get(st, "id"));
     }
     json_decref(auth);
-    if (rc != SH_OK || sh_commit(c, &req->err) != SH_OK) {
-        sh_rollback(c);
-        return SH_ERR;
+    return rc;
+}
+
+int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, json_t **ids) {
+    x_ctx *x = x_ctx_of(req);
+    size_t n = json_array_size(arr);
+    int64_t *orgs = sh_pcalloc(req->pool, sizeof(int64_t) * (n ? n : 1));
+    walk *w = sh_pcalloc(req->pool, sizeof *w);
+    *ids = json_array();
+    if (!orgs || !w || !*ids)
+        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    w->req = req;
+    w->x = x;
+    /* the people each statement names, before anything is written */
+    for (size_t i = 0; i < n; i++) {
+        json_t *st = json_array_get(arr, i);
+        char prefix[48] = "";
+        if (n > 1)
+            snprintf(prefix, sizeof prefix, "第 %zu 条语句：", i + 1);
+        w->prefix = prefix;
+        w->org = 0;
+        json_object_del(st, "authority"); /* the LRS sets it from the credentials */
+        x_each_agent(st, check_agent, w);
+        if (w->failed)
+            return SH_ERR;
+        orgs[i] = w->org ? w->org : x->client.org_id;
+        if (!json_object_get(st, "id")) {
+            char id[37];
+            new_uuid(id);
+            json_object_set_new(st, "id", json_string(id));
+        }
     }
+    /* the store is only read above: done with, so the committer never waits on it */
+    if (x_commit_submit(req, arr, parts, nparts, orgs) != SH_OK)
+        return SH_ERR;
+    for (size_t i = 0; i < n; i++)
+        json_array_append(*ids, json_object_get(json_array_get(arr, i), "id"));
     return SH_OK;
 }

@@ -157,6 +157,11 @@ static int start(sh_app *app, sh_err *err) {
     return SH_OK;
 }
 
+static void stop(sh_app *app) {
+    (void)app;
+    x_commit_stop();
+}
+
 #define XAPI_TAG "xAPI"
 
 /* GET (one document or the ids), PUT (replace), POST (merge JSON), DELETE. No
@@ -209,4 +214,5 @@ const sh_module sh_xapi_module = {
     .entities = entities,
     .nentities = sizeof entities / sizeof entities[0],
     .start = start,
+    .stop = stop,
 };

@@ -117,6 +117,14 @@ void x_multipart_init(void);
 /* ingest.c: validate, check scope, store a batch in one transaction. ids
  * receives the statement ids in order. */
 int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, json_t **ids);
+/* Write a checked batch in the caller's transaction on c, stored at now:
+ * conflicts (409), voiding, the indexes, definitions and attachments. */
+int x_write_statements(sh_req *req, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
+                       const int64_t *orgs, int64_t now);
+/* commit.c: hand a checked batch to the group committer and wait until it is
+ * committed (SH_OK) or refused (SH_ERR with req->err: 409, 400, 503). */
+int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs);
+void x_commit_stop(void);
 /* The org a document about agent belongs to (its person's school, or the
  * client's node for an agent outside the platform), after the rules of
  * x_store_statements on who may be named. SH_ERR with 400/403. */
