@@ -16,6 +16,7 @@ packages=(
   libssl-dev          # SM3 (HMAC-SM3 audit chain) where Chinese standards ask for it
   libzip-dev libxml2-dev   # reading XLSX imports (a zip of XML parts)
   libxlsxwriter-dev   # writing XLSX templates and exports
+  libgmime-3.0-dev    # MIME parser for xAPI statements with attachments (multipart/mixed)
   sqlite3             # the sqlite3 shell, used by tests to tamper with databases
   zip unzip           # tests build hostile OneRoster zips and read exported ones
   clang-format clang-tidy cppcheck   # make lint

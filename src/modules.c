@@ -16,6 +16,7 @@
 #include "org/org.h"
 #include "roster/roster.h"
 #include "system/system.h"
+#include "xapi/xapi.h"
 
 const sh_module *const sh_modules[] = {
     &sh_system_module,     /* health, metrics, API document, deployment facts */
@@ -29,6 +30,7 @@ const sh_module *const sh_modules[] = {
     &sh_flow_module,       /* the one approval mechanism: requests, steps, decisions */
     &sh_lifecycle_module,  /* 学籍异动: transfers, suspensions, class changes, promotion */
     &sh_oneroster_module,  /* OneRoster 1.2: rostering REST API, CSV zip export and import */
+    &sh_xapi_module,       /* xAPI 1.0.3 Learning Record Store: statements, LRS clients */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];

@@ -26,6 +26,9 @@ static const sh_permission permissions[] = {
     {"roster.approve", "审批学籍异动"},
     {"flow.use", "办理审批事项（查看本人提交或待本人审批的申请，审批、撤回）"},
     {"change.read", "读取数据变更流（供订阅系统同步）"},
+    {"xapi.manage", "登记与撤销 LRS 客户端（学习记录库的接入凭据）"},
+    {"xapi.read", "读取学习记录（仅 LRS 客户端凭据持有，不授予角色）"},
+    {"xapi.write", "写入学习记录（仅 LRS 客户端凭据持有，不授予角色）"},
 };
 
 const sh_permission *sh_permissions(int *n) {
@@ -43,7 +46,7 @@ int sh_permission_known(const char *name) {
 #define ORG_ADMIN_PERMS                                                                                      \
     "org.read", "org.write", "account.read", "account.write", "account.unlock", "role.read", "role.assign",  \
         "token.manage", "roster.read", "roster.write", "roster.unmask", "change.read", "roster.change",      \
-        "roster.approve", "flow.use"
+        "roster.approve", "flow.use", "xapi.manage"
 
 static const sh_role builtin[] = {
     {"city_admin", "市级管理员", {ORG_ADMIN_PERMS}, SH_ROLE_ADMIN | SH_ROLE_BUILTIN, " city "},
@@ -147,7 +150,7 @@ int sh_role_needs_mfa(const sh_role *r) {
         if (strncmp(r->perms[i], "role.", 5) == 0 && strcmp(r->perms[i], "role.read") != 0)
             return 1;
         if (strncmp(r->perms[i], "policy.", 7) == 0 || strcmp(r->perms[i], "audit.read") == 0 ||
-            strcmp(r->perms[i], "token.manage") == 0)
+            strcmp(r->perms[i], "token.manage") == 0 || strcmp(r->perms[i], "xapi.manage") == 0)
             return 1;
     }
     return 0;

@@ -13,6 +13,7 @@
 // fails the first test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, call, demoAccounts, signIn, root, sql } from './harness.mjs';
@@ -219,7 +220,51 @@ const requests = {
   // imports of real zips in and out of reach are in oneroster.test.mjs
   'POST /api/v1/imports/oneroster': { in: () => ({ path: '/api/v1/imports/oneroster?dry_run=true', body: 'not a zip' }), anyStatus: true },
   ...oneRosterRoutes(),
+  // xAPI: LRS clients are registered by administrators within their reach …
+  'GET /api/v1/xapi/clients': {
+    in: () => ({ path: `/api/v1/xapi/clients?org=${ctx.schoolIn}` }),
+    out: () => ({ path: `/api/v1/xapi/clients?org=${ctx.schoolOut}` }), outcome: 'hidden',
+  },
+  'POST /api/v1/xapi/clients': {
+    in: () => ({ path: '/api/v1/xapi/clients', body: { name: `矩阵客户端${++seq}`, org: ctx.schoolIn, read: true } }),
+    out: () => ({ path: '/api/v1/xapi/clients', body: { name: `矩阵客户端${++seq}`, org: ctx.schoolOut, read: true } }), outcome: 'unknown',
+  },
+  'DELETE /api/v1/xapi/clients/{id}': {
+    in: async () => ({ path: `/api/v1/xapi/clients/${await freshXapiClient(ctx.schoolIn)}` }),
+    out: async () => ({ path: `/api/v1/xapi/clients/${await freshXapiClient(ctx.schoolOut)}` }), outcome: 'missing',
+  },
+  // … and /xapi/ answers only their credentials (xapi.read / xapi.write, held by no role):
+  // every signed-in role is refused there; scope per client is in xapi.test.mjs
+  'GET /xapi/about': { in: () => ({ path: '/xapi/about' }) },
+  'GET /xapi/statements': { in: () => ({ path: '/xapi/statements' }) },
+  'PUT /xapi/statements': { in: () => ({ path: `/xapi/statements?statementId=${crypto.randomUUID()}`, body: xapiStatement() }) },
+  'POST /xapi/statements': { in: () => ({ path: '/xapi/statements', body: xapiStatement() }) },
+  'GET /xapi/agents': { in: () => ({ path: `/xapi/agents?agent=${encodeURIComponent('{"mbox":"mailto:a@example.org"}')}` }) },
+  'GET /xapi/activities': { in: () => ({ path: '/xapi/activities?activityId=http%3A%2F%2Fexample.org%2Fa' }) },
+  ...xapiDocumentRoutes(),
 };
+
+function xapiDocumentRoutes() {
+  const agent = encodeURIComponent('{"mbox":"mailto:a@example.org"}');
+  const act = 'activityId=http%3A%2F%2Fexample.org%2Fa';
+  const paths = { '/xapi/activities/state': `${act}&agent=${agent}&stateId=s`, '/xapi/activities/profile': `${act}&profileId=p`, '/xapi/agents/profile': `agent=${agent}&profileId=p` };
+  const out = {};
+  for (const [p, query] of Object.entries(paths)) {
+    for (const m of ['GET', 'PUT', 'POST', 'DELETE']) out[`${m} ${p}`] = { in: () => ({ path: `${p}?${query}`, body: ['PUT', 'POST'].includes(m) ? {} : undefined }) };
+  }
+  return out;
+}
+
+// Permissions held by LRS client credentials only, never by a role.
+const CLIENT_ONLY = new Set(['xapi.read', 'xapi.write']);
+function xapiStatement() {
+  return { actor: { mbox: 'mailto:a@example.org' }, verb: { id: 'http://adlnet.gov/expapi/verbs/completed' }, object: { id: 'http://example.org/a' } };
+}
+async function freshXapiClient(org) {
+  const r = await clients.city_admin.post('/api/v1/xapi/clients', { name: `对象客户端${++seq}`, org, read: true });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+}
 
 // The read-only OneRoster REST routes: a collection filtered to the object in
 // reach and to the one out of it (empty), and the object by sourcedId.
@@ -461,7 +506,7 @@ test('every route has a matrix entry, and every entry a route', () => {
   assert.deepEqual(stale, [], `matrix entries for routes that no longer exist: ${stale.join(', ')}`);
   for (const r of routes()) {
     assert.ok(r.permission, `${r.key} declares no permission`);
-    if (!['public', 'session', 'system.metrics'].includes(r.permission)) {
+    if (!['public', 'session', 'system.metrics'].includes(r.permission) && !CLIENT_ONLY.has(r.permission)) {
       assert.ok(Object.values(roles).some((role) => role.permissions.includes(r.permission)) || r.permission === 'role.grant_any',
         `${r.key}: no built-in role holds ${r.permission}`);
     }
