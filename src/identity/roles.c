@@ -26,6 +26,7 @@ static const sh_permission permissions[] = {
     {"roster.approve", "审批学籍异动"},
     {"flow.use", "办理审批事项（查看本人提交或待本人审批的申请，审批、撤回）"},
     {"change.read", "读取数据变更流（供订阅系统同步）"},
+    {"self.read", "查看本人及本人监护的学生的学籍信息（学生、家长门户）"},
 };
 
 const sh_permission *sh_permissions(int *n) {
@@ -52,8 +53,8 @@ static const sh_role builtin[] = {
     {"researcher", "教研员", {"org.read"}, SH_ROLE_BUILTIN, " city district "},
     {"head_teacher", "班主任", {"org.read", "roster.read"}, SH_ROLE_BUILTIN, " class "},
     {"teacher", "任课教师", {"org.read", "roster.read"}, SH_ROLE_BUILTIN, " class "},
-    {"student", "学生", {NULL}, SH_ROLE_BUILTIN, " class "},
-    {"guardian", "家长", {NULL}, SH_ROLE_BUILTIN, " class "},
+    {"student", "学生", {"self.read"}, SH_ROLE_BUILTIN, " class "},
+    {"guardian", "家长", {"self.read"}, SH_ROLE_BUILTIN, " class "},
     /* 三员: the system administrator runs the system and its accounts, the security
      * administrator grants roles and sets policy, the audit administrator reads the
      * audit log and nothing else. Nobody can change audit records. */
