@@ -472,7 +472,8 @@ static int list_audit(sh_req *req) {
         windowed |= v != NULL;
         if (v && parse_iso(v, i ? &r->to : &r->from) != SH_OK)
             sh_err_add(&req->err, 400, "invalid_time", window[i], NULL,
-                       "“%s”应为 ISO 8601 时间（UTC），例如 2026-11-22T08:30:00Z", i ? "截止时间" : "起始时间");
+                       "“%s”应为 ISO 8601 时间（UTC），例如 2026-11-22T08:30:00Z",
+                       i ? "截止时间" : "起始时间");
     }
     if (sh_err_count(&req->err))
         return SH_ERR;
@@ -481,7 +482,8 @@ static int list_audit(sh_req *req) {
     if (sh_api_list_with(req, &audit_entity, windowed ? &sc : NULL, window) != SH_OK)
         return SH_ERR;
     char detail[200] = "";
-    static const char *const filters[] = {"event", "actor", "role", "object", "result", "from", "to", "cursor"};
+    static const char *const filters[] = {"event",  "actor", "role", "object",
+                                          "result", "from",  "to",   "cursor"};
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         const char *v = sh_req_query(req, filters[i]);
         if (v)
@@ -492,8 +494,9 @@ static int list_audit(sh_req *req) {
 }
 
 static const sh_route routes[] = {
-    {SH_GET, "/api/v1/audit", "audit.read", list_audit, "查询审计日志（仅审计管理员；按操作人、事件、对象、结果筛选，from/to 为时间范围，ISO 8601 UTC，含起不含止）", NULL, &audit_entity,
-     SH_ROUTE_LIST},
+    {SH_GET, "/api/v1/audit", "audit.read", list_audit,
+     "查询审计日志（仅审计管理员；按操作人、事件、对象、结果筛选，from/to 为时间范围，ISO 8601 UTC，含起不含止）",
+     NULL, &audit_entity, SH_ROUTE_LIST},
 };
 
 static const sh_entity *const entities[] = {&audit_entity, &head_entity};
