@@ -414,42 +414,6 @@ fail:
 /* The audit administrator's view: every entry, filtered by event, actor, role,
  * object or result, oldest first with key-set paging. Nothing edits entries. The
  * entries name people and addresses (L3), so reading them is itself audited. */
-/* Digits of s[0..n) as a number, or -1 when any is not a digit. */
-static int digits(const char *s, int n) {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* An ISO 8601 UTC time as the API writes it (2026-11-22T08:30:00Z, milliseconds
- * optional) into ms since the epoch. SH_ERR for anything else, a date that does
- * not exist included. */
-static int parse_iso(const char *v, int64_t *out) {
-    size_t n = strlen(v);
-    if ((n != 20 && n != 24) || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' ||
-        v[n - 1] != 'Z' || (n == 24 && v[19] != '.'))
-        return SH_ERR;
-    int y = digits(v, 4), mo = digits(v + 5, 2), d = digits(v + 8, 2), h = digits(v + 11, 2),
-        mi = digits(v + 14, 2), se = digits(v + 17, 2), ms = n == 24 ? digits(v + 20, 3) : 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-        se < 0 || se > 59 || ms < 0)
-        return SH_ERR;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo == 2 && d == 29 && !leap)
-        return SH_ERR;
-    /* days since 1970-01-01 (civil calendar, proleptic Gregorian) */
-    int yy = mo <= 2 ? y - 1 : y, era = yy / 400, yoe = yy - era * 400;
-    int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
-    *out = ((days * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + ms;
-    return SH_OK;
-}
-
 typedef struct time_range {
     int64_t from, to;
 } time_range;
@@ -470,7 +434,7 @@ static int list_audit(sh_req *req) {
     for (int i = 0; i < 2; i++) {
         const char *v = sh_req_query(req, window[i]);
         windowed |= v != NULL;
-        if (v && parse_iso(v, i ? &r->to : &r->from) != SH_OK)
+        if (v && sh_parse_iso_ms(v, i ? &r->to : &r->from) != SH_OK)
             sh_err_add(&req->err, 400, "invalid_time", window[i], NULL,
                        "“%s”应为 ISO 8601 时间（UTC），例如 2026-11-22T08:30:00Z",
                        i ? "截止时间" : "起始时间");
