@@ -1,5 +1,7 @@
-/* clock.c — time sources and ISO 8601 formatting. See clock.h. */
+/* clock.c — time sources, ISO 8601 formatting and parsing. See clock.h. */
 #include "core/clock.h"
+
+#include "core/err.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -82,4 +84,63 @@ void sh_today_iso(char out[11]) {
     sh_fmt_local_ms(sh_now_ms(), local);
     memcpy(out, local, 10);
     out[10] = '\0';
+}
+
+/* n digits at s as a number; -1 when they are not all digits. */
+static int read_digits(const char *s, int n) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int sh_parse_iso_ms(const char *v, int64_t *ms) {
+    if (strlen(v) < 10 || v[4] != '-' || v[7] != '-')
+        return SH_ERR;
+    int y = read_digits(v, 4), mo = read_digits(v + 5, 2), d = read_digits(v + 8, 2), h = 0, mi = 0, s = 0,
+        frac = 0;
+    const char *p = v + 10;
+    if (*p == 'T' || *p == ' ') {
+        if (strlen(p) < 6 || p[3] != ':')
+            return SH_ERR;
+        h = read_digits(p + 1, 2);
+        mi = read_digits(p + 4, 2);
+        p += 6;
+        if (*p == ':') {
+            if (strlen(p) < 3)
+                return SH_ERR;
+            s = read_digits(p + 1, 2);
+            p += 3;
+            if (*p == '.') {
+                p++;
+                int n = 0;
+                while (*p >= '0' && *p <= '9' && n < 9) {
+                    if (n < 3)
+                        frac = frac * 10 + (*p - '0');
+                    n++;
+                    p++;
+                }
+                if (!n)
+                    return SH_ERR;
+                for (int k = n; k < 3; k++)
+                    frac *= 10;
+            }
+        }
+        if (*p == 'Z')
+            p++;
+    }
+    if (*p || y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || s < 0 || s > 60)
+        return SH_ERR;
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
+    time_t t = timegm(&tm);
+    struct tm back;
+    if (!gmtime_r(&t, &back) || back.tm_mday != d) /* a day the month does not have (02-30) */
+        return SH_ERR;
+    *ms = (int64_t)t * 1000 + frac;
+    return SH_OK;
 }

@@ -16,6 +16,10 @@ uint64_t sh_mono_ns(void); /* monotonic, for durations */
 #define SH_ISO_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */
 /* Format ms as ISO 8601 UTC into out (at least SH_ISO_LEN bytes). */
 void sh_fmt_iso_ms(int64_t ms, char *out);
+/* Parse an ISO 8601 date (2026-11-22) or date-time in UTC (2026-11-22T08:30, seconds,
+ * fraction and Z optional; a space may stand for T) into ms. SH_OK, or SH_ERR when v is
+ * not one, or names a day its month does not have. */
+int sh_parse_iso_ms(const char *v, int64_t *ms);
 
 #define SH_LOCAL_TIME_LEN 20 /* "YYYY-MM-DD HH:MM:SS" + NUL */
 /* Format ms as China's local time (UTC+8), to the second, as people read it in

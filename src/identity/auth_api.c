@@ -113,6 +113,31 @@ static void set_cookie(sh_req *req, const char *token, int max_age) {
     sh_reply_header(req, "Set-Cookie", v);
 }
 
+/* {idle_minutes, expires_at}: when the session ends if nothing more is asked
+ * (the idle timeout of the policy, counted by the server from its last request)
+ * and at the latest (ISO time), so the console can warn before either. */
+static json_t *session_json(sh_req *req, sh_conn *c, int64_t session_id) {
+    sh_security_policy pol;
+    int64_t expires = 0;
+    json_t *o = json_object();
+    if (sh_security_policy_load(c, &pol, &req->err) != SH_OK)
+        return o;
+    json_object_set_new(o, "idle_minutes", json_integer(pol.idle_minutes));
+    sh_stmt *s = sh_prepare(c, "SELECT expires_at FROM session WHERE id = $1", &req->err);
+    if (!s)
+        return o;
+    sh_bind_i64(s, 1, session_id);
+    if (sh_step(s, &req->err) == SH_ROW)
+        expires = sh_col_i64(s, 0);
+    sh_stmt_done(s);
+    if (expires) {
+        char iso[SH_ISO_LEN];
+        sh_fmt_iso_ms(expires, iso);
+        json_object_set_new(o, "expires_at", json_string(iso));
+    }
+    return o;
+}
+
 /* {stage, csrf_token, account, roles, …}: what the console needs after each step. */
 static json_t *me_json(sh_req *req, sh_conn *c, const sh_principal *p) {
     json_t *o = json_object(), *roles = json_array(), *perms = json_array();
@@ -171,6 +196,8 @@ static json_t *me_json(sh_req *req, sh_conn *c, const sh_principal *p) {
     json_object_set_new(o, "permissions", perms);
     json_object_set_new(o, "mfa_required", json_boolean(need_mfa));
     json_object_set_new(o, "demo", json_boolean(req->app->demo));
+    if (p->session_id)
+        json_object_set_new(o, "session", session_json(req, c, p->session_id));
     return o;
 }
 

@@ -29,6 +29,7 @@ static const sh_permission permissions[] = {
     {"xapi.manage", "登记与撤销 LRS 客户端（学习记录库的接入凭据）"},
     {"xapi.read", "读取学习记录（仅 LRS 客户端凭据持有，不授予角色）"},
     {"xapi.write", "写入学习记录（仅 LRS 客户端凭据持有，不授予角色）"},
+    {"self.read", "查看本人及本人监护的学生的学籍信息（学生、家长门户）"},
 };
 
 const sh_permission *sh_permissions(int *n) {
@@ -55,8 +56,8 @@ static const sh_role builtin[] = {
     {"researcher", "教研员", {"org.read"}, SH_ROLE_BUILTIN, " city district "},
     {"head_teacher", "班主任", {"org.read", "roster.read"}, SH_ROLE_BUILTIN, " class "},
     {"teacher", "任课教师", {"org.read", "roster.read"}, SH_ROLE_BUILTIN, " class "},
-    {"student", "学生", {NULL}, SH_ROLE_BUILTIN, " class "},
-    {"guardian", "家长", {NULL}, SH_ROLE_BUILTIN, " class "},
+    {"student", "学生", {"self.read"}, SH_ROLE_BUILTIN, " class "},
+    {"guardian", "家长", {"self.read"}, SH_ROLE_BUILTIN, " class "},
     /* 三员: the system administrator runs the system and its accounts, the security
      * administrator grants roles and sets policy, the audit administrator reads the
      * audit log and nothing else. Nobody can change audit records. */

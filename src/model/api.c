@@ -59,12 +59,16 @@ sh_stmt *sh_api_list_prepare(sh_req *req, const sh_entity *e, const sh_scope *sc
 }
 
 int sh_api_list(sh_req *req, const sh_entity *e, const sh_scope *scope) {
+    return sh_api_list_with(req, e, scope, NULL);
+}
+
+int sh_api_list_with(sh_req *req, const sh_entity *e, const sh_scope *scope, const char *const *also) {
     const char **k = NULL, **v = NULL;
     int n = 0;
     if (sh_api_query_args(req, &k, &v, &n) != SH_OK)
         return SH_ERR;
     sh_list_query q;
-    if (sh_list_query_parse(req->pool, e, k, v, n, NULL, &q, &req->err) != SH_OK)
+    if (sh_list_query_parse(req->pool, e, k, v, n, also, &q, &req->err) != SH_OK)
         return SH_ERR;
     sh_stmt *s = sh_api_list_prepare(req, e, scope, &q);
     if (!s)

@@ -24,6 +24,9 @@ typedef struct sh_scope {
 int sh_api_query_args(sh_req *req, const char ***keys, const char ***vals, int *n);
 
 int sh_api_list(sh_req *req, const sh_entity *e, const sh_scope *scope);
+/* The same, accepting the query parameters named in `also` (NULL-terminated),
+ * which the caller reads itself (and turns into the scope's predicate). */
+int sh_api_list_with(sh_req *req, const sh_entity *e, const sh_scope *scope, const char *const *also);
 /* The list's statement, scope and query bound (for callers that write the rows
  * their own way, such as exports). NULL with req->err. */
 sh_stmt *sh_api_list_prepare(sh_req *req, const sh_entity *e, const sh_scope *scope, const sh_list_query *q);

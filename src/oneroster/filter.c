@@ -17,6 +17,8 @@
  * never, because the store holds no clear text to compare. */
 #include "oneroster/or_impl.h"
 
+#include "core/clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,62 +74,6 @@ static int comparable(const sh_or_entity *e, int i, int unmasked, const char *co
     if (f->mask != SH_MASK_NONE && !unmasked)
         return bad(err, code, f->json, "字段“%s”已脱敏，只有带 unmask_reason 查看明文时才能用于筛选或排序",
                    f->json);
-    return SH_OK;
-}
-
-/* n digits at s as a number; -1 when they are not all digits. */
-static int digits(const char *s, int n) {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* ISO 8601 date or date-time (UTC, or with Z) as ms; SH_ERR when not one. */
-static int parse_time(const char *v, int64_t *ms) {
-    if (strlen(v) < 10 || v[4] != '-' || v[7] != '-')
-        return SH_ERR;
-    int y = digits(v, 4), mo = digits(v + 5, 2), d = digits(v + 8, 2), h = 0, mi = 0, s = 0, frac = 0;
-    const char *p = v + 10;
-    if (*p == 'T' || *p == ' ') {
-        if (strlen(p) < 6 || p[3] != ':')
-            return SH_ERR;
-        h = digits(p + 1, 2);
-        mi = digits(p + 4, 2);
-        p += 6;
-        if (*p == ':') {
-            if (strlen(p) < 3)
-                return SH_ERR;
-            s = digits(p + 1, 2);
-            p += 3;
-            if (*p == '.') {
-                p++;
-                int n = 0;
-                while (*p >= '0' && *p <= '9' && n < 9) {
-                    if (n < 3)
-                        frac = frac * 10 + (*p - '0');
-                    n++;
-                    p++;
-                }
-                if (!n)
-                    return SH_ERR;
-                for (int k = n; k < 3; k++)
-                    frac *= 10;
-            }
-        }
-        if (*p == 'Z')
-            p++;
-    }
-    if (*p || y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || s < 0 || s > 60)
-        return SH_ERR;
-    struct tm tm = {
-        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
-    time_t t = timegm(&tm);
-    *ms = (int64_t)t * 1000 + frac;
     return SH_OK;
 }
 
@@ -206,7 +152,7 @@ static int parse_pred(sh_pool *p, const sh_or_entity *e, const char **pp, int un
     q->pred[k].op = op;
     q->pred[k].value = value;
     if (e->fields[f].type == OR_TIME) {
-        if (op == SH_OR_OP_CONTAINS || parse_time(value, &q->pred[k].ms) != SH_OK)
+        if (op == SH_OR_OP_CONTAINS || sh_parse_iso_ms(value, &q->pred[k].ms) != SH_OK)
             return bad(err, "invalid_filter_field", "filter",
                        "dateLastModified 应与 ISO 8601 时间比较，例如 '2026-09-01T00:00:00Z'%s", NULL);
     } else if (op == SH_OR_OP_CONTAINS) { /* LIKE with the wildcards of the value escaped */

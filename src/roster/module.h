@@ -32,5 +32,8 @@ int sh_roster_duplicates(sh_req *req);
 int sh_roster_merge_person(sh_req *req);
 /* The students currently in a class (GET /api/v1/classes/{id}/students). */
 int sh_roster_class_students(sh_req *req);
+/* The signed-in student's own record and the students a guardian guards
+ * (my_api.c), for the portal. */
+int sh_roster_my_students(sh_req *req);
 
 #endif

@@ -49,6 +49,8 @@ const requests = {
   'GET /api/v1/codes/{table}/items': { in: () => ({ path: '/api/v1/codes/gb2260_region/items?limit=5' }) },
   'POST /api/v1/auth/login': { in: () => ({ path: '/api/v1/auth/login', body: { login: 'nobody', password: 'x' } }), anyStatus: true },
   'GET /api/v1/auth/me': { in: () => ({ path: '/api/v1/auth/me' }) },
+  // the caller's own student record and the students they guard: reach is the relationship, no object to name
+  'GET /api/v1/my/students': { in: () => ({ path: '/api/v1/my/students' }) },
   'POST /api/v1/auth/mfa/verify': { in: () => ({ path: '/api/v1/auth/mfa/verify', body: { code: '000000' } }), anyStatus: true },
   'POST /api/v1/auth/mfa/totp': { in: () => ({ path: '/api/v1/auth/mfa/totp' }) },
   'POST /api/v1/auth/mfa/totp/confirm': { in: () => ({ path: '/api/v1/auth/mfa/totp/confirm', body: { code: '000000' } }), anyStatus: true },

@@ -56,8 +56,9 @@ const router = createRouter({
 router.beforeEach(async (to) => {
   const auth = useAuthStore()
   if (!auth.checked) await auth.fetchMe().catch(() => {})
-  if (to.name === 'login' && auth.signedIn) return typeof to.query.redirect === 'string' ? to.query.redirect : '/'
-  const needs = to.matched.some((r) => r.meta && (r.meta.perm || r.meta.anyPerm))
+  if (to.name === 'login' && auth.signedIn) return typeof to.query.redirect === 'string' ? to.query.redirect : auth.homePath
+  if (to.path === '/' && auth.signedIn && auth.portalOnly) return '/m' // students and guardians: the portal
+  const needs = to.matched.some((r) => r.meta && (r.meta.perm || r.meta.anyPerm || r.meta.signedIn))
   if (needs && !auth.signedIn) return { name: 'login', query: { redirect: to.fullPath } }
   if (!to.matched.every((r) => allowed(auth, r.meta))) return { name: 'forbidden' }
   return true
