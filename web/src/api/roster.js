@@ -3,6 +3,7 @@
 // the import, lifecycle and approval calls. Everything goes through ./http.js.
 import { reactive } from 'vue'
 import { getJSON, postJSON, request } from './http.js'
+import { useAuthStore } from '../stores/auth.js'
 
 const memo = new Map()
 function once(key, load) {
@@ -59,10 +60,34 @@ export function rememberNames(items) {
   for (const it of items) if (it && it.id && it.name) names[it.id] = it.name
 }
 
+// The paths of the account's own role nodes: they name everything above them (a head
+// teacher may not read their school's node, yet sees its name on the way to their class).
+let rolePaths = null
+function primeRolePaths() {
+  if (!rolePaths) {
+    const auth = useAuthStore()
+    const roles = (auth.me && auth.me.roles) || []
+    rolePaths = Promise.all(roles.filter((r) => r.org).map((r) => orgPath(r.org.id).catch(() => [])))
+  }
+  return rolePaths
+}
+
+/** Path from the top to an org node as far as the account's role paths know it, or []. */
+export async function knownPath(id) {
+  for (const p of await primeRolePaths()) {
+    const i = p.findIndex((o) => o.id === id)
+    if (i >= 0) return p.slice(0, i + 1)
+  }
+  return []
+}
+
 /** Load the name of an organisation (school, class, …) once; shown through `names`. */
 export function loadOrgName(id) {
   if (!id || names[id]) return
-  once(`org:${id}`, () => getJSON(`/api/v1/orgs/${id}`)).then((o) => (names[id] = o.name), () => {})
+  primeRolePaths().then(() => {
+    if (names[id]) return
+    once(`org:${id}`, () => getJSON(`/api/v1/orgs/${id}`)).then((o) => (names[id] = o.name), () => {})
+  })
 }
 
 /** Load the (masked) name of a student once. */
