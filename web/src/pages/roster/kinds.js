@@ -46,8 +46,3 @@ export const KINDS = {
 // Fields never offered as columns: internal handles and bookkeeping.
 export const HIDDEN_FIELDS = new Set(['id', 'person', 'version'])
 
-/** The field whose value names a record of this kind (for titles). */
-export function titleOf(kind, row) {
-  if (!row) return ''
-  return row.name || ''
-}
