@@ -10,12 +10,13 @@ export function setCsrfToken(token) {
 
 /** Error thrown for any failed request; `message` is always human-readable Chinese. */
 export class ApiError extends Error {
-  constructor(message, { status = 0, code = '', field = '' } = {}) {
+  constructor(message, { status = 0, code = '', field = '', details = [] } = {}) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.field = field
+    this.details = details // every field error of a multi-field refusal: [{code, message, field}]
   }
 }
 
@@ -44,7 +45,9 @@ export async function request(path, opts = {}) {
     signal,
   }
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) init.headers['X-CSRF-Token'] = csrfToken
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    init.body = body // a file (imports) goes as it is, with the caller's Content-Type
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
   }
@@ -63,7 +66,8 @@ export async function request(path, opts = {}) {
   if (!res.ok) {
     const e = data && typeof data === 'object' ? data.error : null
     if (e && typeof e.message === 'string' && e.message) {
-      const err = new ApiError(e.message, { status: res.status, code: e.code || '', field: e.field || '' })
+      const details = Array.isArray(e.details) ? e.details : []
+      const err = new ApiError(e.message, { status: res.status, code: e.code || '', field: e.field || '', details })
       if (res.status === 401 && !path.startsWith('/api/v1/auth/') && onSessionEnd) onSessionEnd(err)
       throw err
     }
