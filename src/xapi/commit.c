@@ -53,7 +53,6 @@ static void write_group(sh_conn *c, x_job *jobs) {
     sh_conn_deadline(c, BATCH_DEADLINE_MS);
     int began = sh_begin_write(c, &err) == SH_OK;
     int64_t now = sh_now_ms();
-    int wrote = 0;
     for (x_job *j = jobs; j; j = j->next) {
         if (!began) {
             j->rc = sh_err_set(&j->req->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
@@ -67,7 +66,6 @@ static void write_group(sh_conn *c, x_job *jobs) {
         if (j->rc != SH_OK)
             sh_exec(c, "ROLLBACK TO xapi_batch", NULL);
         sh_exec(c, "RELEASE xapi_batch", NULL);
-        wrote += j->rc == SH_OK;
     }
     if (began && sh_commit(c, &err) != SH_OK) {
         sh_rollback(c);
@@ -76,7 +74,6 @@ static void write_group(sh_conn *c, x_job *jobs) {
             if (j->rc == SH_OK)
                 j->rc = sh_err_set(&j->req->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
     }
-    (void)wrote;
     sh_err_clear(&err);
 }
 
