@@ -248,7 +248,8 @@ test('a class change goes to approval and the district administrator approves it
 
   const district = await openAs('district_admin');
   await district.page.goto(`${server.url}/approvals`);
-  await district.page.locator('[data-test=approvals-table] .el-table__body tr').filter({ hasText: '转班级' }).first().waitFor();
+  // the school's name arrives after the row (names are looked up for the page): wait for it
+  await district.page.locator('[data-test=approvals-table] .el-table__body tr').filter({ hasText: '转班级' }).filter({ hasText: ctx.school.name }).first().waitFor();
   assert.match(await district.page.locator('[data-test=approvals-table]').innerText(), new RegExp(`转班级[\\s\\S]*${ctx.school.name}`));
   await shot(district.page, 'approvals-todo-1440');
   await district.page.locator('[data-test=approvals-table] .el-table__body tr').first().click();
