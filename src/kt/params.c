@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <string.h>
 
-#define PMIN 1e-6 /* as in bkt.c: 0 and 1 would make some answers impossible */
+#define PMIN 1e-6 /* as in bkt.c: a guess or slip of 0 or 1 would make some answers impossible */
 
 static json_t *item_values(const kt_data *d, int32_t s, const double *v, uint32_t n) {
     json_t *o = json_object();
@@ -65,7 +65,8 @@ static int prob(json_t *o, const char *k, const char *skill, int required, doubl
     if (!(n >= 0 && n <= 1))
         return sh_err_set(err, 400, "invalid_params", k,
                           "参数文件中知识点“%.60s”的 %s 为 %g，应在 0 到 1 之间", skill, k, n);
-    *v = n < PMIN ? PMIN : n > 1 - PMIN ? 1 - PMIN : n;
+    int emission = strcmp(k, "guess") == 0 || strcmp(k, "slip") == 0;
+    *v = !emission ? n : n < PMIN ? PMIN : n > 1 - PMIN ? 1 - PMIN : n;
     return SH_OK;
 }
 
