@@ -97,7 +97,7 @@ lint: build/.deps
 bench: build/shushu build/bench/hello build/bench/kt_bench
 	bench/run.sh
 
-build/bench/kt_bench: bench/kt_bench.c $(filter build/obj/kt/% build/obj/core/% build/obj/tabular/%,$(OBJ))
+build/bench/kt_bench: bench/kt_bench.c $(filter-out build/obj/main.o,$(OBJ))
 	@mkdir -p build/bench
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_COMMON) $(CFLAGS_RELEASE) -o $@ $^ $(LIBS)

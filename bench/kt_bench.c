@@ -49,7 +49,7 @@ static int arg_flag(int argc, char **argv, const char *name) {
     return 0;
 }
 
-static double uniform(kt_rng *r, double lo, double hi) { return lo + (hi - lo) * kt_rng_uniform(r); }
+static double uniform(sh_rng *r, double lo, double hi) { return lo + (hi - lo) * kt_uniform(r); }
 
 /* ---- gen ---- */
 
@@ -77,8 +77,8 @@ static int gen(int argc, char **argv) {
     long per = arg_long(argc, argv, "--per", 10), items = arg_long(argc, argv, "--items", 0);
     uint64_t seed = (uint64_t)arg_long(argc, argv, "--seed", 42);
     int forgets = arg_flag(argc, argv, "--forgets");
-    kt_rng r;
-    kt_rng_seed(&r, seed);
+    sh_rng r;
+    sh_rng_seed(&r, seed);
     truth *t = calloc((size_t)skills, sizeof *t);
     json_t *js = json_object();
     char name[64], item[80];
@@ -126,25 +126,25 @@ static int gen(int argc, char **argv) {
     int *known = malloc((size_t)skills * sizeof *known);
     long long order = 0;
     for (long u = 0; u < students; u++) {
-        FILE *side = kt_rng_uniform(&r) < 0.2 ? test : train;
+        FILE *side = kt_uniform(&r) < 0.2 ? test : train;
         for (long k = 0; k < skills; k++)
-            known[k] = kt_rng_uniform(&r) < t[k].prior;
+            known[k] = kt_uniform(&r) < t[k].prior;
         /* interleave the skills in time: a shuffled list of skill slots */
         for (size_t i = 0; i < slots; i++)
             slot[i] = (long)(i / (size_t)per);
         for (size_t i = slots - 1; i > 0; i--) {
-            size_t j = (size_t)(kt_rng_next(&r) % (i + 1));
+            size_t j = (size_t)(sh_rng_next(&r) % (i + 1));
             long tmp = slot[i];
             slot[i] = slot[j];
             slot[j] = tmp;
         }
         for (size_t i = 0; i < slots; i++) {
-            long k = slot[i], it = items > 0 ? (long)(kt_rng_next(&r) % (uint64_t)items) : 0;
+            long k = slot[i], it = items > 0 ? (long)(sh_rng_next(&r) % (uint64_t)items) : 0;
             double g = items > 0 ? t[k].g[it] : t[k].guess, s = items > 0 ? t[k].s[it] : t[k].slip;
-            int y = kt_rng_uniform(&r) < (known[k] ? 1 - s : g);
+            int y = kt_uniform(&r) < (known[k] ? 1 - s : g);
             if (!known[k])
-                known[k] = kt_rng_uniform(&r) < t[k].learn;
-            else if (forgets && kt_rng_uniform(&r) < t[k].forget)
+                known[k] = kt_uniform(&r) < t[k].learn;
+            else if (forgets && kt_uniform(&r) < t[k].forget)
                 known[k] = 0;
             char line[160];
             int n = items > 0

@@ -39,17 +39,17 @@ typedef struct fit {
 /* pyBKT's random initial model (generate/random_model_uni.py): prior U(0,1),
  * learn U(0,0.4), guess U(0,0.4), slip U(0,0.3); forget U(0,0.2) when learned. */
 static void random_start(kt_bkt *p, uint64_t seed, int32_t skill, int restart, int forgets) {
-    kt_rng r;
-    kt_rng_seed(&r, seed ^ ((uint64_t)(uint32_t)skill << 32) ^
+    sh_rng r;
+    sh_rng_seed(&r, seed ^ ((uint64_t)(uint32_t)skill << 32) ^
                         (uint64_t)(uint32_t)restart * 0x9E3779B97F4A7C15ull);
-    p->prior = 0.01 + 0.98 * kt_rng_uniform(&r);
-    p->learn = 0.01 + 0.39 * kt_rng_uniform(&r);
-    p->guess = 0.01 + 0.39 * kt_rng_uniform(&r);
-    p->slip = 0.01 + 0.29 * kt_rng_uniform(&r);
-    p->forget = forgets ? 0.01 + 0.19 * kt_rng_uniform(&r) : 0;
+    p->prior = 0.01 + 0.98 * kt_uniform(&r);
+    p->learn = 0.01 + 0.39 * kt_uniform(&r);
+    p->guess = 0.01 + 0.39 * kt_uniform(&r);
+    p->slip = 0.01 + 0.29 * kt_uniform(&r);
+    p->forget = forgets ? 0.01 + 0.19 * kt_uniform(&r) : 0;
     for (uint32_t i = 0; i < p->nitems; i++) {
-        p->guesses[i] = 0.01 + 0.39 * kt_rng_uniform(&r);
-        p->slips[i] = 0.01 + 0.29 * kt_rng_uniform(&r);
+        p->guesses[i] = 0.01 + 0.39 * kt_uniform(&r);
+        p->slips[i] = 0.01 + 0.29 * kt_uniform(&r);
     }
 }
 

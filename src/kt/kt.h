@@ -13,21 +13,16 @@
 #ifndef SH_KT_H
 #define SH_KT_H
 
+#include "cli/demo_people.h" /* sh_rng */
 #include "core/err.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- a reproducible random stream (splitmix64 seeding xoshiro256**) ---- */
+/* ---- random numbers: the project's xoshiro256** (sh_rng), seeded per use ---- */
 
-typedef struct kt_rng {
-    uint64_t s[4];
-} kt_rng;
-
-void kt_rng_seed(kt_rng *r, uint64_t seed);
-uint64_t kt_rng_next(kt_rng *r);
-/* Uniform in [0, 1). */
-double kt_rng_uniform(kt_rng *r);
+/* Uniform in [0, 1) from r. */
+double kt_uniform(sh_rng *r);
 
 /* ---- names: strings mapped to dense ids 0, 1, 2, … in first-seen order ---- */
 

@@ -94,21 +94,21 @@ TEST(kt_estep_matches_enumeration) {
 static char *synthetic(int students, int per, uint64_t seed) {
     const double prior[2] = {0.3, 0.5}, learn[2] = {0.15, 0.1}, slip[2] = {0.1, 0.08};
     const double guess_a = 0.2, guess_b[2] = {0.1, 0.35};
-    kt_rng r;
-    kt_rng_seed(&r, seed);
+    sh_rng r;
+    sh_rng_seed(&r, seed);
     sh_buf b;
     sh_buf_init(&b, (size_t)256 << 20);
     sh_buf_puts(&b, "order_id,user_id,skill_name,correct,item_id\n");
     long order = 0;
     for (int u = 0; u < students; u++)
         for (int k = 0; k < 2; k++) {
-            int known = kt_rng_uniform(&r) < prior[k];
+            int known = kt_uniform(&r) < prior[k];
             for (int t = 0; t < per; t++) {
-                int item = (int)(kt_rng_next(&r) % 2);
+                int item = (int)(sh_rng_next(&r) % 2);
                 double g = k == 0 ? guess_a : guess_b[item];
-                int y = kt_rng_uniform(&r) < (known ? 1 - slip[k] : g);
+                int y = kt_uniform(&r) < (known ? 1 - slip[k] : g);
                 if (!known)
-                    known = kt_rng_uniform(&r) < learn[k];
+                    known = kt_uniform(&r) < learn[k];
                 sh_buf_printf(&b, "%ld,s%d,%s,%d,%c%d\n", ++order, u, k ? "B" : "A", y, k ? 'b' : 'a', item);
             }
         }
@@ -333,13 +333,13 @@ TEST(kt_dina_by_hand_and_fit) {
     int ns = 3000;
     int8_t *xs = sh_malloc((size_t)ns * 6);
     REQUIRE(xs);
-    kt_rng r;
-    kt_rng_seed(&r, 8);
+    sh_rng r;
+    sh_rng_seed(&r, 8);
     for (int i = 0; i < ns; i++) {
-        int prof = (int)(kt_rng_next(&r) % 4);
+        int prof = (int)(sh_rng_next(&r) % 4);
         for (int j = 0; j < 6; j++) {
             int need = q6[2 * j] | q6[2 * j + 1] << 1, eta = (prof & need) == need;
-            xs[i * 6 + j] = (int8_t)(kt_rng_uniform(&r) < (eta ? 0.9 : 0.15));
+            xs[i * 6 + j] = (int8_t)(kt_uniform(&r) < (eta ? 0.9 : 0.15));
         }
     }
     kt_dina fit;
