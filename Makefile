@@ -7,7 +7,7 @@ CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libsodium libcrypto libzip libxml-2.0 xlsxwriter gmime-3.0
 CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                  -Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 CFLAGS_RELEASE := -O2 -g
 CFLAGS_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
@@ -94,8 +94,13 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
 lint: build/.deps
 	scripts/lint.sh
 
-bench: build/shushu build/bench/hello
+bench: build/shushu build/bench/hello build/bench/kt_bench
 	bench/run.sh
+
+build/bench/kt_bench: bench/kt_bench.c $(filter-out build/obj/main.o,$(OBJ))
+	@mkdir -p build/bench
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_COMMON) $(CFLAGS_RELEASE) -o $@ $^ $(LIBS)
 
 build/bench/hello: bench/hello.c
 	@mkdir -p build/bench

@@ -7,7 +7,8 @@
 # least 60% of /healthz), a head teacher's class roster (45 students, scoped and
 # masked; target: at least 40% of /healthz) and sign-in itself (argon2id at the
 # deployed cost); then the city-scale import against sqlite3 (bench/import.sh).
-# BENCH_SECONDS sets each round's length; BENCH_IMPORT=off skips the import.
+# Then the knowledge-tracing models (bench/kt.sh). BENCH_SECONDS sets each round's
+# length; BENCH_IMPORT=off skips the import, BENCH_KT=off the knowledge tracing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -89,5 +90,9 @@ awk -v r="$roster_ratio" 'BEGIN { exit (r >= 40 ? 0 : 1) }' || { echo "bench: cl
 if [ "${BENCH_IMPORT:-on}" != off ]; then
   echo
   bench/import.sh || missed=1
+fi
+if [ "${BENCH_KT:-on}" != off ]; then
+  echo
+  bench/kt.sh || missed=1
 fi
 exit $missed

@@ -33,6 +33,7 @@ static const struct {
     {"restore", cmd_restore, "校验备份并恢复数据库"},
     {"duplicates", cmd_duplicates, "疑似重复人员报告（姓名、性别、出生日期相同而证件号不同或缺失）"},
     {"keys", cmd_keys, "轮换加密密钥（keys rotate：重新加密全部敏感字段，审计链保持可校验）"},
+    {"kt", cmd_kt, "知识追踪：kt fit 拟合各知识点的 BKT 参数，kt predict 逐题预测答对概率"},
     {"verify", cmd_verify, "校验审计日志的摘要链（verify audit）"},
     {"version", cmd_version, "显示版本"},
     {"help", cmd_help, "显示帮助"},

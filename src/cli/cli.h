@@ -56,6 +56,7 @@ int cmd_import(int argc, char **argv);
 int cmd_duplicates(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_kt(int argc, char **argv);
 /* `shushu import oneroster FILE.zip …` (called by cmd_import). */
 int cmd_import_oneroster(int argc, char **argv);
 

@@ -18,25 +18,10 @@
 #define SH_DEMO_PEOPLE_H
 
 #include "core/err.h"
+#include "core/rng.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* ---- random numbers ---- */
-
-/* One step of splitmix64 over *state (also used to seed xoshiro256**). */
-uint64_t sh_splitmix64(uint64_t *state);
-
-/* xoshiro256**: small, fast, good enough for synthetic data (not for secrets). */
-typedef struct sh_rng {
-    uint64_t s[4];
-} sh_rng;
-void sh_rng_seed(sh_rng *r, uint64_t seed);
-uint64_t sh_rng_next(sh_rng *r);
-/* Uniform in [0, n) without modulo bias; 0 when n is 0. */
-uint32_t sh_rng_below(sh_rng *r, uint32_t n);
-/* 1 with probability per_mille / 1000. */
-int sh_rng_chance(sh_rng *r, uint32_t per_mille);
 
 /* ---- calendar ---- */
 
