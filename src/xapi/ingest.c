@@ -486,7 +486,8 @@ int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts
             json_object_set_new(st, "id", json_string(id));
         }
     }
-    /* the store is only read above: done with, so the committer never waits on it */
+    /* the store is only read above: give the connection back while the batch waits */
+    sh_req_conn_release(req);
     if (x_commit_submit(req, arr, parts, nparts, orgs) != SH_OK)
         return SH_ERR;
     for (size_t i = 0; i < n; i++)
