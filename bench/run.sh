@@ -6,9 +6,10 @@
 # /healthz at least 80% of the bare handler), then a signed-in, scoped GET (target: at
 # least 60% of /healthz), a head teacher's class roster (45 students, scoped and
 # masked; target: at least 40% of /healthz) and sign-in itself (argon2id at the
-# deployed cost); then the city-scale import against sqlite3 (bench/import.sh).
-# Then the knowledge-tracing models (bench/kt.sh). BENCH_SECONDS sets each round's
-# length; BENCH_IMPORT=off skips the import, BENCH_KT=off the knowledge tracing.
+# deployed cost); then the LRS's statement ingest (bench/xapi.sh), the city-scale import
+# against sqlite3 (bench/import.sh) and the knowledge-tracing models (bench/kt.sh).
+# BENCH_SECONDS sets each round's length; BENCH_XAPI=off, BENCH_IMPORT=off and
+# BENCH_KT=off skip those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -87,6 +88,10 @@ missed=0
 awk -v r="$ratio" 'BEGIN { exit (r >= 80 ? 0 : 1) }' || { echo "bench: /healthz below 80% of the bare handler" >&2; missed=1; }
 awk -v r="$scoped_ratio" 'BEGIN { exit (r >= 60 ? 0 : 1) }' || { echo "bench: signed-in GET below 60% of /healthz" >&2; missed=1; }
 awk -v r="$roster_ratio" 'BEGIN { exit (r >= 40 ? 0 : 1) }' || { echo "bench: class roster below 40% of /healthz" >&2; missed=1; }
+if [ "${BENCH_XAPI:-on}" != off ]; then
+  echo
+  bench/xapi.sh || missed=1
+fi
 if [ "${BENCH_IMPORT:-on}" != off ]; then
   echo
   bench/import.sh || missed=1

@@ -104,9 +104,16 @@ const char *sh_req_header(const sh_req *req, const char *name);
 const char *sh_req_cookie(const sh_req *req, const char *name);
 /* Iterate all query arguments. */
 void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, const char *v), void *ctx);
-/* The store connection for this request, released when the request ends.
+/* The store connection for this request, released when the handler returns.
  * NULL with req->err filled when none can be had. */
 sh_conn *sh_req_conn(sh_req *req);
+/* Give the request's store connection back to the pool now (idempotent; a later
+ * sh_req_conn takes one again). The server calls it when the handler returns,
+ * so that a reply waiting to be sent holds no connection: a worker thread that
+ * has answered many requests before writing their replies would otherwise hold
+ * one per reply and could wait for a connection forever. A handler that waits
+ * for something else (the xAPI group commit) calls it before waiting. */
+void sh_req_conn_release(sh_req *req);
 
 /* The ETag of a reply body: 128-bit BLAKE2b, quoted hex. */
 void sh_body_etag(const char *data, size_t len, char out[SH_ETAG_SIZE]);

@@ -5,6 +5,7 @@
 #include "core/alloc.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -24,6 +25,36 @@ static counters *per_route; /* nroutes + 2 (unmatched, static) */
 static int nslots;
 static atomic_uint_fast64_t hist[NBUCKET + 1];
 static atomic_uint_fast64_t dur_sum_ns, dur_count;
+
+#define NNAMED 16
+static struct {
+    const char *name, *help;
+    atomic_uint_fast64_t n;
+} named[NNAMED];
+static atomic_int nnamed;
+static pthread_mutex_t named_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void sh_metrics_count(const char *name, const char *help) {
+    int n = atomic_load(&nnamed);
+    for (int i = 0; i < n; i++)
+        if (strcmp(named[i].name, name) == 0) {
+            atomic_fetch_add_explicit(&named[i].n, 1, memory_order_relaxed);
+            return;
+        }
+    pthread_mutex_lock(&named_mu); /* first use of a name: register it */
+    n = atomic_load(&nnamed);
+    int i = 0;
+    while (i < n && strcmp(named[i].name, name) != 0)
+        i++;
+    if (i == n && n < NNAMED) {
+        named[i].name = name;
+        named[i].help = help;
+        atomic_store(&nnamed, n + 1);
+    }
+    if (i < NNAMED)
+        atomic_fetch_add_explicit(&named[i].n, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&named_mu);
+}
 
 int sh_metrics_init(int nroutes) {
     nslots = nroutes + 2;
@@ -118,5 +149,9 @@ int sh_metrics_render(sh_buf *o, const sh_router *r, unsigned open_connections) 
                   "# TYPE shushu_memory_bytes gauge\n"
                   "shushu_memory_bytes %zu\n",
                   (double)st.ns / 1e9, (unsigned long long)st.calls, open_connections, sh_alloc_used());
+    int n = atomic_load(&nnamed);
+    for (int i = 0; i < n; i++)
+        sh_buf_printf(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", named[i].name, named[i].help,
+                      named[i].name, named[i].name, (unsigned long long)atomic_load(&named[i].n));
     return sh_buf_ok(o);
 }

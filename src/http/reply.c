@@ -48,7 +48,12 @@ void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, c
     MHD_get_connection_values(req->mhd, MHD_GET_ARGUMENT_KIND, each_arg, &e);
 }
 
-static void release_conn(void *arg) { sh_db_release(arg); }
+void sh_req_conn_release(sh_req *req) {
+    sh_db_release(req->conn);
+    req->conn = NULL;
+}
+
+static void release_conn(void *arg) { sh_req_conn_release(arg); }
 
 sh_conn *sh_req_conn(sh_req *req) {
     if (req->conn)
@@ -56,7 +61,8 @@ sh_conn *sh_req_conn(sh_req *req) {
     sh_conn *c = sh_db_acquire(req->app->db, &req->err);
     if (!c)
         return NULL;
-    if (sh_pool_cleanup(req->pool, release_conn, c) != SH_OK) {
+    if (sh_pool_cleanup(req->pool, release_conn, req) != SH_OK) {
+        sh_db_release(c);
         sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
         return NULL;
     }

@@ -281,6 +281,7 @@ static const sh_static_file *dispatch(sh_req *req) {
     }
     if (req->route->handler(req) != SH_OK && !req->err.status)
         sh_err_set(&req->err, 500, "internal", NULL, "服务器内部错误");
+    sh_req_conn_release(req); /* the reply is built: it waits to be sent without a store connection */
     return NULL;
 }
 

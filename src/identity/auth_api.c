@@ -11,6 +11,7 @@
 #include "identity/account.h"
 #include "identity/factor.h"
 #include "identity/session.h"
+#include "xapi/xapi.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -387,6 +388,8 @@ int sh_auth_login(sh_req *req) {
     p->session_id = ses.id;
     snprintf(p->stage, sizeof p->stage, "%s", stage);
     req->principal = p;
+    if (strcmp(stage, SH_STAGE_ACTIVE) == 0)
+        sh_xapi_record(req, &(sh_xapi_event){.verb = SH_XAPI_SIGNED_IN, .type = SH_XAPI_PLATFORM});
     set_cookie(req, token, pol.session_hours * 3600);
     sodium_memzero(token, sizeof token);
     rc = sh_reply_json(req, 200, me_json(req, c, p));
@@ -410,6 +413,8 @@ int sh_auth_logout(sh_req *req) {
         sh_rollback(c);
         return SH_ERR;
     }
+    if (strcmp(p->stage, SH_STAGE_ACTIVE) == 0)
+        sh_xapi_record(req, &(sh_xapi_event){.verb = SH_XAPI_SIGNED_OUT, .type = SH_XAPI_PLATFORM});
     set_cookie(req, "", 0);
     return sh_reply_empty(req, 204);
 }
@@ -432,6 +437,8 @@ static int advance(sh_req *req, sh_conn *c, sh_principal *p, const account_row *
     if (exec_i64(c, "UPDATE account SET failed_logins = $1 WHERE id = $2", 0, a->id, &req->err) != SH_OK ||
         sh_audit_req(req, event, 1, NULL, detail) != SH_OK || sh_commit(c, &req->err) != SH_OK)
         goto fail;
+    if (strcmp(p->stage, SH_STAGE_ACTIVE) != 0 && strcmp(stage, SH_STAGE_ACTIVE) == 0) /* signed in now */
+        sh_xapi_record(req, &(sh_xapi_event){.verb = SH_XAPI_SIGNED_IN, .type = SH_XAPI_PLATFORM});
     snprintf(p->stage, sizeof p->stage, "%s", stage);
     json_t *o = me_json(req, c, p);
     if (reply && o)

@@ -262,10 +262,10 @@ static int valid_version(const char *v) {
     return 1;
 }
 
-static void set_base(sh_req *req, x_ctx *x) {
+void x_base(sh_req *req, char *out, size_t cap) {
     const char *host = sh_req_header(req, "Host");
     const char *proto = sh_req_header(req, "X-Forwarded-Proto");
-    snprintf(x->base, sizeof x->base, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http",
+    snprintf(out, cap, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http",
              host ? host : "localhost");
 }
 
@@ -287,7 +287,7 @@ static int xapi_authorize(sh_req *req) {
     x->content_type = req->content_type;
     x->body = req->body.data;
     x->body_len = req->body.len;
-    set_base(req, x);
+    x_base(req, x->base, sizeof x->base);
     const char *alt = req->method == SH_POST ? sh_req_query(req, "method") : NULL;
     if (alt && alternate_syntax(req, x, alt) != SH_OK)
         return SH_ERR;

@@ -191,14 +191,16 @@ int x_clients_revoke(sh_req *req) {
     sh_conn *c = sh_req_conn(req);
     if (!c)
         return SH_ERR;
-    sh_stmt *s = sh_prepare(c, "SELECT id, org_id FROM xapi_client WHERE uid = $1", &req->err);
+    sh_stmt *s =
+        sh_prepare(c, "SELECT id, org_id, secret_hash = '-' FROM xapi_client WHERE uid = $1", &req->err);
     if (!s)
         return SH_ERR;
     sh_bind_text(s, 1, uid, -1);
     int rc = sh_step(s, &req->err);
     int64_t id = 0, org = 0;
+    int platform = 0;
     if (rc == SH_ROW)
-        id = sh_col_i64(s, 0), org = sh_col_i64(s, 1);
+        id = sh_col_i64(s, 0), org = sh_col_i64(s, 1), platform = (int)sh_col_i64(s, 2);
     sh_stmt_done(s);
     if (rc == SH_ERR)
         return SH_ERR;
@@ -207,6 +209,9 @@ int x_clients_revoke(sh_req *req) {
         return SH_ERR;
     if (!in)
         return sh_err_set(&req->err, 404, "not_found", NULL, "LRS 客户端不存在");
+    if (platform)
+        return sh_err_set(&req->err, 400, "platform_client", NULL,
+                          "这是平台自身记录学习事件所用的客户端（没有 secret，不能登录），不能撤销");
     char object[64];
     snprintf(object, sizeof object, "xapi_client:%s", uid);
     if (sh_begin_write(c, &req->err) != SH_OK)

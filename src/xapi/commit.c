@@ -9,9 +9,15 @@
  * the environment): a batch that does not fit while others wait is answered
  * 503 with Retry-After instead of growing memory. The thread starts with the
  * first batch and stops in the module's stop hook; a batch submitted while it
- * stops is written by its own request. */
+ * stops is written by its own request.
+ *
+ * Statements the platform records itself (record.c) join the same queue without
+ * a waiting request: the committer owns them, writes them as the platform
+ * client and frees them; a failure is logged, and one that does not fit is
+ * dropped by the caller (a sign-in never waits for the LRS). */
 #include "xapi/x_impl.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -22,7 +28,9 @@
 #define BATCH_DEADLINE_MS 30000
 
 typedef struct x_job {
-    sh_req *req;
+    sh_req *req; /* NULL for a statement the platform records: owned, nobody waits */
+    const x_ctx *x;
+    sh_err *err;
     json_t *arr;
     const x_part *parts;
     int nparts;
@@ -37,6 +45,7 @@ static pthread_cond_t work = PTHREAD_COND_INITIALIZER, finished = PTHREAD_COND_I
 static x_job *head, *tail;
 static size_t queued;
 static int started, stopping;
+static x_client platform; /* committer thread only */
 static pthread_t thread;
 static sh_db *db;
 
@@ -44,6 +53,34 @@ static size_t queue_max(void) {
     const char *v = getenv("SHUSHU_XAPI_QUEUE_MAX");
     long n = v ? strtol(v, NULL, 10) : 0;
     return n > 0 ? (size_t)n : X_QUEUE_MAX;
+}
+
+/* A statement the platform records, with everything the committer needs. */
+typedef struct owned {
+    x_job job; /* first: the job is the allocation */
+    x_ctx x;
+    sh_err err;
+    int64_t org;
+} owned;
+
+/* A recorded statement: written as the platform client, at its node unless the
+ * person's org is known. */
+static int write_owned(sh_conn *c, x_job *j, int64_t now) {
+    owned *o = (owned *)j;
+    if (!platform.id && x_platform_client(c, &platform, j->err) != SH_OK)
+        return SH_ERR;
+    o->x.client = platform;
+    if (!o->org)
+        o->org = platform.org_id;
+    return x_write_statements(&o->x, j->err, c, j->arr, NULL, 0, j->orgs, now);
+}
+
+static void free_owned(x_job *j) {
+    if (j->rc != SH_OK)
+        sh_log(SH_LOG_WARN, "xapi_record_failed", "%s", j->err->first.message);
+    json_decref(j->arr);
+    sh_err_clear(j->err);
+    sh_free(j); /* the owned block it begins */
 }
 
 /* Write the jobs in one transaction, a savepoint each. */
@@ -55,14 +92,15 @@ static void write_group(sh_conn *c, x_job *jobs) {
     int64_t now = sh_now_ms();
     for (x_job *j = jobs; j; j = j->next) {
         if (!began) {
-            j->rc = sh_err_set(&j->req->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
+            j->rc = sh_err_set(j->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
             continue;
         }
-        if (sh_exec(c, "SAVEPOINT xapi_batch", &j->req->err) != SH_OK) {
+        if (sh_exec(c, "SAVEPOINT xapi_batch", j->err) != SH_OK) {
             j->rc = SH_ERR;
             continue;
         }
-        j->rc = x_write_statements(j->req, c, j->arr, j->parts, j->nparts, j->orgs, now);
+        j->rc = j->req ? x_write_statements(j->x, j->err, c, j->arr, j->parts, j->nparts, j->orgs, now)
+                       : write_owned(c, j, now);
         if (j->rc != SH_OK)
             sh_exec(c, "ROLLBACK TO xapi_batch", NULL);
         sh_exec(c, "RELEASE xapi_batch", NULL);
@@ -72,7 +110,7 @@ static void write_group(sh_conn *c, x_job *jobs) {
         sh_log(SH_LOG_ERROR, "xapi_commit_failed", "%s", err.first.message);
         for (x_job *j = jobs; j; j = j->next)
             if (j->rc == SH_OK)
-                j->rc = sh_err_set(&j->req->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
+                j->rc = sh_err_set(j->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
     }
     sh_err_clear(&err);
 }
@@ -97,11 +135,16 @@ static void *committer(void *arg) {
             write_group(c, jobs);
         } else {
             for (x_job *j = jobs; j; j = j->next)
-                j->rc = sh_err_set(&j->req->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
+                j->rc = sh_err_set(j->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
         }
         pthread_mutex_lock(&mu);
-        for (x_job *j = jobs; j; j = j->next)
-            j->done = 1;
+        for (x_job *j = jobs, *next; j; j = next) {
+            next = j->next; /* an owned job is freed here, a request's wakes its thread */
+            if (j->req)
+                j->done = 1;
+            else
+                free_owned(j);
+        }
         pthread_cond_broadcast(&finished);
     }
     pthread_mutex_unlock(&mu);
@@ -116,7 +159,7 @@ static int write_alone(sh_req *req, json_t *arr, const x_part *parts, int nparts
     sh_conn *c = sh_req_conn(req);
     if (!c || sh_begin_write(c, &req->err) != SH_OK)
         return SH_ERR;
-    if (x_write_statements(req, c, arr, parts, nparts, orgs, sh_now_ms()) != SH_OK ||
+    if (x_write_statements(x_ctx_of(req), &req->err, c, arr, parts, nparts, orgs, sh_now_ms()) != SH_OK ||
         sh_commit(c, &req->err) != SH_OK) {
         sh_rollback(c);
         return SH_ERR;
@@ -124,34 +167,67 @@ static int write_alone(sh_req *req, json_t *arr, const x_part *parts, int nparts
     return SH_OK;
 }
 
-int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs) {
-    x_job job = {
-        .req = req, .arr = arr, .parts = parts, .nparts = nparts, .orgs = orgs, .n = json_array_size(arr)};
+/* Start the committer on first use; called with mu held. SH_OK when running. */
+static int ensure_started(sh_db *with) {
+    if (stopping)
+        return SH_ERR;
+    if (!started) {
+        db = with;
+        if (pthread_create(&thread, NULL, committer, NULL) != 0)
+            return SH_ERR;
+        started = 1;
+    }
+    return SH_OK;
+}
+
+static void append(x_job *job) {
+    queued += job->n;
+    if (tail)
+        tail->next = job;
+    else
+        head = job;
+    tail = job;
+    pthread_cond_signal(&work);
+}
+
+int x_commit_enqueue(sh_db *with, const x_ctx *x, json_t *arr, int64_t org) {
+    owned *o = sh_calloc(1, sizeof *o);
+    if (!o)
+        return SH_ERR;
+    o->x = *x;
+    o->org = org;
+    sh_err_init(&o->err);
+    o->job = (x_job){.x = &o->x, .err = &o->err, .arr = arr, .orgs = &o->org, .n = json_array_size(arr)};
     pthread_mutex_lock(&mu);
-    if (stopping) {
+    int ok = ensure_started(with) == SH_OK && queued + o->job.n <= queue_max();
+    if (ok)
+        append(&o->job);
+    pthread_mutex_unlock(&mu);
+    if (!ok)
+        sh_free(o); /* the caller still owns arr */
+    return ok ? SH_OK : SH_ERR;
+}
+
+int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs) {
+    x_job job = {.req = req,
+                 .x = x_ctx_of(req),
+                 .err = &req->err,
+                 .arr = arr,
+                 .parts = parts,
+                 .nparts = nparts,
+                 .orgs = orgs,
+                 .n = json_array_size(arr)};
+    pthread_mutex_lock(&mu);
+    if (ensure_started(req->app->db) != SH_OK) {
         pthread_mutex_unlock(&mu);
         return write_alone(req, arr, parts, nparts, orgs);
-    }
-    if (!started) {
-        db = req->app->db;
-        if (pthread_create(&thread, NULL, committer, NULL) != 0) {
-            pthread_mutex_unlock(&mu);
-            return write_alone(req, arr, parts, nparts, orgs);
-        }
-        started = 1;
     }
     if (queued && queued + job.n > queue_max()) {
         pthread_mutex_unlock(&mu);
         sh_reply_header(req, "Retry-After", "1");
         return sh_err_set(&req->err, 503, "queue_full", NULL, "学习记录写入繁忙，请稍后重试");
     }
-    queued += job.n;
-    if (tail)
-        tail->next = &job;
-    else
-        head = &job;
-    tail = &job;
-    pthread_cond_signal(&work);
+    append(&job);
     while (!job.done)
         pthread_cond_wait(&finished, &mu);
     pthread_mutex_unlock(&mu);

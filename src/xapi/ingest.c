@@ -164,7 +164,7 @@ static json_t *authority_of(const x_ctx *x) {
 /* A UUID in standard form laid out as version 7 (RFC 9562): 48 bits of the
  * time in milliseconds first, so generated ids grow at the end of the unique
  * index instead of touching pages all over it. */
-static void new_uuid(char out[37]) {
+void x_new_uuid(char out[37]) {
     unsigned char b[16];
     randombytes_buf(b, sizeof b);
     uint64_t ms = (uint64_t)sh_now_ms();
@@ -336,34 +336,31 @@ static int store_parts(sh_conn *c, const json_t *st, const x_part *parts, int np
 }
 
 /* Voiding: the target may not itself void; a known target in scope is marked. */
-static int apply_voiding(sh_req *req, sh_conn *c, const char *target, const char *prefix) {
+static int apply_voiding(const x_ctx *x, sh_err *err, sh_conn *c, const char *target, const char *prefix) {
     sh_stmt *s =
         sh_prepare(c,
                    "SELECT s.id, s.void_target IS NOT NULL FROM xapi_statement s WHERE s.statement_id = $1"
                    " AND EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id = s.org_id"
                    " AND x.ancestor_id = $2)",
-                   &req->err);
+                   err);
     if (!s)
         return SH_ERR;
     sh_bind_text(s, 1, target, -1);
-    sh_bind_i64(s, 2, x_ctx_of(req)->client.org_id);
-    int rc = sh_step(s, &req->err);
+    sh_bind_i64(s, 2, x->client.org_id);
+    int rc = sh_step(s, err);
     int64_t pk = rc == SH_ROW ? sh_col_i64(s, 0) : 0;
     int voiding = rc == SH_ROW && sh_col_i64(s, 1);
     sh_stmt_done(s);
     if (rc == SH_ERR)
         return SH_ERR;
     if (voiding)
-        return sh_err_set(&req->err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句",
-                          prefix);
-    return pk ? exec1(c, "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND $1 IS NOT NULL", "", pk,
-                      &req->err)
+        return sh_err_set(err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句", prefix);
+    return pk ? exec1(c, "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND $1 IS NOT NULL", "", pk, err)
               : SH_OK;
 }
 
-static int insert_statement(sh_req *req, sh_conn *c, json_t *st, int64_t org, int64_t stored_ms,
-                            const x_part *parts, int nparts) {
-    x_ctx *x = x_ctx_of(req);
+static int insert_statement(const x_ctx *x, sh_err *err, sh_conn *c, json_t *st, int64_t org,
+                            int64_t stored_ms, const x_part *parts, int nparts) {
     const json_t *ctx = json_object_get(st, "context");
     const char *verb = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
     const char *target = strcmp(verb, X_VOIDED_VERB) == 0
@@ -371,13 +368,13 @@ static int insert_statement(sh_req *req, sh_conn *c, json_t *st, int64_t org, in
                              : NULL;
     char *text = json_dumps(st, JSON_COMPACT);
     if (!text)
-        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     sh_stmt *s = sh_prepare(
         c,
         "INSERT INTO xapi_statement (statement_id, org_id, client_id, verb_id, registration, void_target, voided,"
         " stored_ms, body) VALUES ($1, $2, $3, $4, $5, $6,"
         " EXISTS (SELECT 1 FROM xapi_statement v WHERE v.void_target = $1), $7, $8) RETURNING id",
-        &req->err);
+        err);
     int rc = SH_ERR;
     int64_t pk = 0;
     if (s) {
@@ -389,7 +386,7 @@ static int insert_statement(sh_req *req, sh_conn *c, json_t *st, int64_t org, in
         sh_bind_text(s, 6, target, -1);
         sh_bind_i64(s, 7, stored_ms);
         sh_bind_text(s, 8, text, -1);
-        rc = sh_step(s, &req->err);
+        rc = sh_step(s, err);
         if (rc == SH_ROW)
             pk = sh_col_i64(s, 0);
         sh_stmt_done(s);
@@ -397,34 +394,34 @@ static int insert_statement(sh_req *req, sh_conn *c, json_t *st, int64_t org, in
     sh_free(text);
     if (rc == SH_ERR)
         return SH_ERR;
-    index_ctx ic = {c, x->base, pk, &req->err, 0};
+    index_ctx ic = {c, x->base, pk, err, 0};
     x_each_agent(st, index_agent, &ic);
     if (!ic.failed)
         x_each_activity(st, index_activity, &ic);
     if (ic.failed)
         return SH_ERR;
-    return store_parts(c, st, parts, nparts, &req->err);
+    return store_parts(c, st, parts, nparts, err);
 }
 
 /* Statements already stored under the same id: SH_ROW with *same set, SH_DONE when none. */
-static int existing(sh_req *req, sh_conn *c, const json_t *st, int *same) {
-    sh_stmt *s = sh_prepare(c, "SELECT body FROM xapi_statement WHERE statement_id = $1", &req->err);
+static int existing(sh_err *err, sh_conn *c, const json_t *st, int *same) {
+    sh_stmt *s = sh_prepare(c, "SELECT body FROM xapi_statement WHERE statement_id = $1", err);
     if (!s)
         return SH_ERR;
     sh_bind_text(s, 1, json_string_value(json_object_get(st, "id")), -1);
-    int rc = sh_step(s, &req->err);
+    int rc = sh_step(s, err);
     if (rc == SH_ROW)
         *same = same_statement(st, sh_col_text(s, 0));
     sh_stmt_done(s);
     return rc;
 }
 
-int x_write_statements(sh_req *req, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
+int x_write_statements(const x_ctx *x, sh_err *err, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
                        const int64_t *orgs, int64_t now) {
     size_t n = json_array_size(arr);
-    json_t *auth = authority_of(x_ctx_of(req));
+    json_t *auth = authority_of(x);
     if (!auth)
-        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     char stored[SH_ISO_LEN];
     sh_fmt_iso_ms(now, stored);
     int rc = SH_OK;
@@ -434,24 +431,25 @@ int x_write_statements(sh_req *req, sh_conn *c, json_t *arr, const x_part *parts
         if (n > 1)
             snprintf(prefix, sizeof prefix, "第 %zu 条语句：", i + 1);
         int same = 0;
-        int ex = existing(req, c, st, &same);
+        int ex = existing(err, c, st, &same);
         if (ex == SH_ERR) {
             rc = SH_ERR;
         } else if (ex == SH_ROW) {
             if (!same)
-                rc = sh_err_set(&req->err, 409, "statement_conflict", "id",
+                rc = sh_err_set(err, 409, "statement_conflict", "id",
                                 "%s语句 id 已存在且内容不同（同一 id 的语句不能修改）", prefix);
         } else {
             const char *verb = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
             if (strcmp(verb, X_VOIDED_VERB) == 0)
-                rc = apply_voiding(
-                    req, c, json_string_value(json_object_get(json_object_get(st, "object"), "id")), prefix);
+                rc = apply_voiding(x, err, c,
+                                   json_string_value(json_object_get(json_object_get(st, "object"), "id")),
+                                   prefix);
             if (rc == SH_OK) {
                 json_object_set_new(st, "stored", json_string(stored));
                 json_object_set(st, "authority", auth);
                 if (!json_object_get(st, "version"))
                     json_object_set_new(st, "version", json_string("1.0.0"));
-                rc = insert_statement(req, c, st, orgs[i], now, parts, nparts);
+                rc = insert_statement(x, err, c, st, orgs[i], now, parts, nparts);
             }
         }
     }
@@ -484,11 +482,12 @@ int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts
         orgs[i] = w->org ? w->org : x->client.org_id;
         if (!json_object_get(st, "id")) {
             char id[37];
-            new_uuid(id);
+            x_new_uuid(id);
             json_object_set_new(st, "id", json_string(id));
         }
     }
-    /* the store is only read above: done with, so the committer never waits on it */
+    /* the store is only read above: give the connection back while the batch waits */
+    sh_req_conn_release(req);
     if (x_commit_submit(req, arr, parts, nparts, orgs) != SH_OK)
         return SH_ERR;
     for (size_t i = 0; i < n; i++)

@@ -200,6 +200,10 @@ static const sh_route routes[] = {
      SH_ROUTE_LIST, XAPI_TAG},
     {SH_POST, "/api/v1/xapi/clients", "xapi.manage", x_clients_create,
      "登记 LRS 客户端（绑定机构与读写权限；secret 只显示一次）", NULL, &x_client_entity, 0, XAPI_TAG},
+    {SH_GET, "/api/v1/xapi/statements", "xapi.manage", x_console_statements,
+     "浏览学习记录语句（管理控制台）：与 /xapi/statements 相同的筛选（agent 可为人员编号）与 more 翻页，"
+     "只含您有 xapi.manage 权限的机构及其下属机构的语句",
+     NULL, NULL, SH_ROUTE_NO_BODY, XAPI_TAG},
     {SH_DELETE, "/api/v1/xapi/clients/{id}", "xapi.manage", x_clients_revoke, "撤销 LRS 客户端", NULL, NULL,
      0, XAPI_TAG},
 };

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "model/api.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -35,6 +36,11 @@ static int bool_param(sh_req *req, const char *name, int *out) {
     if (strcmp(v, "false") == 0)
         return SH_OK;
     return sh_err_set(&req->err, 400, "invalid_parameter", name, "%s 应为 true 或 false", name);
+}
+
+static int bind_client_org(sh_stmt *s, void *ctx) {
+    sh_bind_i64(s, 1, *(const int64_t *)ctx);
+    return SH_OK;
 }
 
 typedef struct qopts {
@@ -177,9 +183,14 @@ static int parse_filters(sh_req *req, filters *f) {
     memset(f, 0, sizeof *f);
     const char *v;
     if ((v = x_param(req, "agent"))) {
+        char base[300];
+        x_base(req, base, sizeof base);
         json_t *a = json_loads(v, 0, NULL);
+        if (!a && !x_ctx_of(req) && *v != '{' && *v &&
+            strlen(v) < 64) /* the console: a person's opaque uid */
+            a = json_pack("{s:s,s:{s:s,s:s}}", "objectType", "Agent", "account", "homePage", base, "name", v);
         int ok = a && x_validate_agent(a, "agent", &req->err) == SH_OK;
-        ok = ok && x_agent_key(a, x_ctx_of(req)->base, f->agent, sizeof f->agent) == SH_OK;
+        ok = ok && x_agent_key(a, base, f->agent, sizeof f->agent) == SH_OK;
         json_decref(a);
         if (!ok) {
             sh_err_clear(&req->err);
@@ -246,7 +257,9 @@ static void put_param(void *ctx, const char *k, const char *v) {
                       (unsigned char)*s);
 }
 
-static int get_many(sh_req *req, const qopts *o) {
+/* A StatementResult page of the statements in scope sc that match the request's
+ * filters; `more` continues at path. */
+static int get_many(sh_req *req, const qopts *o, const sh_scope *sc, const char *path) {
     filters f;
     if (parse_filters(req, &f) != SH_OK)
         return SH_ERR;
@@ -254,8 +267,8 @@ static int get_many(sh_req *req, const qopts *o) {
     sh_buf *sql = sh_pool_buf(req->pool, 0);
     if (!sql)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    int np = 1;
-    sh_buf_puts(sql, "SELECT s.id, s.body FROM xapi_statement s WHERE s.voided = 0 AND " SCOPE_SQL);
+    int np = sc->nparams;
+    sh_buf_printf(sql, "SELECT s.id, s.body FROM xapi_statement s WHERE s.voided = 0 AND %s", sc->where);
     int p_agent = 0, p_verb = 0, p_act = 0, p_reg = 0, p_since = 0, p_until = 0, p_after = 0;
     if (f.has_agent)
         sh_buf_printf(sql,
@@ -284,7 +297,10 @@ static int get_many(sh_req *req, const qopts *o) {
     sh_stmt *s = sh_prepare(c, sql->data, &req->err);
     if (!s)
         return SH_ERR;
-    sh_bind_i64(s, 1, x->client.org_id);
+    if (sc->bind(s, sc->ctx) != SH_OK) {
+        sh_stmt_done(s);
+        return SH_ERR;
+    }
     if (p_agent)
         sh_bind_text(s, p_agent, f.agent, -1);
     if (p_verb)
@@ -326,8 +342,8 @@ static int get_many(sh_req *req, const qopts *o) {
     sh_buf_puts(b, "],\"more\":\"");
     if (n > f.limit) {
         more_ctx m = {b, 0};
-        sh_buf_puts(b, "/xapi/statements");
-        if (x->alt)
+        sh_buf_puts(b, path);
+        if (x && x->alt)
             for (int i = 0; i < x->params.n; i++)
                 put_param(&m, x->params.k[i], x->params.v[i]);
         else
@@ -359,5 +375,24 @@ int x_get_statements(sh_req *req) {
                           "statementId 与 voidedStatementId 不能同时给出");
     if (id || vid)
         return get_one(req, id ? id : vid, vid != NULL, &o);
-    return get_many(req, &o);
+    sh_scope sc = {
+        .where = SCOPE_SQL, .nparams = 1, .bind = bind_client_org, .ctx = &x_ctx_of(req)->client.org_id};
+    return get_many(req, &o, &sc, "/xapi/statements");
+}
+
+/* GET /api/v1/xapi/statements: the console's statement browser. The same
+ * filters and paging as /xapi/statements (agent may also be a person's opaque
+ * uid), over the statements under the nodes where the caller holds
+ * xapi.manage; exact format, no attachments. */
+int x_console_statements(sh_req *req) {
+    static const char *const allowed[] = {
+        "agent", "verb",  "activity", "registration", "related_agents", "related_activities",
+        "since", "until", "limit",    "ascending",    "more",           NULL};
+    if (x_only_params(req, allowed) != SH_OK)
+        return SH_ERR;
+    sh_scope sc;
+    if (sh_scope_org_set(req, "xapi.manage", "s.org_id", &sc) != SH_OK)
+        return SH_ERR;
+    qopts o = {.format = "exact"};
+    return get_many(req, &o, &sc, "/api/v1/xapi/statements");
 }

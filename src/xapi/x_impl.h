@@ -88,6 +88,8 @@ typedef struct x_ctx {
  * are left to the identity module. */
 void x_install_auth(sh_app *app);
 x_ctx *x_ctx_of(sh_req *req);
+/* This deployment's address as the request reached it (scheme://host). */
+void x_base(sh_req *req, char *out, size_t cap);
 const char *x_param(sh_req *req, const char *name);
 const char *x_header(sh_req *req, const char *name);
 /* 400 unless every parameter is one of allowed (NULL-terminated, exact case). */
@@ -117,13 +119,24 @@ void x_multipart_init(void);
 /* ingest.c: validate, check scope, store a batch in one transaction. ids
  * receives the statement ids in order. */
 int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, json_t **ids);
-/* Write a checked batch in the caller's transaction on c, stored at now:
- * conflicts (409), voiding, the indexes, definitions and attachments. */
-int x_write_statements(sh_req *req, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
+/* Write a checked batch from client x in the caller's transaction on c, stored
+ * at now: conflicts (409), voiding, the indexes, definitions and attachments.
+ * SH_OK, or SH_ERR with err set (the caller rolls back). */
+int x_write_statements(const x_ctx *x, sh_err *err, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
                        const int64_t *orgs, int64_t now);
+/* A UUID in standard form laid out as version 7 (time first). */
+void x_new_uuid(char out[37]);
 /* commit.c: hand a checked batch to the group committer and wait until it is
  * committed (SH_OK) or refused (SH_ERR with req->err: 409, 400, 503). */
 int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs);
+/* Hand one statement the platform records (record.c) to the committer without
+ * waiting. x is copied; the committer owns arr from here (freed once written); org 0
+ * means the platform client's node. SH_OK when queued; SH_ERR when the queue is
+ * full or the committer is stopping (the statement is dropped: the caller logs). */
+int x_commit_enqueue(sh_db *db, const x_ctx *x, json_t *arr, int64_t org);
+/* The platform's own LRS client (the authority of the statements it records),
+ * created under the root org on first use, inside the committer's transaction. */
+int x_platform_client(sh_conn *c, x_client *out, sh_err *err);
 void x_commit_stop(void);
 /* The org a document about agent belongs to (its person's school, or the
  * client's node for an agent outside the platform), after the rules of
@@ -131,6 +144,7 @@ void x_commit_stop(void);
 int x_agent_org(sh_req *req, const json_t *agent, int64_t *org);
 /* query.c */
 int x_get_statements(sh_req *req);
+int x_console_statements(sh_req *req);
 /* format.c: the statement as ids or canonical (in place, on a copy). */
 void x_format_ids(json_t *st);
 void x_format_canonical(json_t *st, const char *accept_language);

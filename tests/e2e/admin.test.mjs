@@ -6,8 +6,8 @@
 // 无权访问); the pages fit a 375 px phone. Screenshots of every page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, demoAccounts, totp, freshStep, call, signIn } from '../api/harness.mjs';
-import { launch, openPage, shot } from './browser.mjs';
+import { startServer, demoAccounts, call, signIn } from '../api/harness.mjs';
+import { launch, openPage, pickRootOrg, shot, signInAt } from './browser.mjs';
 
 let server;
 let browser;
@@ -22,28 +22,7 @@ after(async () => {
   await server?.stop();
 });
 
-// Password, then the TOTP code where the role needs one; waits for the console.
-async function signInAs(page, acct, path = '/') {
-  await page.goto(server.url + '/login?redirect=' + encodeURIComponent(path));
-  await page.getByPlaceholder('登录名').fill(acct.login);
-  await page.getByPlaceholder('密码').fill(acct.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  if (acct.totp_secret) {
-    await page.getByPlaceholder('6 位数字').waitFor();
-    await page.getByPlaceholder('6 位数字').fill(totp(acct.totp_secret, await freshStep(acct.login)));
-    await page.getByRole('button', { name: '确认' }).click();
-  }
-  await page.locator('[data-test=user-menu]').waitFor();
-}
-
-// Choose the first (root) node of an OrgPicker inside a container.
-async function pickRootOrg(page, container) {
-  await container.locator('.sh-org-picker').click();
-  const node = page.locator('.sh-org-picker-pop:visible .el-cascader-node').first();
-  await node.waitFor();
-  await node.locator('.el-radio').click();
-  await page.keyboard.press('Escape');
-}
+const signInAs = (page, acct, path) => signInAt(page, server.url, acct, path);
 
 const menuText = (page) => page.locator('.sh-aside .sh-menu').innerText();
 const width = (page) => page.evaluate(() => document.scrollingElement.scrollWidth);

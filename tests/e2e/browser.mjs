@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { root } from '../api/harness.mjs';
+import { root, totp, freshStep } from '../api/harness.mjs';
 
 const require = createRequire(path.join(root, 'tests/package.json'));
 const { chromium } = require('playwright-core');
@@ -43,4 +43,28 @@ export async function shot(page, name) {
   // finish CSS transitions first (Element Plus tags zoom in) so the picture shows the settled page
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
+}
+
+// Sign in through the login page at url: password, then the TOTP code where the
+// role needs one; waits for the console.
+export async function signInAt(page, url, acct, path = '/') {
+  await page.goto(url + '/login?redirect=' + encodeURIComponent(path));
+  await page.getByPlaceholder('登录名').fill(acct.login);
+  await page.getByPlaceholder('密码').fill(acct.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  if (acct.totp_secret) {
+    await page.getByPlaceholder('6 位数字').waitFor();
+    await page.getByPlaceholder('6 位数字').fill(totp(acct.totp_secret, await freshStep(acct.login)));
+    await page.getByRole('button', { name: '确认' }).click();
+  }
+  await page.locator('[data-test=user-menu]').waitFor();
+}
+
+// Choose the first (root) node of an OrgPicker inside a container.
+export async function pickRootOrg(page, container) {
+  await container.locator('.sh-org-picker').click();
+  const node = page.locator('.sh-org-picker-pop:visible .el-cascader-node').first();
+  await node.waitFor();
+  await node.locator('.el-radio').click();
+  await page.keyboard.press('Escape');
 }

@@ -1,0 +1,54 @@
+// xapi_keepalive.test.mjs — many keep-alive connections posting batches to one
+// worker thread. A worker answers several requests before it writes their replies;
+// each request used to keep its store connection until its reply was sent, so the
+// pool (threads + 4 connections, one held by the xAPI committer) ran dry and the
+// worker waited for a connection forever. The server now gives the connection back
+// when the handler returns (and an xAPI batch before it waits for the commit).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { startServer, call, demoAccounts, signIn } from './harness.mjs';
+
+let srv;
+let client;
+const basic = (c) => `Basic ${Buffer.from(`${c.key}:${c.secret}`).toString('base64')}`;
+
+before(async () => {
+  srv = await startServer({ extraArgs: ['--threads', '1'] });
+  const city = await signIn(srv.url, demoAccounts(srv.db).city_admin);
+  const school = (await city.get('/api/v1/orgs?kind=school&limit=1')).body.items[0].id;
+  const r = await city.post('/api/v1/xapi/clients', { name: '长连接测试', org: school, read: true, write: true, external_agents: true });
+  assert.equal(r.status, 201, r.text);
+  client = r.body;
+});
+after(async () => { if (srv) await srv.stop(); });
+
+test('48 keep-alive connections × 3 batches of 100 on one worker thread: every batch stored, no stall', async () => {
+  const headers = { authorization: basic(client), 'x-experience-api-version': '1.0.3', 'content-type': 'application/json' };
+  const registration = crypto.randomUUID();
+  const statuses = [];
+  await Promise.all(Array.from({ length: 48 }, async (_, c) => {
+    for (let i = 0; i < 3; i++) {
+      const body = JSON.stringify(Array.from({ length: 100 }, (__, k) => ({
+        actor: { mbox: `mailto:conn${c}-${k}@example.org` },
+        verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
+        object: { id: `http://example.org/keepalive/${i}` },
+        context: { registration },
+      })));
+      const r = await call(`${srv.url}/xapi/statements`, { method: 'POST', headers, body, signal: AbortSignal.timeout(60000) });
+      statuses.push(r.status);
+    }
+  }));
+  assert.deepEqual([...new Set(statuses)], [200]);
+  let n = 0;
+  let path = `/xapi/statements?registration=${registration}&limit=500&format=ids`;
+  while (path) {
+    const r = await call(`${srv.url}${path}`, { headers });
+    assert.equal(r.status, 200, r.text);
+    n += r.body.statements.length;
+    path = r.body.more;
+  }
+  assert.equal(n, 48 * 3 * 100);
+  // and the server still answers other requests
+  assert.equal((await call(`${srv.url}/healthz`)).status, 200);
+});
