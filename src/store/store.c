@@ -22,13 +22,17 @@ sh_store_stats sh_store_stats_get(void) {
     return s;
 }
 
+int sh_db_url_is_postgres(const char *url) {
+    return url && (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0);
+}
+
 int sh_db_open(const char *url, int flags, int max_conns, sh_db **out, sh_err *err) {
     *out = NULL;
     if (!url || !*url)
         return sh_err_set(err, 400, "invalid_db_url", "db", "未指定数据库（--db 路径或 postgres:// 地址）");
     const sh_db_ops *ops;
     const char *file = NULL;
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+    if (sh_db_url_is_postgres(url)) {
         ops = &sh_pg_ops;
     } else {
         ops = &sh_sqlite_ops;

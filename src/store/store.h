@@ -31,6 +31,9 @@ enum {
 
 /* Step results: SH_ROW and SH_DONE (core/err.h). */
 
+/* 1 when url names a PostgreSQL database (postgres:// or postgresql://). */
+int sh_db_url_is_postgres(const char *url);
+
 /* Open the database at url with up to max_conns pooled connections (0 = 16).
  * On SH_ERR *out is NULL. */
 int sh_db_open(const char *url, int flags, int max_conns, sh_db **out, sh_err *err);

@@ -220,6 +220,14 @@ export function sql(db, statement) {
   return r.stdout.trim();
 }
 
+// Everything the database holds, as text (the sqlite3 shell's .dump; pg_dump).
+export function dump(db) {
+  if (!pgFiles.has(db)) return sql(db, '.dump');
+  const r = spawnSync('pg_dump', ['--no-owner', '-d', db], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
 // A valid 18-character ID number (GB 11643) for a county, birth date and sequence.
 export function idNumber(region, birth, seq) {
   const first = `${region}${birth.replaceAll('-', '')}${String(seq).padStart(3, '0')}`;
