@@ -4,7 +4,7 @@
 PORT ?= 8080
 DB ?= var/demo.db
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libsodium libcrypto libzip libxml-2.0 xlsxwriter gmime-3.0
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcrypto libzip libxml-2.0 xlsxwriter gmime-3.0
 CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                  -Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm

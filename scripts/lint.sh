@@ -11,7 +11,7 @@ if [ "${1:-}" = "--fix" ]; then
 fi
 echo "lint: clang-format"
 clang-format --dry-run -Werror "${files[@]}"
-flags=(-std=c17 -D_GNU_SOURCE -Isrc $(pkg-config --cflags libmicrohttpd jansson sqlite3 libsodium libcrypto libzip libxml-2.0 xlsxwriter gmime-3.0))
+flags=(-std=c17 -D_GNU_SOURCE -Isrc $(pkg-config --cflags libmicrohttpd jansson sqlite3 libpq libsodium libcrypto libzip libxml-2.0 xlsxwriter gmime-3.0))
 mapfile -t csrc < <(find src -name '*.c' | sort)
 echo "lint: clang-tidy (${#csrc[@]} files)"
 export TIDY_FLAGS="${flags[*]}"

@@ -12,6 +12,7 @@ int cmd_migrate(int argc, char **argv) {
     sh_opt opts[] = {
         {"db", 1, NULL, "数据库：SQLite 文件路径（或 postgres:// 地址）"},
         {"create", 0, NULL, "数据库不存在时创建一个空库"},
+        {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件（PostgreSQL 必须指定）"},
         {NULL, 0, NULL, NULL},
     };
     const char *pos[1];
@@ -26,6 +27,7 @@ int cmd_migrate(int argc, char **argv) {
     }
     sh_app app = {0};
     sh_cli_config(&app.cfg);
+    app.cfg.key_file = sh_cli_get(opts, "keys");
     sh_err err;
     sh_err_init(&err);
     rc = 1;

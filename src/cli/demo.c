@@ -4,7 +4,8 @@
  * and counties (real GB/T 2260 codes of one prefecture), schools with valid
  * 学校标识码 (primary, junior and senior secondary, rural 教学点), their grades and
  * classes, and one demo account per built-in role (cli/accounts.c), whose random
- * passwords and TOTP secrets go to DB.accounts.csv beside the database. Then
+ * passwords and TOTP secrets go to DB.accounts.csv beside the database (beside the
+ * key file on PostgreSQL). Then
  * cli/demo_roster.c fills the schools with people — staff, students and their
  * families, terms, class profiles and teaching assignments — one transaction per
  * school (--people school fills only the demo accounts' school, --people none
@@ -169,7 +170,8 @@ static int audit_demo(sh_conn *c, int nschools, sh_err *err) {
 
 int cmd_demo(int argc, char **argv) {
     sh_opt opts[] = {
-        {"db", 1, NULL, "要创建的 SQLite 数据库文件"},
+        {"db", 1, NULL, "要创建的 SQLite 数据库文件，或空的 PostgreSQL 数据库（postgres:// 地址）"},
+        {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件（PostgreSQL 必须指定；账号清单写在它旁边）"},
         {"scale", 1, NULL, "small（约 60 所学校，默认）或 city（百万学生规模，用于基准测试）"},
         {"seed", 1, NULL, "随机种子，相同种子生成相同的城市，默认 1"},
         {"people", 1, NULL,
@@ -233,6 +235,7 @@ int cmd_demo(int argc, char **argv) {
     }
     sh_app app = {0};
     sh_cli_config(&app.cfg);
+    app.cfg.key_file = sh_cli_get(opts, "keys");
     sh_err err;
     sh_err_init(&err);
     rc = 1;
@@ -252,8 +255,15 @@ int cmd_demo(int argc, char **argv) {
         sh_db_release(c);
         goto out;
     }
+    /* DB.accounts.csv beside an SQLite file; beside the key file (KEY without .key) otherwise */
     char csv_path[4200];
-    snprintf(csv_path, sizeof csv_path, "%s.accounts.csv", db);
+    const char *key = app.cfg.key_file;
+    size_t kn = key ? strlen(key) : 0;
+    if (sh_db_file(app.db) || !key)
+        snprintf(csv_path, sizeof csv_path, "%s.accounts.csv", db);
+    else
+        snprintf(csv_path, sizeof csv_path, "%.*s.accounts.csv",
+                 (int)(kn > 4 && strcmp(key + kn - 4, ".key") == 0 ? kn - 4 : kn), key);
     int fd = open(csv_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     FILE *csv = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!csv) {

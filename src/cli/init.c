@@ -77,7 +77,8 @@ static int ask_password(const sh_password_policy *pol, const char *login, const 
 
 int cmd_init(int argc, char **argv) {
     sh_opt opts[] = {
-        {"db", 1, NULL, "新部署的数据库（SQLite 文件路径）"},
+        {"db", 1, NULL, "新部署的数据库（SQLite 文件路径或 postgres:// 地址）"},
+        {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件（PostgreSQL 必须指定）"},
         {"city-name", 1, NULL, "市（或县）教育局所辖行政区的名称，例如 潍坊市"},
         {"region-code", 1, NULL, "该行政区的 GB/T 2260 六位代码，例如 370700"},
         {"password-file", 1, NULL, "从文件读取三位管理员的密码（每行一个：系统、安全、审计），用于脚本安装"},
@@ -101,6 +102,7 @@ int cmd_init(int argc, char **argv) {
     }
     sh_app app = {0};
     sh_cli_config(&app.cfg);
+    app.cfg.key_file = sh_cli_get(opts, "keys");
     sh_err err;
     sh_err_init(&err);
     char passwords[3][256] = {{0}};

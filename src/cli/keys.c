@@ -62,8 +62,10 @@ int cmd_keys(int argc, char **argv) {
     sh_conn *c = NULL;
     sh_keys_new_master(m);
     rc = 1;
-    if (sh_db_claim(db, 1, &lock, &err) != SH_OK || sh_app_init(&app, &err) != SH_OK ||
-        sh_app_open_store(&app, db, 0, &err) != SH_OK ||
+    /* the claim keeps servers on an SQLite file away; on PostgreSQL the servers must
+     * be stopped by the operator (docs/operations.md) */
+    if ((!sh_db_url_is_postgres(db) && sh_db_claim(db, 1, &lock, &err) != SH_OK) ||
+        sh_app_init(&app, &err) != SH_OK || sh_app_open_store(&app, db, 0, &err) != SH_OK ||
         sh_keys_path(sh_db_file(app.db), app.cfg.key_file, path, sizeof path, &err) != SH_OK) {
         sh_cli_error("无法轮换密钥", &err);
         goto done;

@@ -235,10 +235,10 @@ int sh_can_at(sh_req *req, const char *perm, int64_t org_id) {
     sh_conn *c = sh_req_conn(req);
     if (!orgs || !c)
         return SH_ERR;
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT 1 FROM org_closure WHERE descendant_id = $1"
-                            " AND ancestor_id IN (SELECT value FROM json_each($2))",
-                            &req->err);
+    char ids[96], sql[192];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM org_closure WHERE descendant_id = $1 AND ancestor_id IN (%s)",
+             sh_sql_json_ids(c, 2, ids, sizeof ids));
+    sh_stmt *s = sh_prepare(c, sql, &req->err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, org_id);
@@ -288,10 +288,13 @@ int sh_scope_org_set_from(sh_req *req, const char *perm, const char *org_set, in
      * The usual caller holds the permission at one node: a plain parameter. */
     sh_buf_printf(w, "EXISTS (SELECT 1 FROM org_closure x WHERE x.descendant_id %s%s AND x.ancestor_id ",
                   strchr(org_set, ',') || strstr(org_set, "SELECT") ? "IN " : "= ", org_set);
+    char ids[96];
     if (n == 1)
         sh_buf_printf(w, "= $%d)", param);
+    else if (sh_req_conn(req))
+        sh_buf_printf(w, "IN (%s))", sh_sql_json_ids(sh_req_conn(req), param, ids, sizeof ids));
     else
-        sh_buf_printf(w, "IN (SELECT value FROM json_each($%d)))", param);
+        return SH_ERR; /* req->err says why there is no connection */
     if (sh_buf_ok(w) != SH_OK)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     *out = (sh_scope){.where = w->data, .nparams = 1, .bind = bind_scope, .ctx = sp};

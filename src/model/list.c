@@ -148,13 +148,24 @@ static const sh_field *key_field(const sh_entity *e) {
     return NULL;
 }
 
+/* The column lists page by: the key field's, else a declared "id" column (a
+ * table whose id is exposed as a field, such as the audit log's sequence). */
+static const char *key_column(const sh_entity *e) {
+    const sh_field *k = key_field(e);
+    if (k)
+        return k->column;
+    for (int i = 0; i < e->nfields; i++)
+        if (strcmp(e->fields[i].column, "id") == 0)
+            return "id";
+    return "rowid";
+}
+
 static int visible(const sh_field *f) {
     return !(f->flags & SH_F_INTERNAL) && f->type != SH_T_KEY && f->type != SH_T_BLOB;
 }
 
 int sh_select_columns(sh_buf *sql, const sh_entity *e, const char *alias) {
-    const sh_field *k = key_field(e);
-    sh_buf_printf(sql, "%s.%s", alias, k ? k->column : "rowid");
+    sh_buf_printf(sql, "%s.%s", alias, key_column(e));
     for (int i = 0; i < e->nfields; i++) {
         const sh_field *f = &e->fields[i];
         if (!visible(f))
@@ -181,8 +192,7 @@ int sh_select_columns(sh_buf *sql, const sh_entity *e, const char *alias) {
 
 int sh_list_sql(sh_buf *sql, const sh_entity *e, const sh_list_query *q, const char *extra_where,
                 int extra_params) {
-    const sh_field *k = key_field(e);
-    const char *key = k ? k->column : "rowid";
+    const char *key = key_column(e);
     int n = extra_params;
     sh_buf_puts(sql, "SELECT ");
     sh_select_columns(sql, e, "t");

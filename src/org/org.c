@@ -170,11 +170,12 @@ int sh_org_insert(sh_conn *c, const sh_org_new *n, int64_t *id, sh_err *err) {
     sh_stmt_done(s);
     if (rc != SH_ROW)
         return SH_ERR;
-    s = sh_prepare(c,
-                   "INSERT INTO org_closure (ancestor_id, descendant_id, depth) "
-                   "SELECT ancestor_id, $1, depth + 1 FROM org_closure WHERE descendant_id = $2 "
-                   "UNION ALL SELECT $1, $1, 0",
-                   err);
+    s = sh_prepare(
+        c,
+        "INSERT INTO org_closure (ancestor_id, descendant_id, depth) "
+        "SELECT ancestor_id, CAST($1 AS BIGINT), depth + 1 FROM org_closure WHERE descendant_id = $2 "
+        "UNION ALL SELECT CAST($1 AS BIGINT), CAST($1 AS BIGINT), 0",
+        err);
     if (!s)
         return SH_ERR;
     sh_bind_i64(s, 1, *id);

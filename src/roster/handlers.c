@@ -24,9 +24,10 @@
 /* The org nodes a row hangs under, for the scope filter. Rows of a class (its
  * profile, enrolments, teaching) reach the class's teachers as well as the
  * school; students and their family members reach the teachers of the
- * student's current class; school-wide rows (profile, staff) only the school. */
+ * student's current class; school-wide rows (profile, staff) only the school.
+ * (One current class: a scalar subquery of two rows is an error on PostgreSQL.) */
 #define CURRENT_CLASS(student)                                                                               \
-    "(SELECT e.class_id FROM enrollment e WHERE e.student_id = " student " AND e.exit_date IS NULL)"
+    "(SELECT e.class_id FROM enrollment e WHERE e.student_id = " student " AND e.exit_date IS NULL LIMIT 1)"
 const char *sh_roster_scope_orgs(const sh_entity *e) {
     if (e == &sh_student_entity)
         return "(t.school_id, " CURRENT_CLASS("t.id") ")";

@@ -138,11 +138,13 @@ static int append_roles(sh_conn *c, sh_pool *p, const sh_person_scope *sc, json_
         const char *table, *kind;
     } kinds[] = {{"student", "student"}, {"staff", "staff"}, {"guardian_link", "guardian"}};
     int k = sc && sc->where ? sc->nparams : 0;
+    char in_ids[96];
+    sh_sql_json_ids(c, k + 1, in_ids, sizeof in_ids);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         sh_buf_printf(q,
                       "%sSELECT t.person_id, '%s', t.uid, o.uid, o.name FROM %s t JOIN org_unit o ON o.id ="
-                      " t.school_id WHERE t.person_id IN (SELECT value FROM json_each($%d))",
-                      i ? " UNION ALL " : "", kinds[i].kind, kinds[i].table, k + 1);
+                      " t.school_id WHERE t.person_id IN (%s)",
+                      i ? " UNION ALL " : "", kinds[i].kind, kinds[i].table, in_ids);
         if (sc && sc->where) /* only the role rows in reach */
             sh_buf_printf(q, " AND (%s)", sc->role_where[i]);
     }

@@ -89,6 +89,7 @@ struct sh_db_ops {
 };
 
 extern const sh_db_ops sh_sqlite_ops;
+extern const sh_db_ops sh_pg_ops;
 
 /* Account time spent in the backend (called by store.c around backend calls). */
 void sh_store_account(uint64_t ns);

@@ -1,12 +1,13 @@
 /* store.c — generic part of the store: opening by URL, the connection pool, the
  * per-connection statement cache, transactions and time accounting. Backends
- * (store_sqlite.c, later store_pg.c) do the talking to the database. */
+ * (store_sqlite.c, store_pg.c) do the talking to the database. */
 #include "store/backend.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 static atomic_uint_fast64_t store_ns, store_calls;
@@ -21,15 +22,18 @@ sh_store_stats sh_store_stats_get(void) {
     return s;
 }
 
+int sh_db_url_is_postgres(const char *url) {
+    return url && (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0);
+}
+
 int sh_db_open(const char *url, int flags, int max_conns, sh_db **out, sh_err *err) {
     *out = NULL;
     if (!url || !*url)
         return sh_err_set(err, 400, "invalid_db_url", "db", "未指定数据库（--db 路径或 postgres:// 地址）");
     const sh_db_ops *ops;
     const char *file = NULL;
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        return sh_err_set(err, 400, "backend_unavailable", "db", "此版本尚未包含 PostgreSQL 存储后端：%s",
-                          "请使用 SQLite 文件路径");
+    if (sh_db_url_is_postgres(url)) {
+        ops = &sh_pg_ops;
     } else {
         ops = &sh_sqlite_ops;
         file = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
@@ -378,6 +382,15 @@ int sh_table_columns(sh_conn *c, const char *table, void (*fn)(void *ctx, const 
 
 int sh_list_tables(sh_conn *c, void (*fn)(void *ctx, const char *table), void *ctx, sh_err *err) {
     return each_name(c, c->db->ops->list_tables_sql, NULL, fn, ctx, err);
+}
+
+const char *sh_sql_json_ids(const sh_conn *c, int n, char *buf, size_t cap) {
+    if (c->db->ops->kind == SH_DB_POSTGRES)
+        snprintf(buf, cap, "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST($%d AS JSON))",
+                 n);
+    else
+        snprintf(buf, cap, "SELECT value FROM json_each($%d)", n);
+    return buf;
 }
 
 int sh_query_i64(sh_conn *c, const char *sql, int64_t *out, sh_err *err) {

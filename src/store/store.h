@@ -1,10 +1,9 @@
 /* store.h — the database interface every module uses.
  *
  * A database is opened by URL: a file path (or sqlite:PATH) for the embedded SQLite
- * backend, postgres://… for PostgreSQL (added by a later backend; the interface
- * does not change). SQL is written once with $1, $2, … parameters; both backends
- * bind them by number. Modules never build SQL from user text: only from entity
- * declarations and constants.
+ * backend, postgres://… (or postgresql://…, a libpq connection URL) for PostgreSQL. SQL is written once with
+ * $1, $2, … parameters; both backends bind them by number. Modules never build SQL from user text: only from
+ * entity declarations and constants.
  *
  * Connections come from a small pool owned by the database. Each connection caches
  * its prepared statements, keyed by SQL text. Rows are stepped one at a time, so
@@ -31,6 +30,9 @@ enum {
 };
 
 /* Step results: SH_ROW and SH_DONE (core/err.h). */
+
+/* 1 when url names a PostgreSQL database (postgres:// or postgresql://). */
+int sh_db_url_is_postgres(const char *url);
 
 /* Open the database at url with up to max_conns pooled connections (0 = 16).
  * On SH_ERR *out is NULL. */
@@ -122,6 +124,11 @@ typedef struct sh_store_stats {
     uint64_t calls;
 } sh_store_stats;
 sh_store_stats sh_store_stats_get(void);
+
+/* The SQL of a subquery listing the integers of a JSON array bound as parameter $n
+ * (several ids in one parameter, for `col IN (…)`): json_each on SQLite,
+ * json_array_elements_text on PostgreSQL. Written into buf (96 bytes suffice). */
+const char *sh_sql_json_ids(const sh_conn *c, int n, char *buf, size_t cap);
 
 /* One-shot helpers for the common case of a single value. */
 int sh_query_i64(sh_conn *c, const char *sql, int64_t *out, sh_err *err); /* SH_DONE if no row */

@@ -1,6 +1,8 @@
 // harness.mjs — starts a real `shushu serve` for the API tests: a fresh demo (or
 // empty) database in a temporary folder, a free loopback port, the sanitizer build
 // by default. stop() sends SIGTERM and checks a clean exit without sanitizer reports.
+// With SHUSHU_TEST_DB=postgres every database is a fresh one on a throwaway
+// PostgreSQL cluster (pg.mjs); its key file and demo accounts stay in the folder.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +10,9 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { usePostgres, createDatabase, psql } from './pg.mjs';
+
+export { usePostgres };
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = path.resolve(root, process.env.SHUSHU_BIN || 'build/asan/shushu');
@@ -27,10 +32,33 @@ export function tmpdir() {
 // says otherwise (all | school | none).
 const demoPeople = process.env.SHUSHU_DEMO_PEOPLE || 'school';
 
+// PostgreSQL databases of this process: URL → the file path standing for it in the
+// folder (its key file is PATH.key, the demo accounts PATH.accounts.csv).
+const pgFiles = new Map();
+const serverDbs = new Map(); // folder → its database, so a restart in a folder reuses it
+
+// A new database: the SQLite file dir/name, or on PostgreSQL a fresh database whose
+// key file and accounts live at dir/name.key and dir/name.accounts.csv.
+export async function newDatabase(dir, name = 'shushu.db') {
+  const file = path.join(dir, name);
+  if (!usePostgres) return file;
+  const url = await createDatabase();
+  pgFiles.set(url, file);
+  if (name === 'shushu.db') serverDbs.set(dir, url); // the one startServer({dir}) serves
+  return url;
+}
+
+// The file beside which a database's key and accounts are kept.
+export function dbFile(db) { return pgFiles.get(db) ?? db; }
+
 // Run the command line; returns {status, stdout, stderr}.
 export function cli(args, opts = {}) {
   if (args[0] === 'demo' && !args.some((a) => a === '--people' || a.startsWith('--people='))) {
     args = [...args, '--people', demoPeople];
+  }
+  const at = args.indexOf('--db');
+  if (at >= 0 && pgFiles.has(args[at + 1]) && !args.includes('--keys')) {
+    args = [...args, '--keys', `${pgFiles.get(args[at + 1])}.key`];
   }
   const r = spawnSync(bin, args, { encoding: 'utf8', env, cwd: root, timeout: 120000, ...opts });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -41,8 +69,9 @@ export function assertNoSanitizerReport(text) {
 }
 
 export async function startServer({ demo = true, dir = tmpdir(), extraArgs = [] } = {}) {
-  const db = path.join(dir, 'shushu.db');
-  if (!fs.existsSync(db)) {
+  let db = serverDbs.get(dir) ?? path.join(dir, 'shushu.db');
+  if (usePostgres ? !serverDbs.has(dir) : !fs.existsSync(db)) {
+    db = await newDatabase(dir);
     let made;
     if (demo) made = cli(['demo', '--db', db]);
     else {
@@ -52,8 +81,9 @@ export async function startServer({ demo = true, dir = tmpdir(), extraArgs = [] 
     }
     assert.equal(made.status, 0, made.stderr);
   }
+  const keys = usePostgres && !extraArgs.includes('--keys') ? ['--keys', `${dbFile(db)}.key`] : [];
   const proc = spawn(bin, ['serve', '--db', db, '--listen', '127.0.0.1:0',
-    '--access-log', path.join(dir, 'access.log'), ...extraArgs], { env, cwd: root });
+    '--access-log', path.join(dir, 'access.log'), ...keys, ...extraArgs], { env, cwd: root });
   let stdout = '';
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
@@ -114,7 +144,7 @@ export function totp(secretB32, step = Math.floor(Date.now() / 30000)) {
 
 // The demo accounts `shushu demo` wrote beside the database, by role.
 export function demoAccounts(db) {
-  const text = fs.readFileSync(`${db}.accounts.csv`, 'utf8').replace(/^\uFEFF/, '');
+  const text = fs.readFileSync(`${dbFile(db)}.accounts.csv`, 'utf8').replace(/^\uFEFF/, '');
   const [header, ...lines] = text.trim().split('\n');
   const cols = header.split(',');
   const out = {};
@@ -178,11 +208,24 @@ export function session(url, cookie, csrf) {
 }
 
 // Change the store behind the server's back (to age a session or a password):
-// the sqlite3 shell, as an operator with file access could.
+// the sqlite3 shell, as an operator with file access could; psql on PostgreSQL
+// (group_concat becomes string_agg, and booleans print as 1 and 0 as SQLite's do).
 export function sql(db, statement) {
+  if (pgFiles.has(db)) {
+    const out = psql(db, statement.replace(/group_concat\(/gi, 'string_agg('));
+    return out.split('\n').map((l) => l.split('|').map((v) => (v === 't' ? '1' : v === 'f' ? '0' : v)).join('|')).join('\n');
+  }
   const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8', maxBuffer: 1 << 30 });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
+}
+
+// Everything the database holds, as text (the sqlite3 shell's .dump; pg_dump).
+export function dump(db) {
+  if (!pgFiles.has(db)) return sql(db, '.dump');
+  const r = spawnSync('pg_dump', ['--no-owner', '-d', db], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
 }
 
 // A valid 18-character ID number (GB 11643) for a county, birth date and sequence.

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, call, assertError } from './harness.mjs';
+import { startServer, call, assertError, usePostgres } from './harness.mjs';
 
 let s;
 before(async () => { s = await startServer(); });
@@ -16,7 +16,7 @@ test('healthz reports version, store, demo and schema versions', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.body.status, 'ok');
   assert.equal(r.body.version, '0.1.0');
-  assert.equal(r.body.store, 'sqlite');
+  assert.equal(r.body.store, usePostgres ? 'postgres' : 'sqlite');
   assert.equal(r.body.demo, true);
   for (const m of ['system', 'audit', 'codes', 'org']) assert.ok(r.body.schema[m] >= 1, m);
 });

@@ -162,7 +162,7 @@ test('SEC-02/SEC-03: password rules, reuse of the last five, forced change of an
   assertError(await change(current, acct.password), 400, 'password_reused', 'new_password');
   assertError(await change(current, 'Rotate#2Pass2'), 400, 'password_reused', 'new_password');
   // a password older than 90 days must be changed at sign-in
-  sql(srv.db, `UPDATE account SET password_changed_at = password_changed_at - 91*86400000 WHERE login = '${acct.login}'`);
+  sql(srv.db, `UPDATE account SET password_changed_at = password_changed_at - 91*CAST(86400000 AS BIGINT) WHERE login = '${acct.login}'`);
   const r = await login(acct.login, current);
   assert.equal(r.body.stage, 'password');
   const s = session(srv.url, r.headers.get('set-cookie').split(';')[0], r.body.csrf_token);
@@ -207,7 +207,7 @@ test('SEC-08: an account unused for 90 days is disabled at its next sign-in', as
   const city = (await sys.get('/api/v1/orgs?kind=city')).body.items[0].id;
   const made = await sys.post('/api/v1/accounts', { name: '闲置用户', login: 'idle.user', org: city });
   assert.equal(made.status, 201, made.text);
-  sql(srv.db, "UPDATE account SET created_at = created_at - 91*86400000, last_login_at = NULL WHERE login = 'idle.user'");
+  sql(srv.db, "UPDATE account SET created_at = created_at - 91*CAST(86400000 AS BIGINT), last_login_at = NULL WHERE login = 'idle.user'");
   const r = await login('idle.user', made.body.initial_password);
   assertError(r, 403, 'account_inactive');
   assert.equal(sql(srv.db, "SELECT disabled FROM account WHERE login = 'idle.user'"), '1');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, call, cli, assertError, demoAccounts, signIn, tmpdir, sql, bin, ADMIN_PASSWORDS } from './harness.mjs';
+import { startServer, call, cli, assertError, demoAccounts, signIn, tmpdir, sql, bin, ADMIN_PASSWORDS, newDatabase } from './harness.mjs';
 
 let srv;
 let accounts;
@@ -22,14 +22,14 @@ before(async () => {
 });
 after(async () => { await srv.stop(); });
 
-test('SEC-07: no account, no start; init asks for the three administrators and refuses weak passwords', () => {
+test('SEC-07: no account, no start; init asks for the three administrators and refuses weak passwords', async () => {
   const dir = tmpdir();
-  const db = path.join(dir, 'fresh.db');
+  const db = await newDatabase(dir, 'fresh.db');
   assert.equal(cli(['migrate', '--create', '--db', db]).status, 0);
   const serve = cli(['serve', '--db', db, '--listen', '127.0.0.1:0'], { timeout: 20000 });
   assert.equal(serve.status, 1);
   assert.match(serve.stderr, /尚未初始化.*shushu init/);
-  const fresh = path.join(dir, 'init.db');
+  const fresh = await newDatabase(dir, 'init.db');
   const pw = path.join(dir, 'pw');
   fs.writeFileSync(pw, 'Sys#Admin2026x\nweakpass\nAud#Admin2026z\n');
   const weak = cli(['init', '--db', fresh, '--city-name', '测试市', '--region-code', '370700', '--password-file', pw]);
@@ -179,10 +179,10 @@ test('administration endpoints refuse hostile and malformed input without changi
 
 test('SEC-08: accounts unused for 90 days are swept to disabled, and the sweep is audited', async () => {
   const dir = tmpdir();
-  const db = path.join(dir, 'shushu.db');
+  const db = await newDatabase(dir);
   assert.equal(cli(['demo', '--db', db]).status, 0);
-  sql(db, "UPDATE account SET created_at = created_at - 91*86400000, last_login_at = NULL WHERE login = 'researcher'");
-  sql(db, "UPDATE account SET last_login_at = strftime('%s','now')*1000 - 89*86400000 WHERE login = 'guardian'");
+  sql(db, "UPDATE account SET created_at = created_at - 91*CAST(86400000 AS BIGINT), last_login_at = NULL WHERE login = 'researcher'");
+  sql(db, `UPDATE account SET last_login_at = ${Date.now() - 89 * 86400000} WHERE login = 'guardian'`);
   const s = await startServer({ dir });
   try {
     const accts = demoAccounts(db);

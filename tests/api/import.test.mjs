@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, call, assertError, demoAccounts, signIn, sql, idNumber, cli } from './harness.mjs';
+import { startServer, call, assertError, demoAccounts, signIn, sql, idNumber, cli, newDatabase } from './harness.mjs';
 
 let srv;
 let admin; // school administrator
@@ -256,7 +256,7 @@ ${code},${idNumber('370702', '2014-09-09', 617)},无名,51,是,,
 test('an upload imported in the background: 202 at once, progress while it runs, the outcome in its record; a stop interrupts it and writes nothing', async () => {
   // a server of its own: a demo city whose people were written as import files instead
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shushu-files-'));
-  const made = cli(['demo', '--db', path.join(dir, 'shushu.db'), '--people', 'none', '--files', dir]);
+  const made = cli(['demo', '--db', await newDatabase(dir), '--people', 'none', '--files', dir]);
   assert.equal(made.status, 0, made.stderr);
   const lines = fs.readFileSync(path.join(dir, 'students.csv'), 'utf8').split('\r\n').filter(Boolean);
   assert.ok(lines.length > 20000, `${lines.length} lines`);

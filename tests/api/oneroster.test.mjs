@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, call, cli, demoAccounts, signIn, sql, tmpdir, ADMIN_PASSWORDS } from './harness.mjs';
+import { startServer, call, cli, demoAccounts, signIn, sql, tmpdir, ADMIN_PASSWORDS, newDatabase } from './harness.mjs';
 
 const BASE = '/ims/oneroster/rostering/v1p2';
 let srv;
@@ -86,7 +86,7 @@ const changes = () => sql(srv.db, 'SELECT COUNT(*) FROM change_log');
 
 before(async () => {
   const dir = tmpdir();
-  const made = cli(['demo', '--db', path.join(dir, 'shushu.db'), '--people', 'school']);
+  const made = cli(['demo', '--db', await newDatabase(dir), '--people', 'school']);
   assert.equal(made.status, 0, made.stderr);
   srv = await startServer({ dir });
   const accounts = demoAccounts(srv.db);
@@ -198,7 +198,7 @@ test('export: masked by default (names, birth dates, 学籍号); formula cells n
 
 test('round trip: the export imports into an empty database with the same counts, twice without change', async () => {
   const dir = tmpdir();
-  const fresh = path.join(dir, 'fresh.db');
+  const fresh = await newDatabase(dir, 'fresh.db');
   const pw = path.join(dir, 'pw');
   fs.writeFileSync(pw, `${ADMIN_PASSWORDS.join('\n')}\n`, { mode: 0o600 });
   assert.equal(cli(['init', '--db', fresh, '--city-name', '示范市', '--region-code', '370700', '--password-file', pw]).status, 0);

@@ -6,7 +6,7 @@
 // summary and the under-14 flag computed on read (DR-03).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, demoAccounts, signIn, sql, idNumber, cli } from './harness.mjs';
+import { startServer, assertError, demoAccounts, signIn, sql, idNumber, cli, dbFile, dump, usePostgres } from './harness.mjs';
 
 let srv;
 let admin; // school administrator of the demo school
@@ -249,7 +249,9 @@ test('under_14 is computed on read from the birth date against today in China', 
   const list = await admin.get(`/api/v1/students?school=${ctx.school}&limit=500`);
   assert.equal(list.body.items.find((x) => x.id === rows[0].s).under_14, false);
   // never stored; not a filter; read-only
-  assert.equal(sql(srv.db, "SELECT count(*) FROM pragma_table_info('student') WHERE name LIKE '%14%'"), '0');
+  assert.equal(sql(srv.db, usePostgres
+    ? "SELECT count(*) FROM information_schema.columns WHERE table_name = 'student' AND column_name LIKE '%14%'"
+    : "SELECT count(*) FROM pragma_table_info('student') WHERE name LIKE '%14%'"), '0');
   assertError(await admin.get(`/api/v1/students?school=${ctx.school}&under_14=true`), 400, 'unknown_parameter');
   assertError(await admin.patch(`/api/v1/students/${rows[0].s}`, { under_14: true }), 400, 'unknown_field');
   // no birth date: unknown
@@ -265,7 +267,7 @@ test('under_14 is computed on read from the birth date against today in China', 
 test('key rotation re-encrypts everything, keeps every read and the audit chain, and settles a crash', { timeout: 180000 }, async () => {
   const fs = await import('node:fs');
   const db = srv.db;
-  const keyFile = `${db}.key`;
+  const keyFile = `${dbFile(db)}.key`;
   // a student with sensitive values, read masked and unmasked before
   const id = idNumber('370702', '2015-08-08', 77);
   const p = await person(admin, { name: '钥匙测试', gender: '1', id_number: id, phone: '13953600077', address: '山东省潍坊市潍城区和平路 9 号' });
@@ -279,8 +281,10 @@ test('key rotation re-encrypts everything, keeps every read and the audit chain,
   });
   const before = await reads(cityAdmin);
   assert.equal(before.clear.student_number, `G${id}`);
-  const oldCiphertexts = sql(db, `SELECT hex(number) FROM person_document UNION ALL SELECT hex(birth_date) FROM person_profile WHERE birth_date IS NOT NULL
-    UNION ALL SELECT hex(student_number) FROM student WHERE student_number IS NOT NULL UNION ALL SELECT hex(secret) FROM auth_factor`).split('\n');
+  const hex = (column) => (usePostgres ? `encode(${column}, 'hex')` : `hex(${column})`); // as the dump writes bytes
+  const oldCiphertexts = sql(db, `SELECT ${hex('number')} FROM person_document UNION ALL SELECT ${hex('birth_date')} FROM person_profile
+    WHERE birth_date IS NOT NULL UNION ALL SELECT ${hex('student_number')} FROM student WHERE student_number IS NOT NULL
+    UNION ALL SELECT ${hex('secret')} FROM auth_factor`).split('\n');
   assert.ok(oldCiphertexts.length > 20);
   await srv.stop();
 
@@ -293,8 +297,8 @@ test('key rotation re-encrypts everything, keeps every read and the audit chain,
   assert.match(fs.readFileSync(keyFile, 'utf8'), /^[0-9a-f]{64}\nstable [0-9a-f]{64}\n$/);
   assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
   // a raw dump holds none of the old ciphertexts
-  const dump = sql(db, '.dump');
-  for (const ct of oldCiphertexts) assert.ok(!dump.includes(ct), `old ciphertext still stored: ${ct.slice(0, 16)}…`);
+  const stored = dump(db);
+  for (const ct of oldCiphertexts) assert.ok(!stored.includes(ct), `old ciphertext still stored: ${ct.slice(0, 16)}…`);
   // the audit chain still verifies (its key was carried over), and records the rotation
   const v = cli(['verify', 'audit', '--db', db]);
   assert.equal(v.status, 0, v.stdout + v.stderr);
