@@ -356,8 +356,9 @@ static int apply_voiding(sh_req *req, sh_conn *c, const char *target, const char
     if (voiding)
         return sh_err_set(&req->err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句",
                           prefix);
-    return pk ? exec1(c, "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND CAST($1 AS TEXT) IS NOT NULL", "", pk,
-                      &req->err)
+    return pk ? exec1(c,
+                      "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND CAST($1 AS TEXT) IS NOT NULL",
+                      "", pk, &req->err)
               : SH_OK;
 }
 
