@@ -18,7 +18,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o)
 ASAN_LIB_OBJ := $(LIB_SRC:src/%.c=build/asan/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps run web test test-unit test-api test-e2e test-fuzz lint fuzz bench clean
+.PHONY: all deps run web test test-unit test-api test-api-pg test-e2e test-fuzz lint fuzz bench clean
 
 all: build/shushu
 
@@ -58,7 +58,7 @@ run: build/shushu web
 	@echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止；访问日志写入 $(dir $(DB))access.log）"
 	build/shushu serve --db $(DB) --listen 127.0.0.1:$(PORT) --access-log $(dir $(DB))access.log
 
-test: test-unit test-api test-fuzz test-e2e lint
+test: test-unit test-api test-api-pg test-fuzz test-e2e lint
 	@echo "make test: all passed"
 
 test-unit: build/asan/unit
@@ -66,6 +66,10 @@ test-unit: build/asan/unit
 
 test-api: build/asan/shushu web
 	SHUSHU_BIN=build/asan/shushu node --test --test-concurrency=1 tests/api/
+
+# The same API tests on PostgreSQL: each test file starts a throwaway cluster (tests/api/pg.mjs).
+test-api-pg: build/asan/shushu web
+	SHUSHU_TEST_DB=postgres SHUSHU_BIN=build/asan/shushu node --test --test-concurrency=1 tests/api/
 
 test-e2e: build/shushu web
 	SHUSHU_BIN=build/shushu node --test --test-concurrency=1 tests/e2e/

@@ -11,6 +11,8 @@ packages=(
   libmicrohttpd-dev   # HTTP server
   libjansson-dev      # JSON
   libsqlite3-dev      # embedded store
+  libpq-dev           # PostgreSQL store (libpq)
+  postgresql-15       # the API tests start a throwaway PostgreSQL cluster (make test-api-pg)
   libsodium-dev       # argon2id, randomness, AEAD, hashing
   libcsv-dev          # CSV parsing (code tables, imports)
   libssl-dev          # SM3 (HMAC-SM3 audit chain) where Chinese standards ask for it

@@ -101,7 +101,7 @@ static int64_t find_class(sh_import *im, const sh_import_row *row, int64_t schoo
     sh_stmt *s = sh_prepare(im->c,
                             "SELECT c.id FROM org_unit c JOIN org_unit g ON g.id = c.parent_id"
                             " WHERE c.school_id = $1 AND c.kind = 'class' AND c.name = $2"
-                            " AND ($3 IS NULL OR g.name = $3) LIMIT 2",
+                            " AND (CAST($3 AS TEXT) IS NULL OR g.name = $3) LIMIT 2",
                             err);
     if (!s)
         return SH_ERR;

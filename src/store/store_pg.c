@@ -230,6 +230,37 @@ static void flush_dropped(pg_conn *c) {
     c->dropped[0] = '\0';
 }
 
+/* A ROLLBACK undoes a SET made inside the transaction: the timeout is unknown then. */
+static void after_plain(pg_conn *c, const char *sql) {
+    if (starts_with(sql, "ROLLBACK"))
+        c->timeout_ms = -1;
+}
+
+/* Run SQL without parameters; outside a transaction, again after a lost session
+ * (once) or a serialization failure (RETRIES times). */
+static int exec_retry(pg_conn *c, const char *sql, sh_err *err) {
+    for (int attempt = 0;; attempt++) {
+        PGresult *r = PQexec(c->h, sql);
+        if (r && result_ok(r)) {
+            c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
+            PQclear(r);
+            c->base.dirty |= written_tables(sql);
+            after_plain(c, sql);
+            return SH_OK;
+        }
+        int lost = PQstatus(c->h) == CONNECTION_BAD, again = retryable(r);
+        if (!c->base.in_tx &&
+            ((lost && attempt == 0 && reconnect(c) == SH_OK) || (again && attempt < RETRIES))) {
+            PQclear(r);
+            continue;
+        }
+        fail(c->h, r, err, "exec");
+        PQclear(r);
+        after_plain(c, sql);
+        return SH_ERR;
+    }
+}
+
 /* Bound the next statement by the connection's deadline: 503 query_timeout when it
  * has passed; else make statement_timeout the time left, unless the timeout in
  * effect is already a little under it (so a request's statements send it once). */
@@ -250,42 +281,15 @@ static int apply_deadline(pg_conn *c, sh_err *err) {
         return SH_OK; /* the statement fails anyway; the rollback comes first */
     char sql[64];
     snprintf(sql, sizeof sql, "SET statement_timeout = %d", want);
-    if (run_plain(c, sql, err, "timeout") != SH_OK)
+    if (exec_retry(c, sql, err) != SH_OK)
         return SH_ERR;
     c->timeout_ms = want;
     return SH_OK;
 }
 
-/* A ROLLBACK undoes a SET made inside the transaction: the timeout is unknown then. */
-static void after_plain(pg_conn *c, const char *sql) {
-    if (starts_with(sql, "ROLLBACK"))
-        c->timeout_ms = -1;
-}
-
 static int pg_exec(sh_conn *base, const char *sql, sh_err *err) {
     pg_conn *c = PC(base);
-    if (apply_deadline(c, err) != SH_OK)
-        return SH_ERR;
-    for (int attempt = 0;; attempt++) {
-        PGresult *r = PQexec(c->h, sql);
-        if (r && result_ok(r)) {
-            c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
-            PQclear(r);
-            base->dirty |= written_tables(sql);
-            after_plain(c, sql);
-            return SH_OK;
-        }
-        int lost = PQstatus(c->h) == CONNECTION_BAD, again = retryable(r);
-        if (!base->in_tx &&
-            ((lost && attempt == 0 && reconnect(c) == SH_OK) || (again && attempt < RETRIES))) {
-            PQclear(r);
-            continue;
-        }
-        fail(c->h, r, err, "exec");
-        PQclear(r);
-        after_plain(c, sql);
-        return SH_ERR;
-    }
+    return apply_deadline(c, err) == SH_OK ? exec_retry(c, sql, err) : SH_ERR;
 }
 
 /* Parameters the SQL never mentions ($3 of "… $1 … $2 … $4") get the type text:
@@ -316,6 +320,11 @@ static int server_prepare(pg_conn *c, pg_stmt *s, sh_err *err) {
     const char *sql = s->base.sql ? s->base.sql : "";
     int ntypes = unused_params(sql, types);
     PGresult *r = PQprepare(c->h, s->name, sql, ntypes, types);
+    if ((!r || !result_ok(r)) && PQstatus(c->h) == CONNECTION_BAD && !c->base.in_tx &&
+        reconnect(c) == SH_OK) {
+        PQclear(r); /* the session was lost outside a transaction: once more on a new one */
+        r = PQprepare(c->h, s->name, sql, ntypes, types);
+    }
     if (!r || !result_ok(r)) {
         fail(c->h, r, err, "prepare");
         PQclear(r);

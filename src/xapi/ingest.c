@@ -355,7 +355,8 @@ static int apply_voiding(const x_ctx *x, sh_err *err, sh_conn *c, const char *ta
         return SH_ERR;
     if (voiding)
         return sh_err_set(err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句", prefix);
-    return pk ? exec1(c, "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND $1 IS NOT NULL", "", pk, err)
+    return pk ? exec1(c, "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND CAST($1 AS TEXT) IS NOT NULL", "",
+                      pk, err)
               : SH_OK;
 }
 
@@ -373,7 +374,8 @@ static int insert_statement(const x_ctx *x, sh_err *err, sh_conn *c, json_t *st,
         c,
         "INSERT INTO xapi_statement (statement_id, org_id, client_id, verb_id, registration, void_target, voided,"
         " stored_ms, body) VALUES ($1, $2, $3, $4, $5, $6,"
-        " EXISTS (SELECT 1 FROM xapi_statement v WHERE v.void_target = $1), $7, $8) RETURNING id",
+        " CASE WHEN EXISTS (SELECT 1 FROM xapi_statement v WHERE v.void_target = $1) THEN 1 ELSE 0 END, $7, $8)"
+        " RETURNING id",
         err);
     int rc = SH_ERR;
     int64_t pk = 0;
