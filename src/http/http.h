@@ -92,6 +92,9 @@ struct sh_req {
     size_t out_fd_len;
     char etag[SH_ETAG_SIZE]; /* ETag of out when already known (kept replies); else computed */
     sh_err err;
+    /* deferred reply (sh_req_defer): the continuation and the state, server only */
+    int (*then)(sh_req *req);
+    int deferred;
 };
 
 /* Path parameter by name; NULL when absent. */
@@ -114,6 +117,17 @@ sh_conn *sh_req_conn(sh_req *req);
  * one per reply and could wait for a connection forever. A handler that waits
  * for something else (the xAPI group commit) calls it before waiting. */
 void sh_req_conn_release(sh_req *req);
+
+/* Deferred replies, for a handler that waits for work done by another thread
+ * (the xAPI group commit) without holding a worker thread: the handler hands
+ * the work over, calls sh_req_defer(req, then) and returns SH_OK without a
+ * reply. The server suspends the connection (its worker goes on with other
+ * connections); the other thread calls sh_req_resume(req) once the work is done
+ * and touches the request no more; then the server calls then(req) on a worker
+ * thread, which builds the reply as a handler would (SH_OK, or SH_ERR with
+ * req->err). The request stays alive (its pool, body and reply) until then. */
+void sh_req_defer(sh_req *req, int (*then)(sh_req *req));
+void sh_req_resume(sh_req *req);
 
 /* The ETag of a reply body: 128-bit BLAKE2b, quoted hex. */
 void sh_body_etag(const char *data, size_t len, char out[SH_ETAG_SIZE]);

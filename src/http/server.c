@@ -4,7 +4,12 @@
  * the first call for a request, so every request is answered on a later call, after
  * its upload (possibly empty) has been consumed (DESIGN §8). The only exception is
  * a body announced larger than the limit: that one is refused at once and the
- * connection closed, so the client cannot make us read it. */
+ * connection closed, so the client cannot make us read it.
+ *
+ * Deferred replies (sh_req_defer): the connection is suspended after the handler
+ * returns and resumed by sh_req_resume from another thread; libmicrohttpd then
+ * calls on_request again and the continuation builds the reply. defer_mu orders
+ * the two, so a resume that comes before the suspension skips it. */
 #include "http/server.h"
 
 #include "core/alloc.h"
@@ -17,6 +22,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,6 +37,8 @@ struct sh_server {
 };
 
 static atomic_int inflight;
+static pthread_mutex_t defer_mu = PTHREAD_MUTEX_INITIALIZER;
+enum { DEFER_NONE, DEFER_ASKED, DEFER_SUSPENDED, DEFER_RESUMED };
 static atomic_uint_fast64_t req_counter;
 static char req_prefix[9];
 static const sh_server *current;
@@ -285,6 +293,41 @@ static const sh_static_file *dispatch(sh_req *req) {
     return NULL;
 }
 
+void sh_req_defer(sh_req *req, int (*then)(sh_req *req)) {
+    req->then = then;
+    req->deferred = DEFER_ASKED;
+}
+
+void sh_req_resume(sh_req *req) {
+    pthread_mutex_lock(&defer_mu);
+    int suspended = req->deferred == DEFER_SUSPENDED;
+    req->deferred = DEFER_RESUMED;
+    if (suspended)
+        MHD_resume_connection(req->mhd);
+    pthread_mutex_unlock(&defer_mu);
+}
+
+/* After the handler: suspend a deferred request, unless it was resumed already.
+ * 1 when suspended (nothing to send yet). */
+static int suspend_deferred(sh_req *req, struct MHD_Connection *c) {
+    pthread_mutex_lock(&defer_mu);
+    int suspend = req->deferred == DEFER_ASKED;
+    if (suspend) {
+        req->deferred = DEFER_SUSPENDED;
+        MHD_suspend_connection(c);
+    }
+    pthread_mutex_unlock(&defer_mu);
+    return suspend;
+}
+
+/* A resumed request: its continuation builds the reply. */
+static void run_deferred(sh_req *req) {
+    req->deferred = DEFER_NONE;
+    if (req->then(req) != SH_OK && !req->err.status)
+        sh_err_set(&req->err, 500, "internal", NULL, "服务器内部错误");
+    sh_req_conn_release(req);
+}
+
 /* The body limit of a file upload route, or 0 when the request is not one. */
 static int upload_limit(sh_app *app, sh_req *req) {
     int allowed = 0;
@@ -319,6 +362,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         return MHD_YES;
     }
+    if (req->deferred == DEFER_RESUMED) {
+        run_deferred(req);
+        if (req->err.status)
+            sh_reply_error(req, &req->err);
+        return send_reply(req, c, 1);
+    }
     if (req->status) /* already answered (oversized body) */ {
         *upload_size = 0;
         return MHD_YES;
@@ -337,6 +386,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const sh_static_file *f = dispatch(req);
     if (f)
         return send_static(req, c, f);
+    if (req->deferred && !req->err.status) {
+        if (suspend_deferred(req, c))
+            return MHD_YES;
+        run_deferred(req); /* resumed before it could be suspended */
+    }
     if (req->err.status)
         sh_reply_error(req, &req->err);
     return send_reply(req, c, 1);
@@ -452,7 +506,8 @@ int sh_server_start(sh_app *app, sh_server **out, sh_err *err) {
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     }
     s->app = app;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(

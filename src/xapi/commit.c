@@ -11,6 +11,10 @@
  * first batch and stops in the module's stop hook; a batch submitted while it
  * stops is written by its own request.
  *
+ * A request does not wait in its worker thread: it is deferred (http.h,
+ * sh_req_defer) and the committer resumes it after the commit, so one fsync
+ * serves as many requests as there are connections, not worker threads.
+ *
  * Statements the platform records itself (record.c) join the same queue without
  * a waiting request: the committer owns them, writes them as the platform
  * client and frees them; a failure is logged, and one that does not fit is
@@ -37,6 +41,7 @@ typedef struct x_job {
     const int64_t *orgs;
     size_t n;
     int done, rc;
+    int deferred; /* the request is suspended: resume it instead of waking a waiting thread */
     struct x_job *next;
 } x_job;
 
@@ -140,10 +145,12 @@ static void *committer(void *arg) {
         pthread_mutex_lock(&mu);
         for (x_job *j = jobs, *next; j; j = next) {
             next = j->next; /* an owned job is freed here, a request's wakes its thread */
-            if (j->req)
-                j->done = 1;
-            else
+            if (!j->req)
                 free_owned(j);
+            else if (j->deferred)
+                sh_req_resume(j->req); /* the job lives in the request's pool: not touched after this */
+            else
+                j->done = 1;
         }
         pthread_cond_broadcast(&finished);
     }
@@ -208,30 +215,47 @@ int x_commit_enqueue(sh_db *with, const x_ctx *x, json_t *arr, int64_t org) {
     return ok ? SH_OK : SH_ERR;
 }
 
-int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs) {
-    x_job job = {.req = req,
-                 .x = x_ctx_of(req),
-                 .err = &req->err,
-                 .arr = arr,
-                 .parts = parts,
-                 .nparts = nparts,
-                 .orgs = orgs,
-                 .n = json_array_size(arr)};
+int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs,
+                    int (*then)(sh_req *req)) {
+    x_job local, *job = then ? sh_pcalloc(req->pool, sizeof *job) : &local;
+    if (!job)
+        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    *job = (x_job){.req = req,
+                   .x = x_ctx_of(req),
+                   .err = &req->err,
+                   .arr = arr,
+                   .parts = parts,
+                   .nparts = nparts,
+                   .orgs = orgs,
+                   .n = json_array_size(arr),
+                   .deferred = then != NULL};
     pthread_mutex_lock(&mu);
     if (ensure_started(req->app->db) != SH_OK) {
         pthread_mutex_unlock(&mu);
         return write_alone(req, arr, parts, nparts, orgs);
     }
-    if (queued && queued + job.n > queue_max()) {
+    if (queued && queued + job->n > queue_max()) {
         pthread_mutex_unlock(&mu);
         sh_reply_header(req, "Retry-After", "1");
         return sh_err_set(&req->err, 503, "queue_full", NULL, "学习记录写入繁忙，请稍后重试");
     }
-    append(&job);
-    while (!job.done)
+    if (then) { /* the worker thread goes on; the committer resumes the request */
+        x_ctx_of(req)->job = job;
+        sh_req_defer(req, then);
+        append(job);
+        pthread_mutex_unlock(&mu);
+        return X_DEFERRED;
+    }
+    append(job);
+    while (!job->done)
         pthread_cond_wait(&finished, &mu);
     pthread_mutex_unlock(&mu);
-    return job.rc;
+    return job->rc;
+}
+
+int x_commit_result(sh_req *req) {
+    const x_ctx *x = x_ctx_of(req);
+    return x && x->job ? ((const x_job *)x->job)->rc : SH_ERR;
 }
 
 void x_commit_stop(void) {

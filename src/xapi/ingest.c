@@ -459,13 +459,25 @@ int x_write_statements(const x_ctx *x, sh_err *err, sh_conn *c, json_t *arr, con
     return rc;
 }
 
-int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, json_t **ids) {
+json_t *x_statement_ids(const json_t *arr) {
+    json_t *ids = json_array();
+    size_t i;
+    json_t *st;
+    json_array_foreach(arr, i, st) {
+        if (ids)
+            json_array_append(ids, json_object_get(st, "id"));
+    }
+    return ids;
+}
+
+static void decref(void *arg) { json_decref(arg); }
+
+int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, int (*then)(sh_req *req)) {
     x_ctx *x = x_ctx_of(req);
     size_t n = json_array_size(arr);
     int64_t *orgs = sh_pcalloc(req->pool, sizeof(int64_t) * (n ? n : 1));
     walk *w = sh_pcalloc(req->pool, sizeof *w);
-    *ids = json_array();
-    if (!orgs || !w || !*ids)
+    if (!orgs || !w)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     w->req = req;
     w->x = x;
@@ -490,9 +502,12 @@ int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts
     }
     /* the store is only read above: give the connection back while the batch waits */
     sh_req_conn_release(req);
-    if (x_commit_submit(req, arr, parts, nparts, orgs) != SH_OK)
-        return SH_ERR;
-    for (size_t i = 0; i < n; i++)
-        json_array_append(*ids, json_object_get(json_array_get(arr, i), "id"));
-    return SH_OK;
+    if (then) { /* the statements outlive the handler until the continuation */
+        if (sh_pool_cleanup(req->pool, decref, json_incref(arr)) != SH_OK) {
+            json_decref(arr);
+            return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+        }
+        x->pending = arr;
+    }
+    return x_commit_submit(req, arr, parts, nparts, orgs, then);
 }

@@ -106,6 +106,14 @@ static int read_body(sh_req *req, x_ctx *x, json_t **arr, x_part **parts, int *n
     return SH_OK;
 }
 
+/* Continuations of a deferred write: the reply once the commit is done. */
+static int put_done(sh_req *req) { return x_commit_result(req) == SH_OK ? sh_reply_empty(req, 204) : SH_ERR; }
+
+static int post_done(sh_req *req) {
+    return x_commit_result(req) == SH_OK ? sh_reply_json(req, 200, x_statement_ids(x_ctx_of(req)->pending))
+                                         : SH_ERR;
+}
+
 static int put_statement(sh_req *req, x_ctx *x) {
     static const char *const allowed[] = {"statementId", NULL};
     if (x_only_params(req, allowed) != SH_OK)
@@ -123,17 +131,16 @@ static int put_statement(sh_req *req, x_ctx *x) {
     json_t *st = json_array_get(arr, 0);
     const char *given = json_string_value(json_object_get(st, "id"));
     int rc = SH_ERR;
-    json_t *ids = NULL;
     if (json_array_size(arr) != 1)
         sh_err_set(&req->err, 400, "invalid_body", NULL, "PUT 只能提交一条语句");
     else if (given && strcasecmp(given, id) != 0)
         sh_err_set(&req->err, 400, "statement_id_mismatch", "id", "语句中的 id 与 statementId 参数不一致");
-    else if (json_object_set_new(st, "id", json_string(id)) == 0 &&
-             x_store_statements(req, arr, parts, nparts, &ids) == SH_OK)
+    else if (json_object_set_new(st, "id", json_string(id)) == 0)
+        rc = x_store_statements(req, arr, parts, nparts, put_done);
+    if (rc == SH_OK)
         rc = sh_reply_empty(req, 204);
-    json_decref(ids);
     json_decref(arr);
-    return rc;
+    return rc == X_DEFERRED ? SH_OK : rc;
 }
 
 static int post_statements(sh_req *req, x_ctx *x) {
@@ -145,14 +152,11 @@ static int post_statements(sh_req *req, x_ctx *x) {
     int nparts;
     if (read_body(req, x, &arr, &parts, &nparts) != SH_OK)
         return SH_ERR;
-    json_t *ids = NULL;
-    int rc = x_store_statements(req, arr, parts, nparts, &ids);
+    int rc = x_store_statements(req, arr, parts, nparts, post_done);
+    if (rc == SH_OK)
+        rc = sh_reply_json(req, 200, x_statement_ids(arr));
     json_decref(arr);
-    if (rc != SH_OK) {
-        json_decref(ids);
-        return SH_ERR;
-    }
-    return sh_reply_json(req, 200, ids);
+    return rc == X_DEFERRED ? SH_OK : rc;
 }
 
 int x_statements(sh_req *req) {

@@ -80,7 +80,9 @@ typedef struct x_ctx {
     const char *content_type; /* effective */
     const char *body;
     size_t body_len;
-    char base[300]; /* this deployment's address, scheme://host */
+    char base[300];  /* this deployment's address, scheme://host */
+    json_t *pending; /* statements handed to the committer, the reply deferred */
+    void *job;       /* their place in the committer's queue (commit.c) */
 } x_ctx;
 
 /* Wrap the application's authorisation: /xapi/ routes are called by LRS
@@ -116,9 +118,15 @@ void x_multipart_init(void);
 
 /* ---- statements ---- */
 
-/* ingest.c: validate, check scope, store a batch in one transaction. ids
- * receives the statement ids in order. */
-int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, json_t **ids);
+#define X_DEFERRED 2 /* handed to the committer; the reply is built by the continuation */
+
+/* ingest.c: check who the statements name, give them ids and store the batch
+ * in one transaction. SH_OK when stored; X_DEFERRED when handed to the group
+ * committer, whose then(req) builds the reply (x_commit_result says how the
+ * commit went; x->pending holds the statements); SH_ERR with req->err. */
+int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, int (*then)(sh_req *req));
+/* The ids of the statements of arr, in order (a new array; NULL when memory is short). */
+json_t *x_statement_ids(const json_t *arr);
 /* Write a checked batch from client x in the caller's transaction on c, stored
  * at now: conflicts (409), voiding, the indexes, definitions and attachments.
  * SH_OK, or SH_ERR with err set (the caller rolls back). */
@@ -126,9 +134,16 @@ int x_write_statements(const x_ctx *x, sh_err *err, sh_conn *c, json_t *arr, con
                        const int64_t *orgs, int64_t now);
 /* A UUID in standard form laid out as version 7 (time first). */
 void x_new_uuid(char out[37]);
-/* commit.c: hand a checked batch to the group committer and wait until it is
- * committed (SH_OK) or refused (SH_ERR with req->err: 409, 400, 503). */
-int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs);
+/* commit.c: hand a checked batch to the group committer. With then, the
+ * request is deferred (sh_req_defer) and X_DEFERRED returned: the committer
+ * resumes it when the batch is committed or refused, and then(req) reads the
+ * outcome with x_commit_result. Without then (or when the committer cannot take
+ * it: stopping), the call waits and returns SH_OK or SH_ERR with req->err (409,
+ * 400, 503). A batch that does not fit the queue gets 503 at once. */
+int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs,
+                    int (*then)(sh_req *req));
+/* SH_OK, or SH_ERR with req->err set by the committer: a deferred batch's outcome. */
+int x_commit_result(sh_req *req);
 /* Hand one statement the platform records (record.c) to the committer without
  * waiting. x is copied; the committer owns arr from here (freed once written); org 0
  * means the platform client's node. SH_OK when queued; SH_ERR when the queue is

@@ -235,6 +235,9 @@ const requests = {
     in: async () => ({ path: `/api/v1/xapi/clients/${await freshXapiClient(ctx.schoolIn)}` }),
     out: async () => ({ path: `/api/v1/xapi/clients/${await freshXapiClient(ctx.schoolOut)}` }), outcome: 'missing',
   },
+  // the console's statement browser lists only statements under the caller's reach
+  // (in and out of reach with statements on both sides: xapi_platform.test.mjs)
+  'GET /api/v1/xapi/statements': { in: () => ({ path: '/api/v1/xapi/statements?limit=5' }) },
   // … and /xapi/ answers only their credentials (xapi.read / xapi.write, held by no role):
   // every signed-in role is refused there; scope per client is in xapi.test.mjs
   'GET /xapi/about': { in: () => ({ path: '/xapi/about' }) },

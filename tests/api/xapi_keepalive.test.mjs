@@ -3,7 +3,8 @@
 // each request used to keep its store connection until its reply was sent, so the
 // pool (threads + 4 connections, one held by the xAPI committer) ran dry and the
 // worker waited for a connection forever. The server now gives the connection back
-// when the handler returns (and an xAPI batch before it waits for the commit).
+// when the handler returns, and an xAPI write waits for its commit suspended
+// (sh_req_defer) rather than in the worker thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -51,4 +52,38 @@ test('48 keep-alive connections × 3 batches of 100 on one worker thread: every 
   assert.equal(n, 48 * 3 * 100);
   // and the server still answers other requests
   assert.equal((await call(`${srv.url}/healthz`)).status, 200);
+});
+
+test('single statements on 64 connections to one worker thread: each request waits for its commit suspended, not in the thread', async () => {
+  const headers = { authorization: basic(client), 'x-experience-api-version': '1.0.3', 'content-type': 'application/json' };
+  const registration = crypto.randomUUID();
+  const ids = [];
+  const started = Date.now();
+  await Promise.all(Array.from({ length: 64 }, async (_, c) => {
+    for (let i = 0; i < 5; i++) {
+      const id = crypto.randomUUID();
+      const r = await call(`${srv.url}/xapi/statements?statementId=${id}`, {
+        method: 'PUT', headers, signal: AbortSignal.timeout(60000),
+        body: JSON.stringify({ actor: { mbox: `mailto:single${c}@example.org` }, verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' }, object: { id: `http://example.org/single/${i}` }, context: { registration } }),
+      });
+      assert.equal(r.status, 204, r.text);
+      ids.push(id);
+    }
+  }));
+  const got = new Set();
+  let path = `/xapi/statements?registration=${registration}&limit=500&format=ids`;
+  while (path) {
+    const r = await call(`${srv.url}${path}`, { headers });
+    for (const s of r.body.statements) got.add(s.id);
+    path = r.body.more;
+  }
+  assert.equal(got.size, 320);
+  assert.ok(ids.every((id) => got.has(id)), 'every acknowledged statement is stored');
+  // a conflicting PUT is answered from the deferred reply with its own 409
+  const r = await call(`${srv.url}/xapi/statements?statementId=${ids[0]}`, {
+    method: 'PUT', headers, body: JSON.stringify({ actor: { mbox: 'mailto:other@example.org' }, verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' }, object: { id: 'http://example.org/other' } }),
+  });
+  assert.equal(r.status, 409, r.text);
+  assert.match(r.body.error.message, /[\u4e00-\u9fff]/);
+  assert.ok(Date.now() - started < 60000);
 });
