@@ -217,7 +217,7 @@ int x_commit_enqueue(sh_db *with, const x_ctx *x, json_t *arr, int64_t org) {
 
 int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs,
                     int (*then)(sh_req *req)) {
-    x_job local, *job = then ? sh_pcalloc(req->pool, sizeof *job) : &local;
+    x_job local = {0}, *job = then ? sh_pcalloc(req->pool, sizeof *job) : &local;
     if (!job)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     *job = (x_job){.req = req,
