@@ -355,8 +355,9 @@ static int apply_voiding(const x_ctx *x, sh_err *err, sh_conn *c, const char *ta
         return SH_ERR;
     if (voiding)
         return sh_err_set(err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句", prefix);
-    return pk ? exec1(c, "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND CAST($1 AS TEXT) IS NOT NULL", "",
-                      pk, err)
+    return pk ? exec1(c,
+                      "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND CAST($1 AS TEXT) IS NOT NULL",
+                      "", pk, err)
               : SH_OK;
 }
 
