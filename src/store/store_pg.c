@@ -242,9 +242,11 @@ static int exec_retry(pg_conn *c, const char *sql, sh_err *err) {
     for (int attempt = 0;; attempt++) {
         PGresult *r = PQexec(c->h, sql);
         if (r && result_ok(r)) {
-            c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
+            uint64_t writes = written_tables(sql);
+            if (writes) /* a read leaves the count of the last write, as on SQLite */
+                c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
             PQclear(r);
-            c->base.dirty |= written_tables(sql);
+            c->base.dirty |= writes;
             after_plain(c, sql);
             return SH_OK;
         }
@@ -502,7 +504,8 @@ static int run(pg_conn *c, pg_stmt *s, sh_err *err) {
             sh_err_clear(&prep);
             s->res = r;
             s->nrows = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-            c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
+            if (s->writes) /* a read leaves the count of the last write, as on SQLite */
+                c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
             s->base.conn->dirty |= s->writes;
             return SH_OK;
         }
