@@ -242,9 +242,11 @@ static int exec_retry(pg_conn *c, const char *sql, sh_err *err) {
     for (int attempt = 0;; attempt++) {
         PGresult *r = PQexec(c->h, sql);
         if (r && result_ok(r)) {
-            c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
+            uint64_t writes = written_tables(sql);
+            if (writes) /* a read leaves the count of the last write, as on SQLite */
+                c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
             PQclear(r);
-            c->base.dirty |= written_tables(sql);
+            c->base.dirty |= writes;
             after_plain(c, sql);
             return SH_OK;
         }
@@ -263,7 +265,8 @@ static int exec_retry(pg_conn *c, const char *sql, sh_err *err) {
 
 /* Bound the next statement by the connection's deadline: 503 query_timeout when it
  * has passed; else make statement_timeout the time left, unless the timeout in
- * effect is already a little under it (so a request's statements send it once). */
+ * effect is within a quarter of it (so a request's statements send it once, and a
+ * long import a handful of times as its time runs down). */
 static int apply_deadline(pg_conn *c, sh_err *err) {
     int want = 0;
     if (c->base.deadline_ns) {
@@ -272,7 +275,7 @@ static int apply_deadline(pg_conn *c, sh_err *err) {
             return sh_err_set(err, 503, "query_timeout", NULL, "查询超时，请缩小查询范围后重试");
         uint64_t left = (c->base.deadline_ns - now) / 1000000u;
         want = left > 0 ? (left > 2000000000u ? 2000000000 : (int)left) : 1;
-        if (c->timeout_ms > 0 && c->timeout_ms <= want && c->timeout_ms >= want - want / 4)
+        if (c->timeout_ms > 0 && c->timeout_ms >= want - want / 4 && c->timeout_ms <= want + want / 4)
             return SH_OK;
     } else if (c->timeout_ms == 0) {
         return SH_OK;
@@ -502,7 +505,8 @@ static int run(pg_conn *c, pg_stmt *s, sh_err *err) {
             sh_err_clear(&prep);
             s->res = r;
             s->nrows = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-            c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
+            if (s->writes) /* a read leaves the count of the last write, as on SQLite */
+                c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
             s->base.conn->dirty |= s->writes;
             return SH_OK;
         }
