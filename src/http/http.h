@@ -107,6 +107,9 @@ const char *sh_req_header(const sh_req *req, const char *name);
 const char *sh_req_cookie(const sh_req *req, const char *name);
 /* Iterate all query arguments. */
 void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, const char *v), void *ctx);
+/* Decode one application/x-www-form-urlencoded component in place: '+' is a
+ * space, %HH a byte (libmicrohttpd's unescaping). */
+void sh_form_decode(char *s);
 /* The store connection for this request, released when the handler returns.
  * NULL with req->err filled when none can be had. */
 sh_conn *sh_req_conn(sh_req *req);

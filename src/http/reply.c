@@ -48,6 +48,13 @@ void sh_req_each_query(const sh_req *req, void (*fn)(void *ctx, const char *k, c
     MHD_get_connection_values(req->mhd, MHD_GET_ARGUMENT_KIND, each_arg, &e);
 }
 
+void sh_form_decode(char *s) {
+    for (char *p = s; *p; p++)
+        if (*p == '+')
+            *p = ' ';
+    MHD_http_unescape(s);
+}
+
 void sh_req_conn_release(sh_req *req) {
     sh_db_release(req->conn);
     req->conn = NULL;

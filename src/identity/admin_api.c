@@ -146,13 +146,9 @@ int sh_admin_get_account(sh_req *req) {
 static json_t *account_reply(sh_req *req, const char *uid) {
     /* re-read through the generic reader so the reply has the declared shape */
     sh_scope sc;
-    if (sh_scope_org(req, "account.read", "org_id", &sc) != SH_OK ||
-        sh_api_get(req, &sh_account_entity, uid, &sc) != SH_OK)
-        return NULL;
-    json_error_t je;
-    json_t *o = json_loadb(req->out.data, req->out.len, 0, &je);
-    sh_buf_reset(&req->out);
-    return o;
+    return sh_scope_org(req, "account.read", "org_id", &sc) == SH_OK
+               ? sh_api_get_json(req, &sh_account_entity, uid, &sc)
+               : NULL;
 }
 
 int sh_admin_create_account(sh_req *req) {
@@ -619,10 +615,8 @@ int sh_admin_create_token(sh_req *req) {
         sh_rollback(c);
         goto out;
     }
-    if (sh_api_get(req, &sh_api_token_entity, uid, NULL) == SH_OK) {
-        json_error_t je;
-        json_t *o = json_loadb(req->out.data, req->out.len, 0, &je);
-        sh_buf_reset(&req->out);
+    json_t *o = sh_api_get_json(req, &sh_api_token_entity, uid, NULL);
+    if (o) {
         json_object_set_new(o, "token", json_string(token));
         rc = sh_reply_json(req, 201, o);
     }

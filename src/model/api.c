@@ -182,3 +182,14 @@ int sh_api_get(sh_req *req, const sh_entity *e, const char *uid, const sh_scope 
     return sh_buf_ok(&req->out) == SH_OK ? SH_OK
                                          : sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
 }
+
+json_t *sh_api_get_json(sh_req *req, const sh_entity *e, const char *uid, const sh_scope *scope) {
+    if (sh_api_get(req, e, uid, scope) != SH_OK)
+        return NULL;
+    json_error_t je;
+    json_t *o = json_loadb(req->out.data, req->out.len, 0, &je);
+    sh_buf_reset(&req->out);
+    if (!o)
+        sh_err_set(&req->err, 500, "internal", NULL, "无法读取%s", e->label);
+    return o;
+}

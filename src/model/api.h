@@ -32,5 +32,8 @@ int sh_api_list_with(sh_req *req, const sh_entity *e, const sh_scope *scope, con
 sh_stmt *sh_api_list_prepare(sh_req *req, const sh_entity *e, const sh_scope *scope, const sh_list_query *q);
 /* Read one by public id; out-of-scope answers exactly like missing (404). */
 int sh_api_get(sh_req *req, const sh_entity *e, const char *uid, const sh_scope *scope);
+/* The same record as a JSON object instead of the reply (for a handler that adds
+ * to it, such as a secret shown once); NULL with req->err. The caller owns it. */
+json_t *sh_api_get_json(sh_req *req, const sh_entity *e, const char *uid, const sh_scope *scope);
 
 #endif

@@ -87,29 +87,6 @@ int x_only_params(sh_req *req, const char *const *allowed) {
     return SH_OK;
 }
 
-/* Percent-decoding of one form component in place ('+' is a space). */
-static void form_decode(char *s) {
-    char *o = s;
-    for (; *s; s++) {
-        if (*s == '+') {
-            *o++ = ' ';
-        } else if (*s == '%' && s[1] && s[2]) {
-            char hex[3] = {s[1], s[2], 0};
-            char *end;
-            long v = strtol(hex, &end, 16);
-            if (*end) {
-                *o++ = *s;
-                continue;
-            }
-            *o++ = (char)v;
-            s += 2;
-        } else {
-            *o++ = *s;
-        }
-    }
-    *o = '\0';
-}
-
 static int is_header_name(const char *k) {
     static const char *const names[] = {"Authorization",
                                         "X-Experience-API-Version",
@@ -167,8 +144,8 @@ static int alternate_syntax(sh_req *req, x_ctx *x, const char *method) {
         char *v = eq ? eq + 1 : kv + strlen(kv);
         if (eq)
             *eq = '\0';
-        form_decode(kv);
-        form_decode(v);
+        sh_form_decode(kv);
+        sh_form_decode(v);
         if (strcmp(kv, "content") == 0) {
             x->body = v;
             x->body_len = strlen(v);

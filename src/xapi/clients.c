@@ -173,10 +173,8 @@ int x_clients_create(sh_req *req) {
         sh_rollback(c);
         goto out;
     }
-    if (sh_api_get(req, &x_client_entity, uid, NULL) == SH_OK) {
-        json_error_t je;
-        json_t *o = json_loadb(req->out.data, req->out.len, 0, &je);
-        sh_buf_reset(&req->out);
+    json_t *o = sh_api_get_json(req, &x_client_entity, uid, NULL);
+    if (o) {
         json_object_set_new(o, "secret", json_string(secret));
         rc = sh_reply_json(req, 201, o);
     }

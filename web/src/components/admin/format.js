@@ -1,15 +1,10 @@
 // Formatting shared by the administration pages: times in Beijing time, and the
 // Chinese names of audit events and results.
 
-/** ISO time → "2026-11-23 16:00:05" in Asia/Shanghai ('—' when empty). */
-export function fmtTime(iso) {
-  if (!iso) return '—'
-  const d = new Date(iso)
-  if (Number.isNaN(d.getTime())) return String(iso)
-  return d
-    .toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-    .replace(/\//g, '-')
-}
+import { beijingTime } from '../../time.js'
+
+/** ISO time → "2026-11-23 16:00:05" in Beijing time ('—' when empty). */
+export const fmtTime = (iso) => beijingTime(iso, true)
 
 export const AUDIT_EVENTS = {
   login: '登录',

@@ -2,14 +2,7 @@
 // enumerations (sources of changes, operations, approval and change states, change kinds),
 // and which org a reference field points to.
 
-/** Time in Beijing (UTC+8) as "2026-11-23 16:05"; accepts ISO text or epoch milliseconds. */
-export function beijingTime(v, withSeconds = false) {
-  if (v === null || v === undefined || v === '') return '—'
-  const d = new Date(v)
-  if (Number.isNaN(d.getTime())) return String(v)
-  const t = new Date(d.getTime() + 8 * 3600e3).toISOString()
-  return `${t.slice(0, 10)} ${t.slice(11, withSeconds ? 19 : 16)}`
-}
+export { beijingTime } from '../../time.js'
 
 export const SOURCE_LABELS = { console: '控制台', api: '接口', import: '批量导入', sync: '同步', system: '系统' }
 export const OP_LABELS = { create: '新建', update: '修改', delete: '删除' }
