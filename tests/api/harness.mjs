@@ -109,9 +109,23 @@ export async function startServer({ demo = true, dir = tmpdir(), extraArgs = [] 
   };
 }
 
+// fetch, sent again once when a kept-alive connection turns out to have been
+// closed by the server before the request reached it — as browsers do. A test
+// that blocks the event loop (spawnSync of the CLI) for longer than the
+// server's idle timeout leaves such a connection in the client's pool.
+const CLOSED_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+export async function httpFetch(url, init = {}) {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (!CLOSED_SOCKET.has(err?.cause?.code)) throw err;
+    return fetch(url, init);
+  }
+}
+
 // fetch returning {status, headers, body (parsed JSON when JSON), text}
 export async function call(url, init = {}) {
-  const res = await fetch(url, { redirect: 'manual', ...init });
+  const res = await httpFetch(url, { redirect: 'manual', ...init });
   const text = await res.text();
   let body = null;
   if ((res.headers.get('content-type') || '').includes('json') && text) body = JSON.parse(text);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, call, assertError, demoAccounts, signIn, sql, idNumber, cli, newDatabase, dump, usePostgres } from './harness.mjs';
+import { startServer, call, assertError, demoAccounts, signIn, sql, idNumber, cli, newDatabase, dump, usePostgres, httpFetch } from './harness.mjs';
 
 let srv;
 let admin; // school administrator
@@ -48,7 +48,7 @@ function students(n, from = 1) {
 const upload = (client, body, query = '') => client.send('POST', `/api/v1/imports/students${query}`, body, { 'content-type': 'text/csv' });
 
 test('the template is an XLSX file with the kind\'s Chinese headers', async () => {
-  const r = await fetch(`${srv.url}/api/v1/import-templates/students`, { headers: { cookie: admin.cookie } });
+  const r = await httpFetch(`${srv.url}/api/v1/import-templates/students`, { headers: { cookie: admin.cookie } });
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /spreadsheetml/);
   assert.match(r.headers.get('content-disposition'), /template-students\.xlsx/);
@@ -122,7 +122,7 @@ test('hostile rows: every error with its row and column, and nothing imported', 
   assert.equal(count('student'), before, 'nothing of the good rows was written either');
 
   // the whole report as CSV
-  const rep = await fetch(`${srv.url}/api/v1/imports/${r.body.id}/errors.csv`, { headers: { cookie: admin.cookie } });
+  const rep = await httpFetch(`${srv.url}/api/v1/imports/${r.body.id}/errors.csv`, { headers: { cookie: admin.cookie } });
   assert.equal(rep.status, 200);
   const bytes = Buffer.from(await rep.arrayBuffer());
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM, so Excel reads it as UTF-8');
@@ -200,7 +200,7 @@ test('the command line imports the same way, and the database holds no plaintext
 
 test('our own XLSX template is read back: its headers map to every column', async () => {
   for (const kind of ['staff', 'students', 'guardians']) {
-    const t = await fetch(`${srv.url}/api/v1/import-templates/${kind}`, { headers: { cookie: admin.cookie } });
+    const t = await httpFetch(`${srv.url}/api/v1/import-templates/${kind}`, { headers: { cookie: admin.cookie } });
     const xlsx = Buffer.from(await t.arrayBuffer());
     const r = await call(`${srv.url}/api/v1/imports/${kind}?dry_run=true`, {
       method: 'POST', body: xlsx, headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/octet-stream' },

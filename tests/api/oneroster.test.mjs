@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, call, cli, demoAccounts, signIn, sql, tmpdir, ADMIN_PASSWORDS, newDatabase } from './harness.mjs';
+import { startServer, call, cli, demoAccounts, signIn, sql, tmpdir, ADMIN_PASSWORDS, newDatabase, httpFetch } from './harness.mjs';
 
 const BASE = '/ims/oneroster/rostering/v1p2';
 let srv;
@@ -57,7 +57,7 @@ async function download(client, query = '') {
 }
 
 async function rawGet(url, headers) {
-  const res = await fetch(url, { headers });
+  const res = await httpFetch(url, { headers });
   return { status: res.status, headers: res.headers, buf: Buffer.from(await res.arrayBuffer()) };
 }
 

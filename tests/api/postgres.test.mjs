@@ -4,7 +4,7 @@
 // missing or unreachable database is refused with a clear Chinese message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, cli, demoAccounts, signIn, sql, usePostgres, assertNoSanitizerReport } from './harness.mjs';
+import { startServer, cli, demoAccounts, signIn, sql, usePostgres, assertNoSanitizerReport, httpFetch } from './harness.mjs';
 
 const skip = usePostgres ? false : 'PostgreSQL store only (SHUSHU_TEST_DB=postgres)';
 let a;
@@ -32,7 +32,7 @@ test('two servers on one database: a rename through one is seen by the other, ke
   assert.equal((await viaA.get(`/api/v1/orgs/${school.id}`)).body.name, `${school.name}（更名）`);
   // and the session made on A is valid on B: sessions live in the store
   const cross = await signIn(a.url, accounts.school_admin);
-  const me = await fetch(`${b.url}/api/v1/auth/me`, { headers: { cookie: cross.cookie } });
+  const me = await httpFetch(`${b.url}/api/v1/auth/me`, { headers: { cookie: cross.cookie } });
   assert.equal(me.status, 200);
   assert.equal((await viaB.patch(`/api/v1/orgs/${school.id}`, { name: school.name })).status, 200);
 });
@@ -46,16 +46,16 @@ test('sessions ended behind the servers\' backs are opened again; nothing is los
     + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'shushu'");
   assert.ok(Number(cut) >= 1, `terminated ${cut}`);
   for (const srv of [a, b]) {
-    const r = await fetch(`${srv.url}/api/v1/class-rosters/${cls}`, { headers: { cookie: head.cookie } });
+    const r = await httpFetch(`${srv.url}/api/v1/class-rosters/${cls}`, { headers: { cookie: head.cookie } });
     const text = await r.text();
     assert.equal(r.status, 200, text);
     assert.deepEqual(JSON.parse(text).items.map((s) => s.id), before.body.items.map((s) => s.id));
     // a list is never kept: it runs statements on the reopened connections
-    const list = await fetch(`${srv.url}/api/v1/enrollments?limit=3`, { headers: { cookie: head.cookie } });
+    const list = await httpFetch(`${srv.url}/api/v1/enrollments?limit=3`, { headers: { cookie: head.cookie } });
     assert.equal(list.status, 200, await list.clone().text());
     assert.equal((await list.json()).items.length, 3);
   }
-  const health = await (await fetch(`${a.url}/healthz`)).json();
+  const health = await (await httpFetch(`${a.url}/healthz`)).json();
   assert.equal(health.store, 'postgres');
 });
 
