@@ -18,7 +18,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o)
 ASAN_LIB_OBJ := $(LIB_SRC:src/%.c=build/asan/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps run web test test-unit test-api test-api-pg test-e2e test-fuzz lint fuzz bench clean
+.PHONY: all deps run web test test-content test-unit test-api test-api-pg test-e2e test-fuzz lint fuzz bench clean
 
 all: build/shushu
 
@@ -58,8 +58,12 @@ run: build/shushu web
 	@echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止；访问日志写入 $(dir $(DB))access.log）"
 	build/shushu serve --db $(DB) --listen 127.0.0.1:$(PORT) --access-log $(dir $(DB))access.log
 
-test: test-unit test-api test-api-pg test-fuzz test-e2e lint
+test: test-content test-unit test-api test-api-pg test-fuzz test-e2e lint
 	@echo "make test: all passed"
+
+# The knowledge graph and item bank (data/kg, data/items) against their formats; takes a second.
+test-content: build/.deps
+	node --test tests/content/
 
 test-unit: build/asan/unit
 	ASAN_OPTIONS=detect_leaks=1 build/asan/unit
