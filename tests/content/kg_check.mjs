@@ -202,10 +202,10 @@ export function checkItem(item, { chapter, graphCodes }) {
       }
       for (const a of Array.isArray(answers) ? answers : []) {
         if (!keys.includes(a)) e.push(`answer "${a}" is not an option key`);
-        else if (opts.find((o) => o.key === a).misconception) e.push(`correct option ${a} must not carry a misconception`);
+        else if (opts.find((o) => o?.key === a).misconception) e.push(`correct option ${a} must not carry a misconception`);
       }
     }
-    if (!item.stem?.includes('（　　）')) e.push('the stem of a choice item shows its blank as （　　）');
+    if (!(typeof item.stem === 'string' && item.stem.includes('（　　）'))) e.push('the stem of a choice item shows its blank as （　　）');
   } else if ('options' in item) e.push(`a ${type} item has no options`);
 
   if (type === 'truefalse' && typeof item.answer !== 'boolean') e.push('the answer of a truefalse item is true or false');

@@ -131,6 +131,22 @@ test('the item checks refuse broken items', () => {
   for (const [name, item, pattern] of cases) assert.match(itemErrors(asJson(item)), pattern, name);
 });
 
+test('items with fields of the wrong JSON type get messages, not exceptions', () => {
+  const odd = [null, 0, -1, 1.5, '', 'x', true, [], [null], {}, { key: null }];
+  for (const base of [single, subjective, { ...single, type: 'multiple', answer: ['B', 'C'] }]) {
+    for (const field of Object.keys(base).concat(['options', 'rubric'])) {
+      for (const value of odd) {
+        const item = { ...base, [field]: value };
+        assert.doesNotThrow(() => checkItem(item, { chapter: '01', graphCodes }), `${field} = ${JSON.stringify(value)}`);
+      }
+    }
+  }
+  for (const line of ['null', '[]', '"text"', '42', '{"options": [null, 1, "A"], "type": "single", "answer": "A"}']) {
+    const { errors } = checkItemFile(`${line}\n`, { file: 'ch01.jsonl', graphCodes });
+    assert.ok(errors.length > 0, line);
+  }
+});
+
 test('maths fragments: inline and display are found, text outside is left alone', () => {
   const { fragments, unbalanced } = mathFragments('设 $x=1$，则 $$x^2=1$$ 成立');
   assert.deepEqual(fragments, [{ tex: 'x=1', display: false }, { tex: 'x^2=1', display: true }]);
