@@ -14,8 +14,11 @@
 static atomic_size_t used_bytes;
 static atomic_size_t alloc_count;
 static atomic_size_t fail_at; /* 0 = never */
+static atomic_int counting;   /* set by the first sh_alloc_fail_at: a test counts */
 
 static int should_fail(void) {
+    if (!atomic_load_explicit(&counting, memory_order_relaxed))
+        return 0; /* the program: no count shared by every thread's allocations */
     size_t target = atomic_load_explicit(&fail_at, memory_order_relaxed);
     size_t n = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
     return target != 0 && n == target;
@@ -82,6 +85,7 @@ char *sh_strdup(const char *s) { return sh_strndup(s, strlen(s)); }
 size_t sh_alloc_used(void) { return atomic_load(&used_bytes); }
 
 size_t sh_alloc_fail_at(size_t n) {
+    atomic_store(&counting, 1);
     size_t made = atomic_exchange(&alloc_count, 0);
     atomic_store(&fail_at, n);
     return made;

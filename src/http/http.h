@@ -140,6 +140,8 @@ int sh_req_json(sh_req *req, json_t **out);
 
 /* Replies. Each returns SH_OK (or SH_ERR when the reply cannot be built). */
 int sh_reply_json(sh_req *req, int status, json_t *obj); /* steals obj */
+/* Append v to b as compact JSON text. SH_OK, or SH_ERR when b refuses it. */
+int sh_json_append(sh_buf *b, const json_t *v);
 /* Reply 200 {"items": items} when rc is not SH_ERR; steals items either way. */
 int sh_reply_items(sh_req *req, json_t *items, int rc);
 /* Start a JSON reply written as text straight into the returned buffer (for

@@ -106,17 +106,34 @@ static void reset_out(sh_req *req) {
     req->etag[0] = '\0';
 }
 
-static int dump_cb(const char *buf, size_t size, void *data) {
-    return sh_buf_append(data, buf, size) == SH_OK ? 0 : -1;
+/* Dumped straight into the buffer's memory: into the room it has (at least
+ * 1 KiB) first, and with the exact size the second time if that was short. */
+int sh_json_append(sh_buf *b, const json_t *v) {
+    size_t spare = b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
+    size_t room = spare > 1024 ? spare : 1024;
+    for (int pass = 0; pass < 2; pass++) {
+        char *at = sh_buf_room(b, room);
+        if (!at)
+            return SH_ERR;
+        size_t need = json_dumpb(v, at, room, JSON_COMPACT);
+        if (need == 0)
+            return SH_ERR;
+        if (need <= room) {
+            sh_buf_advance(b, need);
+            return SH_OK;
+        }
+        room = need;
+    }
+    return SH_ERR;
 }
 
 int sh_reply_json(sh_req *req, int status, json_t *obj) {
     if (!obj)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     reset_out(req);
-    int rc = json_dump_callback(obj, dump_cb, &req->out, JSON_COMPACT);
+    int rc = sh_json_append(&req->out, obj);
     json_decref(obj);
-    if (rc != 0)
+    if (rc != SH_OK)
         return sh_err_set(&req->err, 500, "reply_too_large", NULL, "应答过大");
     req->status = status;
     req->out_type = "application/json; charset=utf-8";

@@ -53,6 +53,7 @@ struct sh_db {
     sh_conn *watch;
     _Atomic uint64_t watched_at_ns;
     int64_t data_version;
+    void *backend; /* the backend's own state of this database (SQLite: the checkpointer) */
 };
 
 struct sh_db_ops {
@@ -86,6 +87,7 @@ struct sh_db_ops {
     const char *begin_sql, *begin_write_sql;
     const char *list_tables_sql;   /* one column: table name */
     const char *table_columns_sql; /* $1 = table; one column: column name */
+    void (*db_close)(sh_db *db);   /* NULL, or release db->backend */
 };
 
 extern const sh_db_ops sh_sqlite_ops;

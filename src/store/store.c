@@ -88,6 +88,8 @@ void sh_db_close(sh_db *db) {
     }
     if (db->watch)
         conn_destroy(db->watch);
+    if (db->ops->db_close)
+        db->ops->db_close(db);
     pthread_mutex_destroy(&db->watch_mu);
     pthread_mutex_destroy(&db->mu);
     pthread_cond_destroy(&db->cv);

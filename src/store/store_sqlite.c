@@ -79,6 +79,99 @@ static void row_written(void *arg, int op, const char *db, const char *table, sq
 }
 static void rolled_back(void *arg) { ((sh_conn *)arg)->dirty = 0; }
 
+/* Checkpoints off the writers' path. A commit that leaves the write-ahead log
+ * at CHECKPOINT_PAGES or more wakes the database's checkpointer thread, which
+ * copies the log back into the database file on a connection of its own
+ * (PASSIVE: it never blocks readers or writers). The writer goes on at once
+ * instead of doing that work, with its fsyncs, inside its commit as SQLite's
+ * own auto-checkpoint would. Should the thread or its connection fail, writers
+ * checkpoint inline as before. */
+#define CHECKPOINT_PAGES 1000
+
+typedef struct sq_checkpointer {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int started, failed, wanted, stopping;
+    const char *file; /* the sh_db's */
+} sq_checkpointer;
+
+static pthread_mutex_t checkpointer_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *checkpoint_loop(void *arg) {
+    sq_checkpointer *k = arg;
+    sqlite3 *h = NULL;
+    int rc =
+        sqlite3_open_v2(k->file, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+    if (rc == SQLITE_OK) /* a first read opens the file and finds it in WAL mode */
+        rc = sqlite3_exec(h, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    pthread_mutex_lock(&k->mu);
+    k->failed = rc != SQLITE_OK;
+    while (!k->failed) {
+        while (!k->wanted && !k->stopping)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (k->stopping)
+            break;
+        k->wanted = 0;
+        pthread_mutex_unlock(&k->mu);
+        sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&k->mu);
+    }
+    pthread_mutex_unlock(&k->mu);
+    sqlite3_close(h);
+    return NULL;
+}
+
+static int wal_written(void *arg, sqlite3 *h, const char *name, int pages) {
+    sq_checkpointer *k = arg;
+    if (pages < CHECKPOINT_PAGES)
+        return SQLITE_OK;
+    pthread_mutex_lock(&k->mu);
+    if (!k->started && !k->failed) {
+        k->started = pthread_create(&k->thread, NULL, checkpoint_loop, k) == 0;
+        k->failed = !k->started;
+    }
+    int by_writer = k->failed;
+    k->wanted = 1;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    if (by_writer)
+        sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+/* The database's checkpointer, made with its first writable connection; NULL
+ * when memory is short (the connection then keeps SQLite's auto-checkpoint). */
+static sq_checkpointer *checkpointer_of(sh_db *db) {
+    pthread_mutex_lock(&checkpointer_mu);
+    sq_checkpointer *k = db->backend;
+    if (!k && (k = sh_calloc(1, sizeof *k))) {
+        pthread_mutex_init(&k->mu, NULL);
+        pthread_cond_init(&k->cv, NULL);
+        k->file = db->file;
+        db->backend = k;
+    }
+    pthread_mutex_unlock(&checkpointer_mu);
+    return k;
+}
+
+static void sq_db_close(sh_db *db) {
+    sq_checkpointer *k = db->backend;
+    if (!k)
+        return;
+    pthread_mutex_lock(&k->mu);
+    k->stopping = 1;
+    pthread_cond_signal(&k->cv);
+    int started = k->started;
+    pthread_mutex_unlock(&k->mu);
+    if (started)
+        pthread_join(k->thread, NULL);
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+    sh_free(k);
+    db->backend = NULL;
+}
+
 static int sq_conn_open(sh_db *db, sh_conn **out, sh_err *err) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, configure_sqlite);
@@ -104,6 +197,9 @@ static int sq_conn_open(sh_db *db, sh_conn **out, sh_err *err) {
     sqlite3_extended_result_codes(c->h, 1);
     sqlite3_update_hook(c->h, row_written, &c->base);
     sqlite3_rollback_hook(c->h, rolled_back, &c->base);
+    sq_checkpointer *k = (db->flags & SH_DB_READONLY) ? NULL : checkpointer_of(db);
+    if (k)
+        sqlite3_wal_hook(c->h, wal_written, k); /* in place of the auto-checkpoint */
     const char *pragmas = (db->flags & SH_DB_READONLY) ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
                                                        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                                                          "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
@@ -303,4 +399,5 @@ const sh_db_ops sh_sqlite_ops = {
     .list_tables_sql = "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE "
                        "'sqlite_%' ORDER BY name",
     .table_columns_sql = "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+    .db_close = sq_db_close,
 };

@@ -35,10 +35,9 @@ typedef struct x_job {
     sh_req *req; /* NULL for a statement the platform records: owned, nobody waits */
     const x_ctx *x;
     sh_err *err;
-    json_t *arr;
+    const x_rows *rows; /* prepared by the request's thread; NULL for an owned job until written */
     const x_part *parts;
     int nparts;
-    const int64_t *orgs;
     size_t n;
     int done, rc;
     int deferred; /* the request is suspended: resume it instead of waking a waiting thread */
@@ -65,57 +64,102 @@ typedef struct owned {
     x_job job; /* first: the job is the allocation */
     x_ctx x;
     sh_err err;
+    json_t *arr;
     int64_t org;
+    sh_pool *pool; /* its prepared rows, made by the committer */
+    x_rows rows;
 } owned;
 
-/* A recorded statement: written as the platform client, at its node unless the
- * person's org is known. */
-static int write_owned(sh_conn *c, x_job *j, int64_t now) {
+/* A recorded statement: prepared as the platform client on first try, at its
+ * node unless the person's org is known. */
+static int prepare_owned(sh_conn *c, x_job *j) {
     owned *o = (owned *)j;
+    if (j->rows && o->x.client.id == platform.id && platform.id)
+        return SH_OK;
     if (!platform.id && x_platform_client(c, &platform, j->err) != SH_OK)
         return SH_ERR;
     o->x.client = platform;
     if (!o->org)
         o->org = platform.org_id;
-    return x_write_statements(&o->x, j->err, c, j->arr, NULL, 0, j->orgs, now);
+    if (!o->pool && !(o->pool = sh_pool_create()))
+        return sh_err_set(j->err, 500, "out_of_memory", NULL, "内存不足");
+    if (x_prepare_rows(&o->x, o->pool, o->arr, &o->org, &o->rows, j->err) != SH_OK)
+        return SH_ERR;
+    j->rows = &o->rows;
+    return SH_OK;
 }
 
 static void free_owned(x_job *j) {
+    owned *o = (owned *)j;
     if (j->rc != SH_OK)
         sh_log(SH_LOG_WARN, "xapi_record_failed", "%s", j->err->first.message);
-    json_decref(j->arr);
+    json_decref(o->arr);
+    sh_pool_destroy(o->pool);
     sh_err_clear(j->err);
-    sh_free(j); /* the owned block it begins */
+    sh_free(o);
 }
 
-/* Write the jobs in one transaction, a savepoint each. */
+#define JOB_PENDING 1 /* rc of a job not written yet in this try */
+#define JOB_PARTIAL 2 /* write_job: failed after writing part of it */
+
+/* Write one job. A batch of several statements gets a savepoint, so that one
+ * whose statement is refused rolls back alone; a single statement is refused
+ * before it writes anything, but for a store error. SH_OK, SH_ERR (nothing of
+ * the job left written), or JOB_PARTIAL when it failed after writing: the caller
+ * rolls the group back and tries again without it. */
+static int write_job(sh_conn *c, x_job *j, int64_t now) {
+    int batch = j->n > 1, wrote = 0;
+    if (!j->req && prepare_owned(c, j) != SH_OK)
+        return SH_ERR;
+    if (batch && sh_exec(c, "SAVEPOINT xapi_batch", j->err) != SH_OK)
+        return JOB_PARTIAL;
+    int rc = x_write_rows(j->x, j->err, c, j->rows, j->parts, j->nparts, now, &wrote);
+    if (batch) {
+        if (rc != SH_OK)
+            sh_exec(c, "ROLLBACK TO xapi_batch", NULL);
+        sh_exec(c, "RELEASE xapi_batch", NULL);
+        return rc;
+    }
+    return rc != SH_OK && wrote ? JOB_PARTIAL : rc;
+}
+
+/* Write the jobs in one transaction and commit once. */
 static void write_group(sh_conn *c, x_job *jobs) {
     sh_err err;
     sh_err_init(&err);
-    sh_conn_deadline(c, BATCH_DEADLINE_MS);
-    int began = sh_begin_write(c, &err) == SH_OK;
-    int64_t now = sh_now_ms();
-    for (x_job *j = jobs; j; j = j->next) {
-        if (!began) {
-            j->rc = sh_err_set(j->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
-            continue;
-        }
-        if (sh_exec(c, "SAVEPOINT xapi_batch", j->err) != SH_OK) {
-            j->rc = SH_ERR;
-            continue;
-        }
-        j->rc = j->req ? x_write_statements(j->x, j->err, c, j->arr, j->parts, j->nparts, j->orgs, now)
-                       : write_owned(c, j, now);
-        if (j->rc != SH_OK)
-            sh_exec(c, "ROLLBACK TO xapi_batch", NULL);
-        sh_exec(c, "RELEASE xapi_batch", NULL);
-    }
-    if (began && sh_commit(c, &err) != SH_OK) {
-        sh_rollback(c);
-        sh_log(SH_LOG_ERROR, "xapi_commit_failed", "%s", err.first.message);
-        for (x_job *j = jobs; j; j = j->next)
-            if (j->rc == SH_OK)
+    for (x_job *j = jobs; j; j = j->next)
+        j->rc = JOB_PENDING;
+    for (int again = 1; again;) {
+        again = 0;
+        sh_conn_deadline(c, BATCH_DEADLINE_MS);
+        int began = sh_begin_write(c, &err) == SH_OK;
+        int64_t now = sh_now_ms();
+        for (x_job *j = jobs; j && !again; j = j->next) {
+            if (j->rc != JOB_PENDING)
+                continue;
+            if (!began) {
                 j->rc = sh_err_set(j->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
+                continue;
+            }
+            j->rc = write_job(c, j, now);
+            if (j->rc == JOB_PARTIAL) { /* written in part: undo the group, try again without it */
+                j->rc = SH_ERR;
+                sh_rollback(c);
+                platform.id = 0; /* it may have been created in what was rolled back */
+                for (x_job *k = jobs; k; k = k->next)
+                    if (k->rc == SH_OK)
+                        k->rc = JOB_PENDING;
+                again = 1;
+            }
+        }
+        if (!again && began && sh_commit(c, &err) != SH_OK) {
+            sh_rollback(c);
+            platform.id = 0;
+            sh_log(SH_LOG_ERROR, "xapi_commit_failed", "%s", err.first.message);
+            for (x_job *j = jobs; j; j = j->next)
+                if (j->rc == SH_OK)
+                    j->rc = sh_err_set(j->err, 503, "store_busy", NULL, "存储暂不可用，请稍后重试");
+        }
     }
     sh_err_clear(&err);
 }
@@ -162,11 +206,12 @@ static void *committer(void *arg) {
 }
 
 /* The request writes its own batch in a transaction of its own. */
-static int write_alone(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs) {
+static int write_alone(sh_req *req, const x_rows *rows, const x_part *parts, int nparts) {
     sh_conn *c = sh_req_conn(req);
+    int wrote;
     if (!c || sh_begin_write(c, &req->err) != SH_OK)
         return SH_ERR;
-    if (x_write_statements(x_ctx_of(req), &req->err, c, arr, parts, nparts, orgs, sh_now_ms()) != SH_OK ||
+    if (x_write_rows(x_ctx_of(req), &req->err, c, rows, parts, nparts, sh_now_ms(), &wrote) != SH_OK ||
         sh_commit(c, &req->err) != SH_OK) {
         sh_rollback(c);
         return SH_ERR;
@@ -204,7 +249,8 @@ int x_commit_enqueue(sh_db *with, const x_ctx *x, json_t *arr, int64_t org) {
     o->x = *x;
     o->org = org;
     sh_err_init(&o->err);
-    o->job = (x_job){.x = &o->x, .err = &o->err, .arr = arr, .orgs = &o->org, .n = json_array_size(arr)};
+    o->arr = arr;
+    o->job = (x_job){.x = &o->x, .err = &o->err, .n = json_array_size(arr)};
     pthread_mutex_lock(&mu);
     int ok = ensure_started(with) == SH_OK && queued + o->job.n <= queue_max();
     if (ok)
@@ -215,7 +261,7 @@ int x_commit_enqueue(sh_db *with, const x_ctx *x, json_t *arr, int64_t org) {
     return ok ? SH_OK : SH_ERR;
 }
 
-int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs,
+int x_commit_submit(sh_req *req, const x_rows *rows, const x_part *parts, int nparts,
                     int (*then)(sh_req *req)) {
     x_job local = {0}, *job = then ? sh_pcalloc(req->pool, sizeof *job) : &local;
     if (!job)
@@ -223,16 +269,15 @@ int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, c
     *job = (x_job){.req = req,
                    .x = x_ctx_of(req),
                    .err = &req->err,
-                   .arr = arr,
+                   .rows = rows,
                    .parts = parts,
                    .nparts = nparts,
-                   .orgs = orgs,
-                   .n = json_array_size(arr),
+                   .n = rows->n,
                    .deferred = then != NULL};
     pthread_mutex_lock(&mu);
     if (ensure_started(req->app->db) != SH_OK) {
         pthread_mutex_unlock(&mu);
-        return write_alone(req, arr, parts, nparts, orgs);
+        return write_alone(req, rows, parts, nparts);
     }
     if (queued && queued + job->n > queue_max()) {
         pthread_mutex_unlock(&mu);

@@ -153,14 +153,6 @@ int x_agent_org(sh_req *req, const json_t *agent, int64_t *org) {
     return SH_OK;
 }
 
-/* The authority of this client's statements. */
-static json_t *authority_of(const x_ctx *x) {
-    char home[340];
-    snprintf(home, sizeof home, "%s/xapi/clients", x->base);
-    return json_pack("{s:s,s:s,s:{s:s,s:s}}", "objectType", "Agent", "name", x->client.name, "account",
-                     "homePage", home, "name", x->client.key);
-}
-
 /* A UUID in standard form laid out as version 7 (RFC 9562): 48 bits of the
  * time in milliseconds first, so generated ids grow at the end of the unique
  * index instead of touching pages all over it. */
@@ -172,13 +164,20 @@ void x_new_uuid(char out[37]) {
         b[i] = (unsigned char)(ms & 0xff);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
 }
 
 /* Same statement, ignoring what the LRS sets (stored, authority, and version
- * when the new one leaves it to the LRS). */
-static int same_statement(const json_t *incoming, const char *stored_text) {
+ * when the new one left it to the LRS). */
+static int same_statement(const json_t *incoming, int version_given, const char *stored_text) {
     json_t *old = json_loads(stored_text, 0, NULL);
     json_t *inc = json_deep_copy(incoming);
     int same = 0;
@@ -187,8 +186,10 @@ static int same_statement(const json_t *incoming, const char *stored_text) {
         json_object_del(old, "authority");
         json_object_del(inc, "stored");
         json_object_del(inc, "authority");
-        if (!json_object_get(inc, "version"))
+        if (!version_given) {
             json_object_del(old, "version");
+            json_object_del(inc, "version");
+        }
         same = json_equal(old, inc);
     }
     json_decref(old);
@@ -207,33 +208,118 @@ static int exec1(sh_conn *c, const char *sql, const char *text, int64_t i, sh_er
     return rc == SH_ERR ? SH_ERR : SH_OK;
 }
 
-typedef struct index_ctx {
-    sh_conn *c;
-    const char *base;
-    int64_t pk;
-    sh_err *err;
-    int failed;
-} index_ctx;
+/* ---- preparing, in the request's thread ---- */
 
-static void index_agent(void *ctx, const json_t *a, int related) {
-    index_ctx *ic = ctx;
-    char key[X_AGENT_KEY_MAX];
-    if (ic->failed || x_agent_key(a, ic->base, key, sizeof key) != SH_OK)
+typedef struct collect {
+    sh_pool *pool;
+    const char *base;
+    x_index_key *keys;
+    int n, cap;
+    int failed;
+} collect;
+
+static void add_key(collect *k, const char *key, int related, const json_t *definition) {
+    if (k->failed)
         return;
-    sh_stmt *s =
-        sh_prepare(ic->c,
-                   "INSERT INTO xapi_statement_agent (agent_key, related, statement_pk) VALUES ($1, $2, $3)"
-                   " ON CONFLICT DO NOTHING",
-                   ic->err);
-    if (!s) {
-        ic->failed = 1;
-        return;
+    if (k->n == k->cap) {
+        int cap = k->cap ? k->cap * 2 : 4;
+        x_index_key *grown = sh_palloc(k->pool, sizeof *grown * (size_t)cap);
+        if (!grown || !key) {
+            k->failed = 1;
+            return;
+        }
+        if (k->n)
+            memcpy(grown, k->keys, sizeof *grown * (size_t)k->n);
+        k->keys = grown;
+        k->cap = cap;
     }
-    sh_bind_text(s, 1, key, -1);
-    sh_bind_i64(s, 2, related);
-    sh_bind_i64(s, 3, ic->pk);
-    ic->failed = sh_step(s, ic->err) == SH_ERR;
-    sh_stmt_done(s);
+    k->keys[k->n++] = (x_index_key){key, related, definition};
+}
+
+static void collect_agent(void *ctx, const json_t *a, int related) {
+    collect *k = ctx;
+    char key[X_AGENT_KEY_MAX];
+    if (x_agent_key(a, k->base, key, sizeof key) == SH_OK) /* an anonymous group has none */
+        add_key(k, sh_pstrdup(k->pool, key), related, NULL);
+}
+
+static void collect_activity(void *ctx, const json_t *a, int related) {
+    const char *id = json_string_value(json_object_get(a, "id"));
+    const json_t *def = json_object_get(a, "definition");
+    if (id)
+        add_key(ctx, id, related, json_is_object(def) && json_object_size(def) ? def : NULL);
+}
+
+/* The authority of this client's statements. */
+static json_t *authority_of(const x_ctx *x) {
+    char home[340];
+    snprintf(home, sizeof home, "%s/xapi/clients", x->base);
+    return json_pack("{s:s,s:s,s:{s:s,s:s}}", "objectType", "Agent", "name", x->client.name, "account",
+                     "homePage", home, "name", x->client.key);
+}
+
+int x_prepare_rows(const x_ctx *x, sh_pool *pool, json_t *arr, const int64_t *orgs, x_rows *out,
+                   sh_err *err) {
+    size_t n = json_array_size(arr);
+    out->n = n;
+    out->row = sh_pcalloc(pool, sizeof *out->row * (n ? n : 1));
+    out->text = sh_pool_buf(pool, 0);
+    json_t *auth = authority_of(x);
+    int ok = out->row && out->text && auth;
+    for (size_t i = 0; i < n && ok; i++) {
+        json_t *st = json_array_get(arr, i);
+        x_row *r = &out->row[i];
+        r->st = st;
+        r->org = orgs[i];
+        if (!json_object_get(st, "id")) { /* a new id cannot be stored or voided yet */
+            char id[37];
+            x_new_uuid(id);
+            r->generated = 1;
+            if (json_object_set_new(st, "id", json_string(id)) != 0) {
+                ok = 0;
+                break;
+            }
+        }
+        r->id = json_string_value(json_object_get(st, "id"));
+        r->verb = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
+        r->registration = json_string_value(json_object_get(json_object_get(st, "context"), "registration"));
+        if (strcmp(r->verb, X_VOIDED_VERB) == 0)
+            r->void_target = json_string_value(json_object_get(json_object_get(st, "object"), "id"));
+        r->version_given = json_object_get(st, "version") != NULL;
+        json_object_del(st, "stored"); /* set by the writer */
+        ok = json_object_set(st, "authority", auth) == 0 &&
+             (r->version_given || json_object_set_new(st, "version", json_string("1.0.0")) == 0);
+        collect agents = {pool, x->base, NULL, 0, 0, 0}, activities = {pool, x->base, NULL, 0, 0, 0};
+        x_each_agent(st, collect_agent, &agents);
+        x_each_activity(st, collect_activity, &activities);
+        r->agents = agents.keys;
+        r->nagents = agents.n;
+        r->activities = activities.keys;
+        r->nactivities = activities.n;
+        r->text_at = out->text->len;
+        ok = ok && !agents.failed && !activities.failed && sh_json_append(out->text, st) == SH_OK;
+        r->text_len = out->text->len - r->text_at;
+    }
+    json_decref(auth);
+    return ok ? SH_OK : sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+}
+
+/* ---- writing, in the committer's thread ---- */
+
+static int index_rows(sh_conn *c, const char *sql, const x_index_key *keys, int n, int64_t pk, sh_err *err) {
+    for (int i = 0; i < n; i++) {
+        sh_stmt *s = sh_prepare(c, sql, err);
+        if (!s)
+            return SH_ERR;
+        sh_bind_text(s, 1, keys[i].key, -1);
+        sh_bind_i64(s, 2, keys[i].related);
+        sh_bind_i64(s, 3, pk);
+        int rc = sh_step(s, err);
+        sh_stmt_done(s);
+        if (rc == SH_ERR)
+            return SH_ERR;
+    }
+    return SH_OK;
 }
 
 /* Merge a definition into the stored one: language maps key by key, the rest
@@ -282,29 +368,6 @@ static int merge_definition(sh_conn *c, const char *id, const json_t *def, sh_er
     return !s || rc == SH_ERR ? SH_ERR : SH_OK;
 }
 
-static void index_activity(void *ctx, const json_t *a, int related) {
-    index_ctx *ic = ctx;
-    const char *id = json_string_value(json_object_get(a, "id"));
-    if (ic->failed || !id)
-        return;
-    sh_stmt *s = sh_prepare(ic->c,
-                            "INSERT INTO xapi_statement_activity (activity_id, related, statement_pk)"
-                            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                            ic->err);
-    if (!s) {
-        ic->failed = 1;
-        return;
-    }
-    sh_bind_text(s, 1, id, -1);
-    sh_bind_i64(s, 2, related);
-    sh_bind_i64(s, 3, ic->pk);
-    ic->failed = sh_step(s, ic->err) == SH_ERR;
-    sh_stmt_done(s);
-    const json_t *def = json_object_get(a, "definition");
-    if (!ic->failed && json_is_object(def) && json_object_size(def))
-        ic->failed = merge_definition(ic->c, id, def, ic->err) != SH_OK;
-}
-
 static int store_parts(sh_conn *c, const json_t *st, const x_part *parts, int nparts, sh_err *err) {
     size_t i;
     json_t *a;
@@ -336,7 +399,8 @@ static int store_parts(sh_conn *c, const json_t *st, const x_part *parts, int np
 }
 
 /* Voiding: the target may not itself void; a known target in scope is marked. */
-static int apply_voiding(const x_ctx *x, sh_err *err, sh_conn *c, const char *target, const char *prefix) {
+static int apply_voiding(const x_ctx *x, sh_err *err, sh_conn *c, const char *target, const char *prefix,
+                         int *wrote) {
     sh_stmt *s =
         sh_prepare(c,
                    "SELECT s.id, s.void_target IS NOT NULL FROM xapi_statement s WHERE s.statement_id = $1"
@@ -355,86 +419,90 @@ static int apply_voiding(const x_ctx *x, sh_err *err, sh_conn *c, const char *ta
         return SH_ERR;
     if (voiding)
         return sh_err_set(err, 400, "invalid_statement", "object.id", "%s不能作废另一条作废语句", prefix);
+    if (pk)
+        *wrote = 1;
     return pk ? exec1(c,
                       "UPDATE xapi_statement SET voided = 1 WHERE id = $2 AND CAST($1 AS TEXT) IS NOT NULL",
                       "", pk, err)
               : SH_OK;
 }
 
-static int insert_statement(const x_ctx *x, sh_err *err, sh_conn *c, json_t *st, int64_t org,
-                            int64_t stored_ms, const x_part *parts, int nparts) {
-    const json_t *ctx = json_object_get(st, "context");
-    const char *verb = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
-    const char *target = strcmp(verb, X_VOIDED_VERB) == 0
-                             ? json_string_value(json_object_get(json_object_get(st, "object"), "id"))
-                             : NULL;
-    char *text = json_dumps(st, JSON_COMPACT);
-    if (!text)
-        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
-    sh_stmt *s = sh_prepare(
-        c,
-        "INSERT INTO xapi_statement (statement_id, org_id, client_id, verb_id, registration, void_target, voided,"
-        " stored_ms, body) VALUES ($1, $2, $3, $4, $5, $6,"
-        " CASE WHEN EXISTS (SELECT 1 FROM xapi_statement v WHERE v.void_target = $1) THEN 1 ELSE 0 END, $7, $8)"
-        " RETURNING id",
-        err);
-    int rc = SH_ERR;
-    int64_t pk = 0;
-    if (s) {
-        sh_bind_text(s, 1, json_string_value(json_object_get(st, "id")), -1);
-        sh_bind_i64(s, 2, org);
-        sh_bind_i64(s, 3, x->client.id);
-        sh_bind_text(s, 4, verb, -1);
-        sh_bind_text(s, 5, json_string_value(json_object_get(ctx, "registration")), -1);
-        sh_bind_text(s, 6, target, -1);
-        sh_bind_i64(s, 7, stored_ms);
-        sh_bind_text(s, 8, text, -1);
-        rc = sh_step(s, err);
-        if (rc == SH_ROW)
-            pk = sh_col_i64(s, 0);
-        sh_stmt_done(s);
-    }
-    sh_free(text);
+static int insert_statement(const x_ctx *x, sh_err *err, sh_conn *c, const x_row *r, const char *text,
+                            size_t len, int64_t stored_ms) {
+    sh_stmt *s =
+        r->generated
+            ? sh_prepare(c,
+                         "INSERT INTO xapi_statement (statement_id, org_id, client_id, verb_id, registration,"
+                         " void_target, voided, stored_ms, body) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)"
+                         " RETURNING id",
+                         err)
+            : sh_prepare(c,
+                         "INSERT INTO xapi_statement (statement_id, org_id, client_id, verb_id, registration,"
+                         " void_target, voided, stored_ms, body) VALUES ($1, $2, $3, $4, $5, $6,"
+                         " CASE WHEN EXISTS (SELECT 1 FROM xapi_statement v WHERE v.void_target = $1)"
+                         " THEN 1 ELSE 0 END, $7, $8) RETURNING id",
+                         err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_text(s, 1, r->id, -1);
+    sh_bind_i64(s, 2, r->org);
+    sh_bind_i64(s, 3, x->client.id);
+    sh_bind_text(s, 4, r->verb, -1);
+    sh_bind_text(s, 5, r->registration, -1);
+    sh_bind_text(s, 6, r->void_target, -1);
+    sh_bind_i64(s, 7, stored_ms);
+    sh_bind_text(s, 8, text, (int)len);
+    int rc = sh_step(s, err);
+    int64_t pk = rc == SH_ROW ? sh_col_i64(s, 0) : 0;
+    sh_stmt_done(s);
     if (rc == SH_ERR)
         return SH_ERR;
-    index_ctx ic = {c, x->base, pk, err, 0};
-    x_each_agent(st, index_agent, &ic);
-    if (!ic.failed)
-        x_each_activity(st, index_activity, &ic);
-    if (ic.failed)
+    if (index_rows(c,
+                   "INSERT INTO xapi_statement_agent (agent_key, related, statement_pk) VALUES ($1, $2, $3)"
+                   " ON CONFLICT DO NOTHING",
+                   r->agents, r->nagents, pk, err) != SH_OK ||
+        index_rows(c,
+                   "INSERT INTO xapi_statement_activity (activity_id, related, statement_pk)"
+                   " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                   r->activities, r->nactivities, pk, err) != SH_OK)
         return SH_ERR;
-    return store_parts(c, st, parts, nparts, err);
+    for (int i = 0; i < r->nactivities; i++)
+        if (r->activities[i].definition &&
+            merge_definition(c, r->activities[i].key, r->activities[i].definition, err) != SH_OK)
+            return SH_ERR;
+    return SH_OK;
 }
 
 /* Statements already stored under the same id: SH_ROW with *same set, SH_DONE when none. */
-static int existing(sh_err *err, sh_conn *c, const json_t *st, int *same) {
+static int existing(sh_err *err, sh_conn *c, const x_row *r, int *same) {
     sh_stmt *s = sh_prepare(c, "SELECT body FROM xapi_statement WHERE statement_id = $1", err);
     if (!s)
         return SH_ERR;
-    sh_bind_text(s, 1, json_string_value(json_object_get(st, "id")), -1);
+    sh_bind_text(s, 1, r->id, -1);
     int rc = sh_step(s, err);
     if (rc == SH_ROW)
-        *same = same_statement(st, sh_col_text(s, 0));
+        *same = same_statement(r->st, r->version_given, sh_col_text(s, 0));
     sh_stmt_done(s);
     return rc;
 }
 
-int x_write_statements(const x_ctx *x, sh_err *err, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
-                       const int64_t *orgs, int64_t now) {
-    size_t n = json_array_size(arr);
-    json_t *auth = authority_of(x);
-    if (!auth)
-        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
-    char stored[SH_ISO_LEN];
-    sh_fmt_iso_ms(now, stored);
+int x_write_rows(const x_ctx *x, sh_err *err, sh_conn *c, const x_rows *rows, const x_part *parts, int nparts,
+                 int64_t now, int *wrote) {
+    /* the text stored: "stored" first, then the prepared statement without its opening brace */
+    char head[16 + SH_ISO_LEN] = "{\"stored\":\"";
+    sh_fmt_iso_ms(now, head + strlen(head));
+    strcat(head, "\",");
+    sh_buf text;
+    sh_buf_init(&text, 0);
     int rc = SH_OK;
-    for (size_t i = 0; i < n && rc == SH_OK; i++) {
-        json_t *st = json_array_get(arr, i);
+    *wrote = 0;
+    for (size_t i = 0; i < rows->n && rc == SH_OK; i++) {
+        const x_row *r = &rows->row[i];
         char prefix[48] = "";
-        if (n > 1)
+        if (rows->n > 1)
             snprintf(prefix, sizeof prefix, "第 %zu 条语句：", i + 1);
         int same = 0;
-        int ex = existing(err, c, st, &same);
+        int ex = r->generated ? SH_DONE : existing(err, c, r, &same);
         if (ex == SH_ERR) {
             rc = SH_ERR;
         } else if (ex == SH_ROW) {
@@ -442,21 +510,21 @@ int x_write_statements(const x_ctx *x, sh_err *err, sh_conn *c, json_t *arr, con
                 rc = sh_err_set(err, 409, "statement_conflict", "id",
                                 "%s语句 id 已存在且内容不同（同一 id 的语句不能修改）", prefix);
         } else {
-            const char *verb = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
-            if (strcmp(verb, X_VOIDED_VERB) == 0)
-                rc = apply_voiding(x, err, c,
-                                   json_string_value(json_object_get(json_object_get(st, "object"), "id")),
-                                   prefix);
+            if (r->void_target)
+                rc = apply_voiding(x, err, c, r->void_target, prefix, wrote);
             if (rc == SH_OK) {
-                json_object_set_new(st, "stored", json_string(stored));
-                json_object_set(st, "authority", auth);
-                if (!json_object_get(st, "version"))
-                    json_object_set_new(st, "version", json_string("1.0.0"));
-                rc = insert_statement(x, err, c, st, orgs[i], now, parts, nparts);
+                sh_buf_reset(&text);
+                sh_buf_puts(&text, head);
+                sh_buf_append(&text, rows->text->data + r->text_at + 1, r->text_len - 1);
+                *wrote = 1;
+                rc = sh_buf_ok(&text) == SH_OK ? insert_statement(x, err, c, r, text.data, text.len, now)
+                                               : sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+                if (rc == SH_OK)
+                    rc = store_parts(c, r->st, parts, nparts, err);
             }
         }
     }
-    json_decref(auth);
+    sh_buf_free(&text);
     return rc;
 }
 
@@ -495,11 +563,6 @@ int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts
         if (w->failed)
             return SH_ERR;
         orgs[i] = w->org ? w->org : x->client.org_id;
-        if (!json_object_get(st, "id")) {
-            char id[37];
-            x_new_uuid(id);
-            json_object_set_new(st, "id", json_string(id));
-        }
     }
     /* the store is only read above: give the connection back while the batch waits */
     sh_req_conn_release(req);
@@ -510,5 +573,10 @@ int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts
         }
         x->pending = arr;
     }
-    return x_commit_submit(req, arr, parts, nparts, orgs, then);
+    x_rows *rows = sh_pcalloc(req->pool, sizeof *rows);
+    if (!rows)
+        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    if (x_prepare_rows(x, req->pool, arr, orgs, rows, &req->err) != SH_OK)
+        return SH_ERR;
+    return x_commit_submit(req, rows, parts, nparts, then);
 }

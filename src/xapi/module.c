@@ -141,6 +141,16 @@ static const sh_entity *const entities[] = {&x_client_entity,       &statement_e
     " NOT NULL, etag TEXT NOT NULL, updated_ms BIGINT NOT NULL,"                                             \
     " UNIQUE (kind, activity_id, agent_key, registration, doc_id));"
 
+/* Rebuild an index table of migration 1 as a WITHOUT ROWID table (SQLite only:
+ * a PostgreSQL table is a heap and its primary key index either way). */
+#define XAPI_INDEX_WITHOUT_ROWID(table, key)                                                                 \
+    "CREATE TABLE " table "_new (" key " TEXT NOT NULL, related INTEGER NOT NULL,"                           \
+    " statement_pk INTEGER NOT NULL REFERENCES xapi_statement(id),"                                          \
+    " PRIMARY KEY (" key ", related, statement_pk)) WITHOUT ROWID;"                                          \
+    "INSERT INTO " table "_new SELECT " key ", related, statement_pk FROM " table ";"                        \
+    "DROP TABLE " table ";"                                                                                  \
+    "ALTER TABLE " table "_new RENAME TO " table ";"
+
 static const sh_migration migrations[] = {
     {1, "LRS clients, statements with their filter indexes, activities, attachments",
      XAPI_TABLES("id INTEGER PRIMARY KEY", "INTEGER", "BLOB"),
@@ -148,6 +158,10 @@ static const sh_migration migrations[] = {
     {2, "state, activity profile and agent profile documents",
      XAPI_DOCUMENTS("id INTEGER PRIMARY KEY", "INTEGER", "BLOB"),
      XAPI_DOCUMENTS("id BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA")},
+    {3, "filter index tables without a rowid (SQLite): one B-tree insert per index row instead of two",
+     XAPI_INDEX_WITHOUT_ROWID("xapi_statement_agent", "agent_key")
+         XAPI_INDEX_WITHOUT_ROWID("xapi_statement_activity", "activity_id"),
+     "SELECT 1"},
 };
 
 static int start(sh_app *app, sh_err *err) {

@@ -69,8 +69,7 @@ static int person_uid(sh_req *req, int64_t account_id, char out[SH_UID_LEN + 1])
 }
 
 static json_t *statement_of(const x_ctx *x, const char *uid, const sh_xapi_event *ev) {
-    char id[37], now[SH_ISO_LEN], object[600];
-    x_new_uuid(id);
+    char now[SH_ISO_LEN], object[600]; /* the id is given when the statement is stored */
     sh_fmt_iso_ms(sh_now_ms(), now);
     if (ev->object)
         snprintf(object, sizeof object, "%s/xapi/activities/%s/%s", x->base, types[ev->type].path,
@@ -78,11 +77,11 @@ static json_t *statement_of(const x_ctx *x, const char *uid, const sh_xapi_event
     else
         snprintf(object, sizeof object, "%s/xapi/activities/%s", x->base, types[ev->type].path);
     json_t *st =
-        json_pack("{s:s, s:{s:s, s:{s:s, s:s}}, s:{s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:{s:s, s:{s:s, s:s}}},"
+        json_pack("{s:{s:s, s:{s:s, s:s}}, s:{s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:{s:s, s:{s:s, s:s}}},"
                   " s:{s:s, s:s}, s:s}",
-                  "id", id, "actor", "objectType", "Agent", "account", "homePage", x->base, "name", uid,
-                  "verb", "id", verbs[ev->verb].id, "display", "zh-CN", verbs[ev->verb].zh, "en-US",
-                  verbs[ev->verb].en, "object", "objectType", "Activity", "id", object, "definition", "type",
+                  "actor", "objectType", "Agent", "account", "homePage", x->base, "name", uid, "verb", "id",
+                  verbs[ev->verb].id, "display", "zh-CN", verbs[ev->verb].zh, "en-US", verbs[ev->verb].en,
+                  "object", "objectType", "Activity", "id", object, "definition", "type",
                   types[ev->type].type, "name", "zh-CN", ev->name ? ev->name : types[ev->type].zh, "en-US",
                   types[ev->type].en, "context", "platform", "数枢", "language", "zh-CN", "timestamp", now);
     json_t *ctx = json_object_get(st, "context");

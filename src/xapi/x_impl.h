@@ -127,11 +127,43 @@ void x_multipart_init(void);
 int x_store_statements(sh_req *req, json_t *arr, const x_part *parts, int nparts, int (*then)(sh_req *req));
 /* The ids of the statements of arr, in order (a new array; NULL when memory is short). */
 json_t *x_statement_ids(const json_t *arr);
-/* Write a checked batch from client x in the caller's transaction on c, stored
- * at now: conflicts (409), voiding, the indexes, definitions and attachments.
- * SH_OK, or SH_ERR with err set (the caller rolls back). */
-int x_write_statements(const x_ctx *x, sh_err *err, sh_conn *c, json_t *arr, const x_part *parts, int nparts,
-                       const int64_t *orgs, int64_t now);
+/* A checked statement made ready to store by the request's own thread, so that
+ * the one thread that writes (commit.c) only runs SQL: its text with authority
+ * and version set and "stored" left out (the writer puts it first), the values
+ * of its columns and the keys of its index rows. Pool memory; the strings point
+ * into the statement, which the batch keeps alive. */
+typedef struct x_index_key {
+    const char *key; /* agent key or activity id */
+    int related;
+    const json_t *definition; /* activities: the definition to merge, or NULL */
+} x_index_key;
+
+typedef struct x_row {
+    const json_t *st; /* compared with a stored statement of the same id */
+    const char *id, *verb, *registration, *void_target;
+    int version_given;
+    int generated; /* the id is the LRS's own: nothing can be stored under it or void it yet */
+    int64_t org;
+    size_t text_at, text_len; /* in x_rows.text */
+    x_index_key *agents, *activities;
+    int nagents, nactivities;
+} x_row;
+
+typedef struct x_rows {
+    x_row *row;
+    size_t n;
+    sh_buf *text; /* the statements' JSON texts, one after another */
+} x_rows;
+
+/* Prepare arr (checked statements from client x, orgs[i] the org of statement
+ * i; those without an id get one) in pool. SH_OK or SH_ERR (out of memory) with err set. */
+int x_prepare_rows(const x_ctx *x, sh_pool *pool, json_t *arr, const int64_t *orgs, x_rows *out, sh_err *err);
+/* Write prepared statements in the caller's transaction on c, stored at now:
+ * conflicts (409), voiding, the indexes, definitions and attachments. SH_OK,
+ * or SH_ERR with err set; *wrote says whether anything was written before the
+ * failure (the caller then rolls back). */
+int x_write_rows(const x_ctx *x, sh_err *err, sh_conn *c, const x_rows *rows, const x_part *parts, int nparts,
+                 int64_t now, int *wrote);
 /* A UUID in standard form laid out as version 7 (time first). */
 void x_new_uuid(char out[37]);
 /* commit.c: hand a checked batch to the group committer. With then, the
@@ -140,7 +172,7 @@ void x_new_uuid(char out[37]);
  * outcome with x_commit_result. Without then (or when the committer cannot take
  * it: stopping), the call waits and returns SH_OK or SH_ERR with req->err (409,
  * 400, 503). A batch that does not fit the queue gets 503 at once. */
-int x_commit_submit(sh_req *req, json_t *arr, const x_part *parts, int nparts, const int64_t *orgs,
+int x_commit_submit(sh_req *req, const x_rows *rows, const x_part *parts, int nparts,
                     int (*then)(sh_req *req));
 /* SH_OK, or SH_ERR with req->err set by the committer: a deferred batch's outcome. */
 int x_commit_result(sh_req *req);

@@ -239,3 +239,53 @@ TEST(store_data_generation_rises_after_commits_only) {
     CHECK(sh_db_generation(db, only_b) == b1); /* nothing more written: steady */
     sh_db_close(db);
 }
+
+/* Size of a file, 0 when absent. */
+static long file_size(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+TEST(store_keeps_the_log_bounded_when_checkpoints_leave_the_writer) {
+    sh_db *db = open_temp("wal.db");
+    REQUIRE(db);
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s/wal.db-wal", sh_test_tmpdir());
+    sh_err e;
+    sh_err_init(&e);
+    sh_conn *c = sh_db_acquire(db, &e);
+    REQUIRE(c);
+    CHECK(sh_exec(c, "CREATE TABLE t (v BLOB)", &e) == SH_OK);
+    /* 40 commits of 1 MiB: 10,000 pages of log were it never checkpointed */
+    long largest = 0;
+    for (int i = 0; i < 40; i++) {
+        CHECK(sh_begin_write(c, &e) == SH_OK);
+        CHECK(sh_exec(c,
+                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1024)"
+                      " INSERT INTO t SELECT randomblob(1024) FROM n",
+                      &e) == SH_OK);
+        CHECK(sh_commit(c, &e) == SH_OK);
+        struct timespec pause = {0, 20 * 1000000};
+        nanosleep(&pause, NULL); /* time for the checkpointer between commits */
+        long n = file_size(wal);
+        if (n > largest)
+            largest = n;
+    }
+    /* the log is reused once checkpointed: it stays near the threshold (1,000 pages
+     * of 4 KiB plus the commit that crossed it), far below the 40 MiB written */
+    CHECK(largest > 0);
+    CHECK(largest < 16L * 1024 * 1024);
+    sh_stmt *s = sh_prepare(c, "SELECT count(*) FROM t", &e);
+    REQUIRE(s);
+    CHECK(sh_step(s, &e) == SH_ROW);
+    CHECK(sh_col_i64(s, 0) == 40 * 1024);
+    sh_stmt_done(s);
+    sh_db_release(c);
+    sh_db_close(db);
+    CHECK(file_size(wal) == 0); /* the last connection closed: log written back and removed */
+}
