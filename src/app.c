@@ -107,10 +107,17 @@ fail:
     return SH_ERR;
 }
 
-void sh_app_close(sh_app *app) {
+void sh_app_stop_modules(sh_app *app) {
+    if (app->modules_stopped)
+        return;
+    app->modules_stopped = 1;
     for (int i = app->nmodules - 1; i >= 0; i--)
         if (app->db && app->modules[i]->stop)
             app->modules[i]->stop(app);
+}
+
+void sh_app_close(sh_app *app) {
+    sh_app_stop_modules(app);
     sh_keys_unload();
     sh_db_close(app->db);
     app->db = NULL;

@@ -54,7 +54,8 @@ struct sh_app {
     struct sh_router *router;
     struct sh_static *web;
     int64_t started_ms;
-    int demo; /* database made by `shushu demo` */
+    int demo;            /* database made by `shushu demo` */
+    int modules_stopped; /* sh_app_stop_modules has run */
     /* Decides whether req may call its route; SH_OK or SH_ERR with req->err
      * (401/403). Installed by the identity module; the default allows only
      * SH_PUBLIC routes. */
@@ -72,6 +73,10 @@ int sh_app_init(sh_app *app, sh_err *err);
 /* Open the store, apply every module's migrations, then run the modules' start
  * hooks (code tables load, documents are generated). */
 int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err);
+/* Run the modules' stop hooks, once: work they hold (the xAPI group commit)
+ * is finished and every request waiting on it resumed. sh_app_close calls it
+ * when the server has not. */
+void sh_app_stop_modules(sh_app *app);
 void sh_app_close(sh_app *app);
 
 #endif

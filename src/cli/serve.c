@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int parse_listen(const char *s, sh_config *cfg) {
@@ -158,7 +159,8 @@ int cmd_serve(int argc, char **argv) {
     int sig = 0;
     sigwait(&set, &sig);
     sh_log(SH_LOG_INFO, "stopping", "signal %d: finishing requests in flight", sig);
-    sh_server_stop(srv, 10000);
+    const char *grace = getenv("SHUSHU_SHUTDOWN_GRACE_MS"); /* tests shorten it */
+    sh_server_stop(srv, grace && atoi(grace) > 0 ? atoi(grace) : 10000);
     srv = NULL;
     rc = 0;
 out:

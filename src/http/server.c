@@ -547,6 +547,15 @@ void sh_server_stop(sh_server *s, int grace_ms) {
         close(fd);
     for (int waited = 0; atomic_load(&inflight) > 0 && waited < grace_ms; waited += 10)
         usleep(10000);
+    /* Requests still deferred belong to a module's worker (the xAPI committer):
+     * stopping the modules finishes that work and resumes them, and they are
+     * answered before the daemon goes, which would otherwise free them under
+     * the worker. */
+    if (atomic_load(&inflight) > 0 && s->app) {
+        sh_app_stop_modules(s->app);
+        for (int waited = 0; atomic_load(&inflight) > 0 && waited < grace_ms; waited += 10)
+            usleep(10000);
+    }
     if (atomic_load(&inflight) > 0)
         sh_log(SH_LOG_WARN, "shutdown", "%d request(s) still running after %d ms; closing",
                atomic_load(&inflight), grace_ms);
