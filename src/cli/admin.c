@@ -51,18 +51,6 @@ int cmd_migrate(int argc, char **argv) {
     return rc;
 }
 
-/* Record an operation done from the command line in the database's audit log. */
-static int audit_cli(sh_db *d, const char *event, int ok, const char *object, const char *detail) {
-    sh_err err;
-    sh_err_init(&err);
-    sh_conn *c = sh_db_acquire(d, &err);
-    sh_audit_event ev = {.event = event, .ok = ok, .actor = "cli", .object = object, .detail = detail};
-    int rc = c ? sh_audit_write(c, &ev, &err) : SH_ERR;
-    sh_db_release(c);
-    sh_err_clear(&err);
-    return rc;
-}
-
 int cmd_backup(int argc, char **argv) {
     sh_opt opts[] = {
         {"db", 1, NULL, "要备份的数据库（服务运行时也可备份）"},
@@ -89,8 +77,8 @@ int cmd_backup(int argc, char **argv) {
         sh_cli_error("无法打开数据库", &err);
     else if (sh_backup(d, to, &err) != SH_OK) {
         sh_cli_error("备份失败", &err);
-        audit_cli(d, "backup", 0, to, err.first.message);
-    } else if (audit_cli(d, "backup", 1, to, NULL) != SH_OK) {
+        sh_cli_audit(d, "backup", 0, to, err.first.message);
+    } else if (sh_cli_audit(d, "backup", 1, to, NULL) != SH_OK) {
         fprintf(stderr, "备份已写出，但无法记入审计日志\n");
     } else {
         printf("备份完成：%s（清单 %s.manifest.json）\n", to, to);
@@ -137,7 +125,7 @@ int cmd_restore(int argc, char **argv) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
     } else {
         sh_db *d = NULL;
-        if (sh_db_open(db, 0, 1, &d, &err) != SH_OK || audit_cli(d, "restore", 1, from, NULL) != SH_OK)
+        if (sh_db_open(db, 0, 1, &d, &err) != SH_OK || sh_cli_audit(d, "restore", 1, from, NULL) != SH_OK)
             fprintf(stderr, "已恢复，但无法记入审计日志：%s\n", err.first.message);
         else {
             printf("已从 %s 恢复到 %s（校验通过）\n", from, db);
