@@ -54,7 +54,7 @@ int cmd_migrate(int argc, char **argv) {
 int cmd_backup(int argc, char **argv) {
     sh_opt opts[] = {
         {"db", 1, NULL, "要备份的数据库（服务运行时也可备份）"},
-        {"to", 1, NULL, "备份文件路径；旁边写 .manifest.json 清单"},
+        {"to", 1, NULL, "备份文件路径；旁边写 .manifest.json 清单（PostgreSQL：pg_dump 自定义格式）"},
         {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件"},
         {NULL, 0, NULL, NULL},
     };
@@ -93,7 +93,7 @@ int cmd_backup(int argc, char **argv) {
 int cmd_restore(int argc, char **argv) {
     sh_opt opts[] = {
         {"from", 1, NULL, "备份文件（须有同名 .manifest.json 清单）"},
-        {"db", 1, NULL, "要恢复到的数据库文件（将被替换；服务须先停止）"},
+        {"db", 1, NULL, "要恢复到的数据库：SQLite 文件（将被替换；服务须先停止）或空的 PostgreSQL 数据库"},
         {"verify-only", 0, NULL, "只校验备份，不恢复"},
         {"keys", 1, NULL, "目标数据库的密钥文件，默认为其旁边的 .key 文件"},
         {NULL, 0, NULL, NULL},
@@ -119,7 +119,8 @@ int cmd_restore(int argc, char **argv) {
             printf("备份完好：%s 与清单一致，完整性检查通过\n", from);
             rc = 0;
         }
-    } else if (sh_keys_open(db, sh_cli_get(opts, "keys"), 0, &err) != SH_OK) {
+    } else if (sh_keys_open(sh_db_url_is_postgres(db) ? NULL : db, sh_cli_get(opts, "keys"), 0, &err) !=
+               SH_OK) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
     } else if (sh_restore(from, db, &err) != SH_OK) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
