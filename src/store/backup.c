@@ -94,16 +94,47 @@ static json_t *describe(sqlite3 *h) {
     return json_pack("{s:o,s:o}", "tables", tables, "schema", schema);
 }
 
+/* Finish a backup: fsync part, put its size and SHA-256 with the format, time,
+ * file name and store into manifest m, write DEST.manifest.json (through a .part
+ * file) and rename part to dest. */
+int sh_backup_seal(json_t *m, const char *store, const char *part, const char *dest, sh_err *err) {
+    char hex[65], manifest[4200], manifest_part[4300];
+    long long size = -1;
+    snprintf(manifest, sizeof manifest, "%s.manifest.json", dest);
+    snprintf(manifest_part, sizeof manifest_part, "%s.part", manifest);
+    if (sh_fsync_path(part) != 0 || sh_file_sha256(part, hex, &size, err) != SH_OK) {
+        if (!err || !err->status)
+            sh_err_set(err, 500, "backup_failed", NULL, "写入备份失败：%s", strerror(errno));
+        return SH_ERR;
+    }
+    const char *base = strrchr(dest, '/');
+    char iso[SH_ISO_LEN];
+    sh_fmt_iso_ms(sh_now_ms(), iso);
+    json_object_set_new(m, "format", json_string(SH_BACKUP_FORMAT));
+    json_object_set_new(m, "created_at", json_string(iso));
+    json_object_set_new(m, "file", json_string(base ? base + 1 : dest));
+    json_object_set_new(m, "bytes", json_integer(size));
+    json_object_set_new(m, "sha256", json_string(hex));
+    json_object_set_new(m, "store", json_string(store));
+    int rc = SH_OK;
+    if (json_dump_file(m, manifest_part, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+        sh_fsync_path(manifest_part) != 0 || rename(part, dest) != 0 ||
+        rename(manifest_part, manifest) != 0) {
+        rc = sh_err_set(err, 500, "backup_failed", NULL, "写入备份清单失败：%s", strerror(errno));
+        unlink(dest);
+    }
+    unlink(manifest_part);
+    return rc;
+}
+
 int sh_backup(sh_db *db, const char *dest, sh_err *err) {
     if (sh_db_kind_of(db) == SH_DB_POSTGRES)
         return sh_backup_pg(db, dest, err);
     struct stat st;
     if (stat(dest, &st) == 0)
         return sh_err_set(err, 409, "exists", "dest", "备份文件 %s 已存在，不会覆盖", dest);
-    char part[4200], manifest[4200], manifest_part[4300];
+    char part[4200];
     snprintf(part, sizeof part, "%s.part", dest);
-    snprintf(manifest, sizeof manifest, "%s.manifest.json", dest);
-    snprintf(manifest_part, sizeof manifest_part, "%s.part", manifest);
     unlink(part);
     sqlite3 *src = NULL, *dst = NULL;
     int rc = SH_ERR;
@@ -138,36 +169,14 @@ int sh_backup(sh_db *db, const char *dest, sh_err *err) {
     m = describe(dst);
     sqlite3_close(dst);
     dst = NULL;
-    char hex[65];
-    long long size = -1;
-    if (sh_fsync_path(part) != 0 || sh_file_sha256(part, hex, &size, err) != SH_OK) {
-        if (!err || !err->status)
-            sh_err_set(err, 500, "backup_failed", NULL, "写入备份失败：%s", strerror(errno));
+    if (sh_backup_seal(m, "sqlite", part, dest, err) != SH_OK)
         goto out;
-    }
-    const char *base = strrchr(dest, '/');
-    char iso[SH_ISO_LEN];
-    sh_fmt_iso_ms(sh_now_ms(), iso);
-    json_object_set_new(m, "format", json_string(SH_BACKUP_FORMAT));
-    json_object_set_new(m, "created_at", json_string(iso));
-    json_object_set_new(m, "file", json_string(base ? base + 1 : dest));
-    json_object_set_new(m, "bytes", json_integer(size));
-    json_object_set_new(m, "sha256", json_string(hex));
-    json_object_set_new(m, "store", json_string("sqlite"));
-    if (json_dump_file(m, manifest_part, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
-        sh_fsync_path(manifest_part) != 0 || rename(part, dest) != 0 ||
-        rename(manifest_part, manifest) != 0) {
-        sh_err_set(err, 500, "backup_failed", NULL, "写入备份清单失败：%s", strerror(errno));
-        unlink(dest);
-        goto out;
-    }
     rc = SH_OK;
 out:
     json_decref(m);
     sqlite3_close(dst);
     sqlite3_close(src);
     unlink(part);
-    unlink(manifest_part);
     return rc;
 }
 

@@ -34,6 +34,8 @@ int sh_backup_pg(sh_db *db, const char *dest, sh_err *err);
 int sh_restore_pg(const char *backup, const char *url, sh_err *err);
 int sh_backup_verify_pg(const char *backup, json_t **manifest, sh_err *err);
 
+/* Finish a backup file part into dest with its manifest (backup.c). */
+int sh_backup_seal(json_t *m, const char *store, const char *part, const char *dest, sh_err *err);
 /* SHA-256 (hex) and size of a file; fsync of a path (0 or -1). */
 int sh_file_sha256(const char *path, char hex[65], long long *size, sh_err *err);
 int sh_fsync_path(const char *path);

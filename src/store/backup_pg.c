@@ -105,10 +105,8 @@ int sh_backup_pg(sh_db *db, const char *dest, sh_err *err) {
     struct stat st;
     if (stat(dest, &st) == 0)
         return sh_err_set(err, 409, "exists", "dest", "备份文件 %s 已存在，不会覆盖", dest);
-    char part[4200], manifest[4200], manifest_part[4300], errfile[4300], snapshot[64] = "";
+    char part[4200], errfile[4300], snapshot[64] = "";
     snprintf(part, sizeof part, "%s.part", dest);
-    snprintf(manifest, sizeof manifest, "%s.manifest.json", dest);
-    snprintf(manifest_part, sizeof manifest_part, "%s.part", manifest);
     snprintf(errfile, sizeof errfile, "%s.log", part);
     sh_conn *c = sh_db_acquire(db, err);
     if (!c)
@@ -132,27 +130,9 @@ int sh_backup_pg(sh_db *db, const char *dest, sh_err *err) {
         sh_err_set(err, 500, "backup_failed", NULL, "pg_dump 失败：%s", tool_error(errfile, msg, sizeof msg));
         goto out;
     }
-    char hex[65];
-    long long size = -1;
-    if (sh_fsync_path(part) != 0 || sh_file_sha256(part, hex, &size, err) != SH_OK)
-        goto out;
-    const char *base = strrchr(dest, '/');
-    char iso[SH_ISO_LEN];
-    sh_fmt_iso_ms(sh_now_ms(), iso);
-    json_object_set_new(m, "format", json_string(SH_BACKUP_FORMAT));
-    json_object_set_new(m, "created_at", json_string(iso));
-    json_object_set_new(m, "file", json_string(base ? base + 1 : dest));
-    json_object_set_new(m, "bytes", json_integer(size));
-    json_object_set_new(m, "sha256", json_string(hex));
-    json_object_set_new(m, "store", json_string("postgres"));
     json_object_set_new(m, "dump_format", json_string("pg_dump custom"));
-    if (json_dump_file(m, manifest_part, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
-        sh_fsync_path(manifest_part) != 0 || rename(part, dest) != 0 ||
-        rename(manifest_part, manifest) != 0) {
-        sh_err_set(err, 500, "backup_failed", NULL, "写入备份清单失败：%s", strerror(errno));
-        unlink(dest);
+    if (sh_backup_seal(m, "postgres", part, dest, err) != SH_OK)
         goto out;
-    }
     rc = SH_OK;
 out:
     if (sh_in_tx(c))
@@ -160,7 +140,6 @@ out:
     sh_db_release(c);
     json_decref(m);
     unlink(part);
-    unlink(manifest_part);
     unlink(errfile);
     return rc;
 }
