@@ -67,6 +67,17 @@ static void recorded_fingerprint(sh_db *db, char out[65]) {
     sh_err_clear(&e);
 }
 
+int sh_app_migrate(const sh_app *app, sh_db *db, sh_err *err) {
+    sh_migration_set sets[64];
+    int n = 0;
+    for (int i = 0; i < app->nmodules && n < 64; i++)
+        if (app->modules[i]->nmigrations)
+            sets[n++] = (sh_migration_set){app->modules[i]->name, app->modules[i]->migrations,
+                                           app->modules[i]->nmigrations};
+    int applied = 0;
+    return sh_migrate(db, sets, n, 0, &applied, err);
+}
+
 int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err) {
     if (sh_db_open(url, flags, app->cfg.threads + 4, &app->db, err) != SH_OK)
         return SH_ERR;
@@ -82,14 +93,7 @@ int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err) {
     }
     if (sh_keys_load(key_path, (flags & SH_DB_CREATE) != 0, err) != SH_OK)
         goto fail;
-    sh_migration_set sets[64];
-    int n = 0;
-    for (int i = 0; i < app->nmodules && n < 64; i++)
-        if (app->modules[i]->nmigrations)
-            sets[n++] = (sh_migration_set){app->modules[i]->name, app->modules[i]->migrations,
-                                           app->modules[i]->nmigrations};
-    int applied = 0;
-    if (sh_migrate(app->db, sets, n, 0, &applied, err) != SH_OK)
+    if (sh_app_migrate(app, app->db, err) != SH_OK)
         goto fail;
     recorded_fingerprint(app->db, fp);
     if (fp[0] && (sh_keys_fingerprint(now) != SH_OK || strcmp(fp, now) != 0)) {

@@ -73,6 +73,8 @@ int sh_app_init(sh_app *app, sh_err *err);
 /* Open the store, apply every module's migrations, then run the modules' start
  * hooks (code tables load, documents are generated). */
 int sh_app_open_store(sh_app *app, const char *url, int flags, sh_err *err);
+/* Apply every module's migrations to db (an open store; nothing else is started). */
+int sh_app_migrate(const sh_app *app, sh_db *db, sh_err *err);
 /* Run the modules' stop hooks, once: work they hold (the xAPI group commit)
  * is finished and every request waiting on it resumed. sh_app_close calls it
  * when the server has not. */

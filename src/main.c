@@ -27,6 +27,7 @@ static const struct {
     {"init", cmd_init, "初始化新部署：市级机构与三位管理员（询问密码）"},
     {"demo", cmd_demo, "创建演示数据库（示范市与各角色的演示账号）"},
     {"migrate", cmd_migrate, "把数据库结构升级到本程序的版本"},
+    {"migrate-data", cmd_migrate_data, "把 SQLite 部署整体迁移到 PostgreSQL，并逐表校验行数与校验和"},
     {"import", cmd_import, "批量导入基础数据（CSV 或 XLSX；先校验，全部正确才写入）"},
     {"export", cmd_export, "导出数据（export oneroster：OneRoster 1.2 CSV 压缩包）"},
     {"backup", cmd_backup, "在线备份数据库（带校验清单）"},

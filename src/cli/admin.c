@@ -51,22 +51,10 @@ int cmd_migrate(int argc, char **argv) {
     return rc;
 }
 
-/* Record an operation done from the command line in the database's audit log. */
-static int audit_cli(sh_db *d, const char *event, int ok, const char *object, const char *detail) {
-    sh_err err;
-    sh_err_init(&err);
-    sh_conn *c = sh_db_acquire(d, &err);
-    sh_audit_event ev = {.event = event, .ok = ok, .actor = "cli", .object = object, .detail = detail};
-    int rc = c ? sh_audit_write(c, &ev, &err) : SH_ERR;
-    sh_db_release(c);
-    sh_err_clear(&err);
-    return rc;
-}
-
 int cmd_backup(int argc, char **argv) {
     sh_opt opts[] = {
         {"db", 1, NULL, "要备份的数据库（服务运行时也可备份）"},
-        {"to", 1, NULL, "备份文件路径；旁边写 .manifest.json 清单"},
+        {"to", 1, NULL, "备份文件路径；旁边写 .manifest.json 清单（PostgreSQL：pg_dump 自定义格式）"},
         {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件"},
         {NULL, 0, NULL, NULL},
     };
@@ -89,8 +77,8 @@ int cmd_backup(int argc, char **argv) {
         sh_cli_error("无法打开数据库", &err);
     else if (sh_backup(d, to, &err) != SH_OK) {
         sh_cli_error("备份失败", &err);
-        audit_cli(d, "backup", 0, to, err.first.message);
-    } else if (audit_cli(d, "backup", 1, to, NULL) != SH_OK) {
+        sh_cli_audit(d, "backup", 0, to, err.first.message);
+    } else if (sh_cli_audit(d, "backup", 1, to, NULL) != SH_OK) {
         fprintf(stderr, "备份已写出，但无法记入审计日志\n");
     } else {
         printf("备份完成：%s（清单 %s.manifest.json）\n", to, to);
@@ -105,7 +93,7 @@ int cmd_backup(int argc, char **argv) {
 int cmd_restore(int argc, char **argv) {
     sh_opt opts[] = {
         {"from", 1, NULL, "备份文件（须有同名 .manifest.json 清单）"},
-        {"db", 1, NULL, "要恢复到的数据库文件（将被替换；服务须先停止）"},
+        {"db", 1, NULL, "要恢复到的数据库：SQLite 文件（将被替换；服务须先停止）或空的 PostgreSQL 数据库"},
         {"verify-only", 0, NULL, "只校验备份，不恢复"},
         {"keys", 1, NULL, "目标数据库的密钥文件，默认为其旁边的 .key 文件"},
         {NULL, 0, NULL, NULL},
@@ -131,13 +119,14 @@ int cmd_restore(int argc, char **argv) {
             printf("备份完好：%s 与清单一致，完整性检查通过\n", from);
             rc = 0;
         }
-    } else if (sh_keys_open(db, sh_cli_get(opts, "keys"), 0, &err) != SH_OK) {
+    } else if (sh_keys_open(sh_db_url_is_postgres(db) ? NULL : db, sh_cli_get(opts, "keys"), 0, &err) !=
+               SH_OK) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
     } else if (sh_restore(from, db, &err) != SH_OK) {
         sh_cli_error("恢复失败（未做任何改动）", &err);
     } else {
         sh_db *d = NULL;
-        if (sh_db_open(db, 0, 1, &d, &err) != SH_OK || audit_cli(d, "restore", 1, from, NULL) != SH_OK)
+        if (sh_db_open(db, 0, 1, &d, &err) != SH_OK || sh_cli_audit(d, "restore", 1, from, NULL) != SH_OK)
             fprintf(stderr, "已恢复，但无法记入审计日志：%s\n", err.first.message);
         else {
             printf("已从 %s 恢复到 %s（校验通过）\n", from, db);

@@ -26,6 +26,9 @@ void sh_cli_usage(const char *cmd, const char *synopsis, const sh_opt *opts);
 /* Print an error's Chinese message (and field) to stderr. */
 void sh_cli_error(const char *what, const sh_err *err);
 
+/* Record an operation done from the command line in d's audit log. */
+int sh_cli_audit(sh_db *d, const char *event, int ok, const char *object, const char *detail);
+
 /* Progress bar on stderr when it is a terminal; silent otherwise. */
 typedef struct sh_progress {
     const char *label;
@@ -49,6 +52,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_migrate_data(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* common.c — option parsing, progress bar and paths shared by the subcommands. */
 #include "cli/cli.h"
 
+#include "audit/audit.h"
 #include "core/clock.h"
 
 #include <limits.h>
@@ -161,4 +162,15 @@ void sh_cli_config(sh_config *cfg) {
     snprintf(data, sizeof data, "%s/data", sh_cli_home());
     cfg->web_dir = web;
     cfg->data_dir = data;
+}
+
+int sh_cli_audit(sh_db *d, const char *event, int ok, const char *object, const char *detail) {
+    sh_err err;
+    sh_err_init(&err);
+    sh_conn *c = sh_db_acquire(d, &err);
+    sh_audit_event ev = {.event = event, .ok = ok, .actor = "cli", .object = object, .detail = detail};
+    int rc = c ? sh_audit_write(c, &ev, &err) : SH_ERR;
+    sh_db_release(c);
+    sh_err_clear(&err);
+    return rc;
 }

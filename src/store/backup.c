@@ -1,5 +1,5 @@
-/* backup.c — online backup, manifest, verification and restore for SQLite.
- * See backup.h. The PostgreSQL backend will add its own path here (pg_dump). */
+/* backup.c — online backup, manifest, verification and restore for SQLite, and
+ * the dispatch to the PostgreSQL path (backup_pg.c). See backup.h. */
 #include "store/backup.h"
 
 #include "core/alloc.h"
@@ -17,9 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MANIFEST_FORMAT "shushu-backup-1"
-
-static int sha256_file(const char *path, char hex[65], long long *size, sh_err *err) {
+int sh_file_sha256(const char *path, char hex[65], long long *size, sh_err *err) {
     FILE *f = fopen(path, "rb");
     if (!f)
         return sh_err_set(err, 404, "file_not_found", NULL, "无法读取文件 %s", path);
@@ -43,7 +41,7 @@ static int sha256_file(const char *path, char hex[65], long long *size, sh_err *
     return SH_OK;
 }
 
-static int fsync_path(const char *path) {
+int sh_fsync_path(const char *path) {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return -1;
@@ -96,16 +94,47 @@ static json_t *describe(sqlite3 *h) {
     return json_pack("{s:o,s:o}", "tables", tables, "schema", schema);
 }
 
+/* Finish a backup: fsync part, put its size and SHA-256 with the format, time,
+ * file name and store into manifest m, write DEST.manifest.json (through a .part
+ * file) and rename part to dest. */
+int sh_backup_seal(json_t *m, const char *store, const char *part, const char *dest, sh_err *err) {
+    char hex[65], manifest[4200], manifest_part[4300];
+    long long size = -1;
+    snprintf(manifest, sizeof manifest, "%s.manifest.json", dest);
+    snprintf(manifest_part, sizeof manifest_part, "%s.part", manifest);
+    if (sh_fsync_path(part) != 0 || sh_file_sha256(part, hex, &size, err) != SH_OK) {
+        if (!err || !err->status)
+            sh_err_set(err, 500, "backup_failed", NULL, "写入备份失败：%s", strerror(errno));
+        return SH_ERR;
+    }
+    const char *base = strrchr(dest, '/');
+    char iso[SH_ISO_LEN];
+    sh_fmt_iso_ms(sh_now_ms(), iso);
+    json_object_set_new(m, "format", json_string(SH_BACKUP_FORMAT));
+    json_object_set_new(m, "created_at", json_string(iso));
+    json_object_set_new(m, "file", json_string(base ? base + 1 : dest));
+    json_object_set_new(m, "bytes", json_integer(size));
+    json_object_set_new(m, "sha256", json_string(hex));
+    json_object_set_new(m, "store", json_string(store));
+    int rc = SH_OK;
+    if (json_dump_file(m, manifest_part, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+        sh_fsync_path(manifest_part) != 0 || rename(part, dest) != 0 ||
+        rename(manifest_part, manifest) != 0) {
+        rc = sh_err_set(err, 500, "backup_failed", NULL, "写入备份清单失败：%s", strerror(errno));
+        unlink(dest);
+    }
+    unlink(manifest_part);
+    return rc;
+}
+
 int sh_backup(sh_db *db, const char *dest, sh_err *err) {
-    if (sh_db_kind_of(db) != SH_DB_SQLITE)
-        return sh_err_set(err, 400, "unsupported", NULL, "此存储后端的备份尚未实现");
+    if (sh_db_kind_of(db) == SH_DB_POSTGRES)
+        return sh_backup_pg(db, dest, err);
     struct stat st;
     if (stat(dest, &st) == 0)
         return sh_err_set(err, 409, "exists", "dest", "备份文件 %s 已存在，不会覆盖", dest);
-    char part[4200], manifest[4200], manifest_part[4300];
+    char part[4200];
     snprintf(part, sizeof part, "%s.part", dest);
-    snprintf(manifest, sizeof manifest, "%s.manifest.json", dest);
-    snprintf(manifest_part, sizeof manifest_part, "%s.part", manifest);
     unlink(part);
     sqlite3 *src = NULL, *dst = NULL;
     int rc = SH_ERR;
@@ -140,35 +169,14 @@ int sh_backup(sh_db *db, const char *dest, sh_err *err) {
     m = describe(dst);
     sqlite3_close(dst);
     dst = NULL;
-    char hex[65];
-    long long size = -1;
-    if (fsync_path(part) != 0 || sha256_file(part, hex, &size, err) != SH_OK) {
-        if (!err || !err->status)
-            sh_err_set(err, 500, "backup_failed", NULL, "写入备份失败：%s", strerror(errno));
+    if (sh_backup_seal(m, "sqlite", part, dest, err) != SH_OK)
         goto out;
-    }
-    const char *base = strrchr(dest, '/');
-    char iso[SH_ISO_LEN];
-    sh_fmt_iso_ms(sh_now_ms(), iso);
-    json_object_set_new(m, "format", json_string(MANIFEST_FORMAT));
-    json_object_set_new(m, "created_at", json_string(iso));
-    json_object_set_new(m, "file", json_string(base ? base + 1 : dest));
-    json_object_set_new(m, "bytes", json_integer(size));
-    json_object_set_new(m, "sha256", json_string(hex));
-    json_object_set_new(m, "store", json_string("sqlite"));
-    if (json_dump_file(m, manifest_part, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
-        fsync_path(manifest_part) != 0 || rename(part, dest) != 0 || rename(manifest_part, manifest) != 0) {
-        sh_err_set(err, 500, "backup_failed", NULL, "写入备份清单失败：%s", strerror(errno));
-        unlink(dest);
-        goto out;
-    }
     rc = SH_OK;
 out:
     json_decref(m);
     sqlite3_close(dst);
     sqlite3_close(src);
     unlink(part);
-    unlink(manifest_part);
     return rc;
 }
 
@@ -186,11 +194,16 @@ int sh_backup_verify(const char *backup, sh_err *err) {
     char hex[65];
     long long size = -1;
     sqlite3 *h = NULL;
-    if (!format || strcmp(format, MANIFEST_FORMAT) != 0 || !want) {
+    const char *store = json_string_value(json_object_get(m, "store"));
+    if (store && strcmp(store, "postgres") == 0) {
+        json_decref(m);
+        return sh_backup_verify_pg(backup, NULL, err);
+    }
+    if (!format || strcmp(format, SH_BACKUP_FORMAT) != 0 || !want) {
         sh_err_set(err, 400, "manifest_invalid", NULL, "备份清单格式不正确：%s", manifest);
         goto out;
     }
-    if (sha256_file(backup, hex, &size, err) != SH_OK)
+    if (sh_file_sha256(backup, hex, &size, err) != SH_OK)
         goto out;
     if (size != bytes || strcmp(hex, want) != 0) {
         sh_err_set(err, 400, "checksum_mismatch", NULL,
@@ -241,6 +254,8 @@ static int copy_file(const char *from, const char *to, sh_err *err) {
 }
 
 int sh_restore(const char *backup, const char *target, sh_err *err) {
+    if (sh_db_url_is_postgres(target))
+        return sh_restore_pg(backup, target, err);
     if (sh_backup_verify(backup, err) != SH_OK)
         return SH_ERR;
     int lock = -1;
@@ -253,8 +268,8 @@ int sh_restore(const char *backup, const char *target, sh_err *err) {
     int rc = SH_ERR;
     char want[65], hex[65];
     long long size = -1;
-    if (sha256_file(backup, want, &size, err) != SH_OK || copy_file(backup, tmp, err) != SH_OK ||
-        sha256_file(tmp, hex, &size, err) != SH_OK)
+    if (sh_file_sha256(backup, want, &size, err) != SH_OK || copy_file(backup, tmp, err) != SH_OK ||
+        sh_file_sha256(tmp, hex, &size, err) != SH_OK)
         goto out;
     if (strcmp(want, hex) != 0) {
         sh_err_set(err, 500, "restore_failed", NULL, "复制后的文件校验不一致，未替换 %s", target);

@@ -68,9 +68,11 @@ export function assertNoSanitizerReport(text) {
   assert.doesNotMatch(text, /AddressSanitizer|LeakSanitizer|runtime error:/, text);
 }
 
-export async function startServer({ demo = true, dir = tmpdir(), extraArgs = [] } = {}) {
-  let db = serverDbs.get(dir) ?? path.join(dir, 'shushu.db');
-  if (usePostgres ? !serverDbs.has(dir) : !fs.existsSync(db)) {
+// db: serve this existing database (an SQLite file or a URL from newDatabase)
+// instead of the folder's own.
+export async function startServer({ demo = true, dir = tmpdir(), extraArgs = [], db: given } = {}) {
+  let db = given ?? serverDbs.get(dir) ?? path.join(dir, 'shushu.db');
+  if (!given && (usePostgres ? !serverDbs.has(dir) : !fs.existsSync(db))) {
     db = await newDatabase(dir);
     let made;
     if (demo) made = cli(['demo', '--db', db]);
@@ -81,7 +83,7 @@ export async function startServer({ demo = true, dir = tmpdir(), extraArgs = [] 
     }
     assert.equal(made.status, 0, made.stderr);
   }
-  const keys = usePostgres && !extraArgs.includes('--keys') ? ['--keys', `${dbFile(db)}.key`] : [];
+  const keys = usePostgres && !extraArgs.includes('--keys') && pgFiles.has(db) ? ['--keys', `${dbFile(db)}.key`] : [];
   const proc = spawn(bin, ['serve', '--db', db, '--listen', '127.0.0.1:0',
     '--access-log', path.join(dir, 'access.log'), ...keys, ...extraArgs], { env, cwd: root });
   let stdout = '';
