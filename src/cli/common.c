@@ -1,7 +1,10 @@
 /* common.c — option parsing, progress bar and paths shared by the subcommands. */
 #include "cli/cli.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
+
+#include <errno.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -161,4 +164,31 @@ void sh_cli_config(sh_config *cfg) {
     snprintf(data, sizeof data, "%s/data", sh_cli_home());
     cfg->web_dir = web;
     cfg->data_dir = data;
+}
+
+char *sh_cli_read_file(const char *cmd, const char *what, const char *path, size_t max, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "shushu %s: 无法读取%s %s：%s\n", cmd, what, path,
+                f ? "不是普通文件" : strerror(errno));
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    if ((size_t)st.st_size > max) {
+        fprintf(stderr, "shushu %s: %s太大（上限 %zu MB）\n", cmd, what, max >> 20);
+        fclose(f);
+        return NULL;
+    }
+    char *text = sh_malloc((size_t)st.st_size + 1);
+    *len = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!text || *len != (size_t)st.st_size) {
+        fprintf(stderr, "shushu %s: 无法读取%s %s\n", cmd, what, path);
+        sh_free(text);
+        return NULL;
+    }
+    text[*len] = 0;
+    return text;
 }
