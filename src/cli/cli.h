@@ -75,6 +75,9 @@ int sh_cli_load_items(sh_db *db, const char *path, int publish, int dry_run, con
 /* Open the application on db for a subcommand (key file `keys`, NULL = beside
  * the database); SH_ERR with the reason printed. Close with sh_app_close. */
 int sh_cli_open(sh_app *app, const char *db, const char *keys);
+/* Append an audit entry made by the command line (actor "cli") in its own
+ * transaction; SH_ERR with the reason printed. */
+int sh_cli_audit(sh_db *db, const char *event, const char *object, const char *detail);
 /* Print every problem of a file import to stderr, with row and column. */
 void sh_cli_print_file_errors(const sh_err *err);
 /* `shushu import oneroster FILE.zip …` (called by cmd_import). */

@@ -1,6 +1,7 @@
 /* common.c — option parsing, progress bar and paths shared by the subcommands. */
 #include "cli/cli.h"
 
+#include "audit/audit.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 
@@ -191,4 +192,23 @@ char *sh_cli_read_file(const char *cmd, const char *what, const char *path, size
     }
     text[*len] = 0;
     return text;
+}
+
+int sh_cli_audit(sh_db *db, const char *event, const char *object, const char *detail) {
+    sh_err err;
+    sh_err_init(&err);
+    sh_conn *c = sh_db_acquire(db, &err);
+    sh_audit_event ev = {.event = event, .ok = 1, .actor = "cli", .object = object, .detail = detail};
+    int rc = c && sh_begin_write(c, &err) == SH_OK && sh_audit_write(c, &ev, &err) == SH_OK &&
+                     sh_commit(c, &err) == SH_OK
+                 ? SH_OK
+                 : SH_ERR;
+    if (c && rc != SH_OK)
+        sh_rollback(c);
+    if (rc != SH_OK)
+        sh_cli_error("无法写入审计日志", &err);
+    if (c)
+        sh_db_release(c);
+    sh_err_clear(&err);
+    return rc;
 }

@@ -5,7 +5,6 @@
  * import loads the shipped item bank in `shushu demo` (sh_cli_load_items). */
 #include "cli/cli.h"
 
-#include "audit/audit.h"
 #include "core/alloc.h"
 #include "items/items.h"
 
@@ -128,21 +127,7 @@ static int items_import_cmd(int argc, char **argv) {
             char detail[300];
             snprintf(detail, sizeof detail, "items import from %s: %ld created, %ld updated, %ld published",
                      pos[0], res.created, res.updated, res.published);
-            sh_audit_event ev = {
-                .event = "items_import", .ok = 1, .actor = "cli", .object = "items", .detail = detail};
-            sh_err err;
-            sh_err_init(&err);
-            sh_conn *c = sh_db_acquire(app.db, &err);
-            if (!c || sh_begin_write(c, &err) != SH_OK || sh_audit_write(c, &ev, &err) != SH_OK ||
-                sh_commit(c, &err) != SH_OK) {
-                if (c)
-                    sh_rollback(c);
-                sh_cli_error("无法写入审计日志", &err);
-                rc = 1;
-            }
-            if (c)
-                sh_db_release(c);
-            sh_err_clear(&err);
+            rc = sh_cli_audit(app.db, "items_import", "items", detail) == SH_OK ? 0 : 1;
         }
     }
     sh_err_clear(&res.err);

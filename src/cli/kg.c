@@ -4,7 +4,6 @@
  * writes nothing on any error; each error names its row and column. */
 #include "cli/cli.h"
 
-#include "audit/audit.h"
 #include "core/alloc.h"
 #include "kg/kg.h"
 
@@ -92,14 +91,7 @@ static int kg_import_cmd(int argc, char **argv) {
             char detail[300];
             snprintf(detail, sizeof detail, "kg import from %s: %ld rows, %ld created, %ld updated", pos[0],
                      res.rows, res.created, res.updated);
-            sh_audit_event ev = {
-                .event = "kg_import", .ok = 1, .actor = "cli", .object = "kg", .detail = detail};
-            if (sh_begin_write(c, &err) != SH_OK || sh_audit_write(c, &ev, &err) != SH_OK ||
-                sh_commit(c, &err) != SH_OK) {
-                sh_rollback(c);
-                sh_cli_error("无法写入审计日志", &err);
-                rc = 1;
-            }
+            rc = sh_cli_audit(app.db, "kg_import", "kg", detail) == SH_OK ? 0 : 1;
         }
     }
     sh_err_clear(&res.err);

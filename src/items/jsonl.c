@@ -171,21 +171,6 @@ int sh_items_export(sh_conn *c, const char *path, int status_all, sh_err *err) {
 
 /* ---- API ---- */
 
-static json_t *errors_json(const sh_err *e) {
-    json_t *a = json_array();
-    size_t n = sh_err_count(e);
-    for (size_t i = 0; i < n && i < 500; i++) {
-        const sh_err_item *it = e->nmore ? &e->more[i] : &e->first;
-        json_t *o = json_pack("{s:s,s:s}", "code", it->code, "message", it->message);
-        if (it->row)
-            json_object_set_new(o, "row", json_integer(it->row));
-        if (it->value[0])
-            json_object_set_new(o, "field", json_string(it->value));
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
 static int bool_query(sh_req *req, const char *name, int *out) {
     const char *v = sh_req_query(req, name);
     *out = v && strcmp(v, "true") == 0;
@@ -227,7 +212,7 @@ int items_import_api(sh_req *req) {
         "{s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:o}", "dry_run", dry, "committed", rc == SH_OK && !dry, "lines",
         (json_int_t)res.lines, "created", (json_int_t)(rc == SH_OK ? res.created : 0), "updated",
         (json_int_t)(rc == SH_OK ? res.updated : 0), "unchanged", (json_int_t)res.unchanged, "published",
-        (json_int_t)(rc == SH_OK ? res.published : 0), "errors", errors_json(&res.err));
+        (json_int_t)(rc == SH_OK ? res.published : 0), "errors", sh_err_items_json(&res.err, 500));
     sh_err_clear(&res.err);
     return sh_reply_json(req, 200, o); /* a refused file is an answer: committed false, errors */
 }

@@ -10,23 +10,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static json_t *errors_json(const sh_err *e) {
-    json_t *a = json_array();
-    size_t n = sh_err_count(e);
-    for (size_t i = 0; i < n && i < 500; i++) {
-        const sh_err_item *it = e->nmore ? &e->more[i] : &e->first;
-        json_t *o = json_pack("{s:s,s:s}", "code", it->code, "message", it->message);
-        if (it->row)
-            json_object_set_new(o, "row", json_integer(it->row));
-        if (it->column)
-            json_object_set_new(o, "column", json_integer(it->column));
-        if (it->value[0])
-            json_object_set_new(o, "value", json_string(it->value));
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
 int kg_import_api(sh_req *req) {
     const char *dry = sh_req_query(req, "dry_run");
     if (dry && strcmp(dry, "true") != 0 && strcmp(dry, "false") != 0)
@@ -50,7 +33,7 @@ int kg_import_api(sh_req *req) {
         json_decref(o);
         return SH_ERR;
     }
-    json_object_set_new(o, "errors", errors_json(&res.err));
+    json_object_set_new(o, "errors", sh_err_items_json(&res.err, 500));
     if (rc != SH_OK) { /* nothing was written: say so, with every problem */
         json_object_set_new(o, "created", json_integer(0));
         json_object_set_new(o, "updated", json_integer(0));
