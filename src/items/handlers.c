@@ -152,7 +152,7 @@ static int parse_list(sh_req *req, sh_conn *c, list_args *a) {
                            "知识点“%.60s”不存在", v[i]);
         } else if (strcmp(k[i], "include") == 0) {
             a->include = v[i];
-            if (strcmp(v[i], "prerequisites") && strcmp(v[i], "dependants"))
+            if (strcmp(v[i], "prerequisites") != 0 && strcmp(v[i], "dependants") != 0)
                 sh_err_add(&req->err, 400, "invalid_query", "include", NULL,
                            "include 应为 prerequisites 或 dependants");
         } else if (strcmp(k[i], "type") == 0) {

@@ -23,7 +23,7 @@ extern const sh_entity sh_item_version_entity;
 extern const sh_entity sh_item_kp_entity;
 
 #define SH_ITEM_MAX_KP 3
-#define SH_ITEM_MAX_JSON (64 * 1024) /* one item as JSON, in bytes */
+#define SH_ITEM_MAX_JSON ((size_t)64 * 1024) /* one item as JSON, in bytes */
 
 /* An item's content, checked. content is the canonical JSON (type, stem,
  * options, answer, explanation, rubric, difficulty, source, score; no code and

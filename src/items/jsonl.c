@@ -60,7 +60,7 @@ int sh_items_import(sh_conn *c, sh_pool *p, const char *data, size_t len, const 
             break;
         }
         if (llen > SH_ITEM_MAX_JSON) {
-            sh_err_add(&e, 400, "too_long", NULL, NULL, "这一行有 %zu 字节，一道题至多 %d 字节", llen,
+            sh_err_add(&e, 400, "too_long", NULL, NULL, "这一行有 %zu 字节，一道题至多 %zu 字节", llen,
                        SH_ITEM_MAX_JSON);
             line_error(res, name, line, &e);
             sh_err_clear(&e);

@@ -124,8 +124,14 @@ static int load_latest(sh_conn *c, sh_pool *p, const item_row *row, latest_versi
         out->content = sh_pstrdup(p, sh_col_text(s, 2));
     }
     sh_stmt_done(s);
+    if (rc == SH_DONE)
+        sh_err_set(err, 500, "internal", NULL, "题目缺少最新版本");
     if (rc != SH_ROW)
-        return rc == SH_ERR ? SH_ERR : sh_err_set(err, 500, "internal", NULL, "题目缺少最新版本");
+        return SH_ERR;
+    if (!out->status || !out->content) {
+        oom(err);
+        return SH_ERR;
+    }
     s = sh_prepare(c, "SELECT point_id FROM item_kp WHERE version_id = $1 ORDER BY ordinal", err);
     if (!s)
         return SH_ERR;
@@ -195,7 +201,7 @@ int items_save(sh_conn *c, sh_pool *p, const item_row *row, const sh_item *it, c
     if (blank(p, &sh_item_entity, &ir) != SH_OK)
         return oom(err);
     if (!row) { /* a new item at version 1 */
-        int64_t key, vid;
+        int64_t key = 0, vid = 0;
         set_s(&ir, "code", it->code);
         if (org)
             set_i(&ir, "org", org);
@@ -210,10 +216,10 @@ int items_save(sh_conn *c, sh_pool *p, const item_row *row, const sh_item *it, c
         return write_kp(c, p, vid, kp, it->nkp, pv, err);
     }
     *uid = row->uid;
-    latest_version lv;
+    latest_version lv = {0};
     if (load_latest(c, p, row, &lv, err) != SH_OK)
         return SH_ERR;
-    int same = strcmp(lv.content, content) == 0 && lv.nkp == it->nkp;
+    int same = lv.content && strcmp(lv.content, content) == 0 && lv.nkp == it->nkp;
     for (int i = 0; same && i < it->nkp; i++)
         same = lv.kp[i] == kp[i];
     if (same && (!publish || strcmp(lv.status, "published") == 0)) {
@@ -243,7 +249,7 @@ int items_save(sh_conn *c, sh_pool *p, const item_row *row, const sh_item *it, c
             return SH_ERR;
         item_changed = strcmp(lv.status, status) != 0;
     } else { /* published or retired: never changed, a new version */
-        int64_t vid;
+        int64_t vid = 0;
         no = row->latest + 1;
         if (insert_version(c, p, row->key, no, status, it, content, author, pv, &vid, err) != SH_OK ||
             write_kp(c, p, vid, kp, it->nkp, pv, err) != SH_OK)
@@ -264,7 +270,7 @@ int items_save(sh_conn *c, sh_pool *p, const item_row *row, const sh_item *it, c
 
 int items_set_status(sh_conn *c, sh_pool *p, const item_row *row, const char *status, int64_t reviewer,
                      const char *note, const sh_provenance *pv, sh_err *err) {
-    latest_version lv;
+    latest_version lv = {0};
     if (load_latest(c, p, row, &lv, err) != SH_OK)
         return SH_ERR;
     int publish = strcmp(status, "published") == 0;
@@ -352,6 +358,6 @@ int items_fill_kp(sh_conn *c, json_t *items, sh_err *err) {
     }
     sh_stmt_done(s);
     sh_free(text);
-    json_array_foreach(items, i, it) json_object_del(it, "_vid");
+    json_array_foreach(items, i, it) { json_object_del(it, "_vid"); }
     return rc == SH_ERR ? SH_ERR : SH_OK;
 }

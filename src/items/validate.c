@@ -107,7 +107,7 @@ static json_t *options(const json_t *a, sh_err *err) {
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)o, k, v) {
-            if (strcmp(k, "key") && strcmp(k, "text") && strcmp(k, "misconception"))
+            if (strcmp(k, "key") != 0 && strcmp(k, "text") != 0 && strcmp(k, "misconception") != 0)
                 sh_err_add(err, 400, "unknown_field", field, NULL, "选项中不认识的字段“%.40s”", k);
         }
         snprintf(label, sizeof label, "选项 %c", (char)('A' + i));
@@ -237,7 +237,7 @@ int sh_item_parse(const json_t *obj, sh_item *out, sh_err *err) {
         if (!ok)
             sh_err_add(err, 400, "unknown_field", "item", NULL, "不认识的字段“%.40s”", k);
     }
-    out->code = text(obj, "code", "code", "题目编码", MAX_CODE * 4, 0, err);
+    out->code = text(obj, "code", "code", "题目编码", (size_t)MAX_CODE * 4, 0, err);
     if (out->code)
         check_code(out->code, err);
     const char *type = json_string_value(json_object_get(obj, "type"));

@@ -346,10 +346,12 @@ int sh_kg_export(sh_conn *c, sh_pool *p, const char *subject, const char *path, 
               : NULL;
     if (!s)
         return edges ? SH_ERR : sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
-    int ne = 0, rc;
+    int ne = 0, rc = SH_ROW;
     while (ne < nedges && (rc = sh_step(s, err)) == SH_ROW)
         edges[ne++] = (edge_row){sh_col_i64(s, 0), sh_pstrdup(p, sh_col_text(s, 1))};
     sh_stmt_done(s);
+    if (rc == SH_ERR)
+        return SH_ERR;
     sh_table_writer *w = NULL;
     if (sh_table_writer_open(path, SH_TABLE_CSV, "知识图谱", &w, err) != SH_OK)
         return SH_ERR;
@@ -370,7 +372,7 @@ int sh_kg_export(sh_conn *c, sh_pool *p, const char *subject, const char *path, 
     while (rc == SH_OK && (rc = sh_step(s, err)) == SH_ROW) {
         int64_t id = sh_col_i64(s, 0);
         sh_buf pre;
-        sh_buf_init(&pre, 64 * 1024);
+        sh_buf_init(&pre, (size_t)64 * 1024);
         int lo = 0, hi = ne; /* edges are sorted by point: the first of this one */
         while (lo < hi) {
             int mid = (lo + hi) / 2;

@@ -53,6 +53,8 @@ int kg_cycle_error(sh_err *err, long row, long col, const char *const *codes, co
                    int n) {
     char msg[1024];
     size_t off = 0;
+    if (n < 1)
+        return sh_err_add(err, 409, "kg_cycle", "prerequisites", NULL, "先修关系会形成循环");
     for (int i = 0; i <= n && off < sizeof msg; i++) {
         int k = i % n; /* back to the first */
         off += (size_t)snprintf(msg + off, sizeof msg - off, "%s%s%s%s", i ? " → " : "", codes[k],

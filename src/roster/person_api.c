@@ -227,7 +227,15 @@ static int merge_body(sh_req *req, const char **into, const char **reason) {
 }
 
 /* The writer's provenance: console for a browser session, api for a token. */
-static sh_provenance provenance(sh_req *req) { return sh_req_provenance(req); }
+static sh_provenance provenance(sh_req *req) {
+    const sh_principal *p = sh_principal_of(req);
+    sh_provenance pv = {.actor = p ? p->account_id : 0, .source = "console"};
+    if (p && p->token_id) {
+        pv.source = "api";
+        pv.source_ref = sh_psprintf(req->pool, "token:%lld", (long long)p->token_id);
+    }
+    return pv;
+}
 
 /* Checks of a merge inside its transaction: both persons in reach, every school
  * involved within the caller's roster.write. */
