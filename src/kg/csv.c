@@ -3,9 +3,9 @@
  * description). Import checks every row first — columns, the fields as the
  * entity declares them, subjects by name or code, prerequisites that exist in
  * the file or the store, and the whole resulting graph for a cycle — and writes
- * only when there is no problem at all: points upsert on their code (the row
- * order becomes their textbook order), a point's prerequisites become exactly the
- * row's. Export writes the same layout, so export → import → export is identical. */
+ * only when there is no problem at all: points upsert on their code (a point
+ * keeps its place in the textbook order; new points join after the subject's
+ * last, in file order), a point's prerequisites become exactly the row's. Export writes the same layout, so export → import → export is identical. */
 #include "kg/module.h"
 
 #include "codes/codes.h"
@@ -248,8 +248,27 @@ static int check_graph_rows(sh_conn *c, sh_pool *p, row *rows, int nrows, int pc
 static int apply(sh_conn *c, sh_pool *p, row *rows, int nrows, node *nodes, int nn, const sh_provenance *pv,
                  sh_kg_import_result *res) {
     int ord = sh_entity_field_index(&sh_kg_point_entity, "ordinal");
+    int subj = sh_entity_field_index(&sh_kg_point_entity, "subject");
+    const char *last_subject = NULL;
+    int64_t next = 0;
     for (int i = 0; i < nrows; i++) {
-        rows[i].r.v[ord] = (sh_value){.set = 1, .i = i + 1};
+        const char *subject = rows[i].r.v[subj].s;
+        if (!rows[i].key) { /* a new point joins the textbook order after the subject's last */
+            if (!last_subject || strcmp(last_subject, subject) != 0) {
+                sh_stmt *s = sh_prepare(c, "SELECT COALESCE(MAX(ordinal), 0) FROM kg_point WHERE subject = $1",
+                                        &res->err);
+                if (!s)
+                    return SH_ERR;
+                sh_bind_text(s, 1, subject, -1);
+                int st = sh_step(s, &res->err);
+                next = st == SH_ROW ? sh_col_i64(s, 0) : 0;
+                sh_stmt_done(s);
+                if (st == SH_ERR)
+                    return SH_ERR;
+                last_subject = subject;
+            }
+            rows[i].r.v[ord] = (sh_value){.set = 1, .i = ++next};
+        }
         if (rows[i].key) {
             int changed = 0;
             if (sh_record_update(c, p, &rows[i].r, rows[i].key, 0, pv, &changed, &res->err) != SH_OK)
