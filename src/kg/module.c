@@ -35,7 +35,7 @@ static const sh_route routes[] = {
      "以该知识点为先修的后续知识点；transitive=true 时逐层展开，depth 为层数", NULL, NULL, SH_ROUTE_NO_BODY,
      TAG},
     {SH_POST, "/api/v1/kg/imports", "kg.write", kg_import_api,
-     "导入知识图谱 CSV（列：code,name,subject,edition,grade,semester,chapter,section,prerequisites,description）；"
+     "导入知识图谱 CSV（列：code、name、subject、edition、grade、semester、chapter、section、prerequisites、description）；"
      "dry_run=true 只校验；有任何错误则不写入，逐行列出错误",
      NULL, NULL, SH_ROUTE_UPLOAD, TAG},
     {SH_GET, "/api/v1/kg/export", "kg.read", kg_export_api,
