@@ -5,7 +5,8 @@
  * the file or the store, and the whole resulting graph for a cycle — and writes
  * only when there is no problem at all: points upsert on their code (a point
  * keeps its place in the textbook order; new points join after the subject's
- * last, in file order), a point's prerequisites become exactly the row's. Export writes the same layout, so export → import → export is identical. */
+ * last, in file order), a point's prerequisites become exactly the row's. Export writes the same layout, so
+ * export → import → export is identical. */
 #include "kg/module.h"
 
 #include "codes/codes.h"
@@ -255,8 +256,8 @@ static int apply(sh_conn *c, sh_pool *p, row *rows, int nrows, node *nodes, int 
         const char *subject = rows[i].r.v[subj].s;
         if (!rows[i].key) { /* a new point joins the textbook order after the subject's last */
             if (!last_subject || strcmp(last_subject, subject) != 0) {
-                sh_stmt *s = sh_prepare(c, "SELECT COALESCE(MAX(ordinal), 0) FROM kg_point WHERE subject = $1",
-                                        &res->err);
+                sh_stmt *s = sh_prepare(
+                    c, "SELECT COALESCE(MAX(ordinal), 0) FROM kg_point WHERE subject = $1", &res->err);
                 if (!s)
                     return SH_ERR;
                 sh_bind_text(s, 1, subject, -1);
