@@ -90,9 +90,9 @@ test('a teacher previews items with KaTeX, writes one (field errors on the field
   await editor.getByRole('radio', { name: 'B' }).check({ force: true });
   await pickKp(page, editor, '平方根', 'RJM-6.1');
   await page.locator('[data-test=save-item]').click(); // no explanation yet: the server refuses it
-  const fieldError = editor.locator('.el-form-item.is-error', { hasText: '解析' });
-  await fieldError.waitFor();
-  assert.match(await fieldError.innerText(), /请填写“解析”/);
+  const fieldError = editor.locator('.el-form-item.is-error', { hasText: '请填写“解析”' });
+  await fieldError.waitFor(); // the server's message under the field it names
+  assert.match(await fieldError.innerText(), /解析/);
   await shot(page, 'item-editor-error-1440');
   await editor.locator('[data-test=explanation]').fill('$x^2=9$ 得 $x=\\pm 3$，又 $x<0$，所以 $x=-3$。');
   await page.locator('[data-test=save-item]').click();
