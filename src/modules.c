@@ -11,6 +11,8 @@
 #include "flow/flow.h"
 #include "identity/account.h"
 #include "import/import.h"
+#include "items/items.h"
+#include "kg/kg.h"
 #include "lifecycle/lifecycle.h"
 #include "oneroster/oneroster.h"
 #include "org/org.h"
@@ -31,6 +33,8 @@ const sh_module *const sh_modules[] = {
     &sh_lifecycle_module,  /* 学籍异动: transfers, suspensions, class changes, promotion */
     &sh_oneroster_module,  /* OneRoster 1.2: rostering REST API, CSV zip export and import */
     &sh_xapi_module,       /* xAPI 1.0.3 Learning Record Store: statements, LRS clients */
+    &sh_kg_module,         /* knowledge graph: knowledge points and prerequisite edges (a DAG) */
+    &sh_items_module,      /* item bank: items in versions, review, answer checking */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];

@@ -26,7 +26,8 @@ void sh_cli_usage(const char *cmd, const char *synopsis, const sh_opt *opts);
 /* Print an error's Chinese message (and field) to stderr. */
 void sh_cli_error(const char *what, const sh_err *err);
 
-/* Record an operation done from the command line in d's audit log. */
+/* Record an operation done from the command line in d's audit log (actor
+ * "cli"); SH_ERR with the reason printed. */
 int sh_cli_audit(sh_db *d, const char *event, int ok, const char *object, const char *detail);
 
 /* Progress bar on stderr when it is a terminal; silent otherwise. */
@@ -47,6 +48,10 @@ void sh_progress_end(sh_progress *p);
  * folder (build/..) when present, else the current folder. */
 const char *sh_cli_home(void);
 void sh_cli_config(sh_config *cfg); /* defaults with paths resolved against sh_cli_home */
+/* The whole regular file at path (sh_malloc'd, NUL-terminated, *len bytes), or
+ * NULL with the reason printed as "shushu CMD: 无法读取WHAT …" (missing, not a
+ * regular file, larger than max bytes). */
+char *sh_cli_read_file(const char *cmd, const char *what, const char *path, size_t max, size_t *len);
 
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
@@ -61,6 +66,22 @@ int cmd_duplicates(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_kt(int argc, char **argv);
+int cmd_kg(int argc, char **argv);
+int cmd_items(int argc, char **argv);
+/* `shushu demo`: import and publish the shipped knowledge graphs and item banks
+ * under the data folder (demo_content.c); *points and *items count them. */
+int sh_cli_demo_content(sh_app *app, long *points, long *items, sh_err *err);
+struct sh_items_import_result;
+struct sh_provenance;
+/* Import the item bank file or folder (every *.jsonl) at path into db in one
+ * transaction (rolled back on a dry run or any problem), problems in res. */
+int sh_cli_load_items(sh_db *db, const char *path, int publish, int dry_run, const struct sh_provenance *pv,
+                      struct sh_items_import_result *res);
+/* Open the application on db for a subcommand (key file `keys`, NULL = beside
+ * the database); SH_ERR with the reason printed. Close with sh_app_close. */
+int sh_cli_open(sh_app *app, const char *db, const char *keys);
+/* Print every problem of a file import to stderr, with row and column. */
+void sh_cli_print_file_errors(const sh_err *err);
 /* `shushu import oneroster FILE.zip …` (called by cmd_import). */
 int cmd_import_oneroster(int argc, char **argv);
 

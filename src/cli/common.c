@@ -2,7 +2,10 @@
 #include "cli/cli.h"
 
 #include "audit/audit.h"
+#include "core/alloc.h"
 #include "core/clock.h"
+
+#include <errno.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -164,12 +167,41 @@ void sh_cli_config(sh_config *cfg) {
     cfg->data_dir = data;
 }
 
+char *sh_cli_read_file(const char *cmd, const char *what, const char *path, size_t max, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "shushu %s: 无法读取%s %s：%s\n", cmd, what, path,
+                f ? "不是普通文件" : strerror(errno));
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    if ((size_t)st.st_size > max) {
+        fprintf(stderr, "shushu %s: %s太大（上限 %zu MB）\n", cmd, what, max >> 20);
+        fclose(f);
+        return NULL;
+    }
+    char *text = sh_malloc((size_t)st.st_size + 1);
+    *len = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!text || *len != (size_t)st.st_size) {
+        fprintf(stderr, "shushu %s: 无法读取%s %s\n", cmd, what, path);
+        sh_free(text);
+        return NULL;
+    }
+    text[*len] = 0;
+    return text;
+}
+
 int sh_cli_audit(sh_db *d, const char *event, int ok, const char *object, const char *detail) {
     sh_err err;
     sh_err_init(&err);
     sh_conn *c = sh_db_acquire(d, &err);
     sh_audit_event ev = {.event = event, .ok = ok, .actor = "cli", .object = object, .detail = detail};
     int rc = c ? sh_audit_write(c, &ev, &err) : SH_ERR;
+    if (rc != SH_OK)
+        sh_cli_error("无法写入审计日志", &err);
     sh_db_release(c);
     sh_err_clear(&err);
     return rc;

@@ -316,6 +316,13 @@ int cmd_demo(int argc, char **argv) {
                "另含 %lld 例转学、%lld 例疑似重复登记\n",
                made.schools, made.staff, made.students, made.guardians, made.persons, made.transfers,
                made.duplicates);
+    long points = 0, items = 0;
+    if (sh_cli_demo_content(&app, &points, &items, &err) != SH_OK) {
+        sh_cli_error("导入知识图谱与题库失败", &err);
+        goto out;
+    }
+    if (points || items)
+        printf("知识图谱与题库：%ld 个知识点，%ld 道题（已发布）\n", points, items);
     if (files_dir)
         printf("导入文件：%lld 名学生 → %s/students.csv，%lld 名家庭成员 → %s/guardians.csv\n", written,
                files_dir, 2 * written, files_dir);

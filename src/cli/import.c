@@ -35,22 +35,10 @@ static void print_errors(const sh_import_result *res) {
 }
 
 static int audit_import(sh_db *d, const char *kind, const char *file, const sh_import_result *res) {
-    sh_err err;
-    sh_err_init(&err);
-    sh_conn *c = sh_db_acquire(d, &err);
     char detail[600];
     snprintf(detail, sizeof detail, "import %s from %s: %ld rows, %ld created, %ld updated, %ld errors", kind,
              file, res->rows, res->created, res->updated, res->nerrors);
-    sh_audit_event ev = {.event = "import", .ok = 1, .actor = "cli", .object = kind, .detail = detail};
-    int rc = c && sh_begin_write(c, &err) == SH_OK && sh_audit_write(c, &ev, &err) == SH_OK &&
-                     sh_commit(c, &err) == SH_OK
-                 ? SH_OK
-                 : SH_ERR;
-    if (c && rc != SH_OK)
-        sh_rollback(c);
-    sh_db_release(c);
-    sh_err_clear(&err);
-    return rc;
+    return sh_cli_audit(d, "import", 1, kind, detail);
 }
 
 int cmd_import(int argc, char **argv) {

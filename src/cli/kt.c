@@ -113,34 +113,6 @@ done:
     return rc;
 }
 
-/* The params file's text (sh_malloc'd), or NULL with the reason printed. */
-static char *read_params(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "shushu kt predict: 无法读取参数文件 %s：%s\n", path,
-                f ? "不是普通文件" : strerror(errno));
-        if (f)
-            fclose(f);
-        return NULL;
-    }
-    if ((size_t)st.st_size > MAX_PARAMS_BYTES) {
-        fprintf(stderr, "shushu kt predict: 参数文件太大（上限 %zu MB）\n", MAX_PARAMS_BYTES >> 20);
-        fclose(f);
-        return NULL;
-    }
-    char *text = sh_malloc((size_t)st.st_size + 1);
-    *len = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (!text || *len != (size_t)st.st_size) {
-        fprintf(stderr, "shushu kt predict: 无法读取参数文件 %s\n", path);
-        sh_free(text);
-        return NULL;
-    }
-    text[*len] = 0;
-    return text;
-}
-
 /* One CSV cell: quoted (by libcsv) only when it needs to be. */
 static void put_cell(const char *s, int last) {
     if (strpbrk(s, ",\"\r\n"))
@@ -171,7 +143,7 @@ static int kt_predict_cmd(int argc, char **argv) {
     kt_model m = {0};
     double *pred = NULL;
     size_t len = 0;
-    char *text = read_params(params, &len);
+    char *text = sh_cli_read_file("kt predict", "参数文件", params, MAX_PARAMS_BYTES, &len);
     rc = 1;
     if (!text)
         goto done;

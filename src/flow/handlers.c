@@ -250,15 +250,7 @@ int sh_flow_get(sh_req *req) {
 }
 
 /* The writer's provenance: console for a browser session, api for a token. */
-static sh_provenance provenance(sh_req *req) {
-    const sh_principal *p = sh_principal_of(req);
-    sh_provenance pv = {.actor = p ? p->account_id : 0, .source = "console"};
-    if (p && p->token_id) {
-        pv.source = "api";
-        pv.source_ref = sh_psprintf(req->pool, "token:%lld", (long long)p->token_id);
-    }
-    return pv;
-}
+static sh_provenance provenance(sh_req *req) { return sh_req_provenance(req); }
 
 static const char *org_name(sh_conn *c, sh_pool *p, int64_t org, sh_err *err) {
     const char *n = text_of(c, p, "SELECT name FROM org_unit WHERE id = $1", org, err);

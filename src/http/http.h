@@ -160,6 +160,9 @@ int sh_reply_file(sh_req *req, int status, const char *content_type, int fd, siz
  * label (UTF-8, e.g. 学生) for clients that read RFC 6266's filename*. */
 int sh_reply_temp_file(sh_req *req, const char *path, const char *content_type, const char *filename,
                        const char *label, const char *ext);
+/* The problems of a file (an import) as a JSON array of {code, message, row,
+ * column, value} (row, column and value when known), at most max of them. */
+json_t *sh_err_items_json(const sh_err *e, size_t max);
 /* Serialise an error into req->out (used by the server; handlers return SH_ERR instead). */
 void sh_reply_error(sh_req *req, const sh_err *err);
 

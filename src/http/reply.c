@@ -284,3 +284,20 @@ void sh_reply_error(sh_req *req, const sh_err *err) {
     req->status = status;
     req->out_type = "application/json; charset=utf-8";
 }
+
+json_t *sh_err_items_json(const sh_err *e, size_t max) {
+    json_t *a = json_array();
+    size_t n = sh_err_count(e);
+    for (size_t i = 0; i < n && i < max; i++) {
+        const sh_err_item *it = e->nmore ? &e->more[i] : &e->first;
+        json_t *o = json_pack("{s:s,s:s}", "code", it->code, "message", it->message);
+        if (it->row)
+            json_object_set_new(o, "row", json_integer(it->row));
+        if (it->column)
+            json_object_set_new(o, "column", json_integer(it->column));
+        if (it->value[0])
+            json_object_set_new(o, "value", json_string(it->value));
+        json_array_append_new(a, o);
+    }
+    return a;
+}

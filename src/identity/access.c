@@ -216,6 +216,16 @@ int sh_can(const sh_req *req, const char *perm) {
     return 0;
 }
 
+sh_provenance sh_req_provenance(sh_req *req) {
+    const sh_principal *p = sh_principal_of(req);
+    sh_provenance pv = {.actor = p ? p->account_id : 0, .source = "console"};
+    if (p && p->token_id) {
+        pv.source = "api";
+        pv.source_ref = sh_psprintf(req->pool, "token:%lld", (long long)p->token_id);
+    }
+    return pv;
+}
+
 const char *sh_scope_reach(sh_req *req, const char *perm) {
     const sh_principal *p = req->principal;
     sh_buf *b = sh_pool_buf(req->pool, 256);

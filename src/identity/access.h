@@ -13,6 +13,7 @@
 #include "http/http.h"
 #include "identity/roles.h"
 #include "model/api.h"
+#include "model/write.h"
 
 #define SH_MAX_GRANTS 32
 
@@ -60,6 +61,10 @@ int sh_scope_org_set(sh_req *req, const char *perm, const char *org_set, sh_scop
 /* The same with its parameter numbered param instead of 1, so that several
  * scopes (one per permission) can be combined in one predicate. */
 int sh_scope_org_set_from(sh_req *req, const char *perm, const char *org_set, int param, sh_scope *out);
+
+/* The writer's provenance for this request's caller: console for a browser
+ * session, api (with the token as source_ref) for an API token. */
+sh_provenance sh_req_provenance(sh_req *req);
 
 /* Write an audit entry for this request's caller (account, role, source IP). */
 int sh_audit_req(sh_req *req, const char *event, int ok, const char *object, const char *detail);

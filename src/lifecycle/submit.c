@@ -37,15 +37,7 @@ void sh_lc_set_s(sh_record *r, const char *field, const char *v) {
         r->v[i] = (sh_value){.set = 1, .is_null = v == NULL, .s = v};
 }
 
-sh_provenance sh_lc_provenance(sh_req *req) {
-    const sh_principal *p = sh_principal_of(req);
-    sh_provenance pv = {.actor = p ? p->account_id : 0, .source = "console"};
-    if (p && p->token_id) {
-        pv.source = "api";
-        pv.source_ref = sh_psprintf(req->pool, "token:%lld", (long long)p->token_id);
-    }
-    return pv;
-}
+sh_provenance sh_lc_provenance(sh_req *req) { return sh_req_provenance(req); }
 
 void sh_lc_date_plus(int days, char out[11]) {
     char today[11];

@@ -107,15 +107,7 @@ int sh_roster_history(sh_req *req) {
 static int field_index(const sh_entity *e, const char *name) { return sh_entity_field_index(e, name); }
 
 /* The writer's provenance: console for a browser session, api for a token. */
-static sh_provenance provenance(sh_req *req) {
-    const sh_principal *p = sh_principal_of(req);
-    sh_provenance pv = {.actor = p ? p->account_id : 0, .source = "console"};
-    if (p && p->token_id) {
-        pv.source = "api";
-        pv.source_ref = sh_psprintf(req->pool, "token:%lld", (long long)p->token_id);
-    }
-    return pv;
-}
+static sh_provenance provenance(sh_req *req) { return sh_req_provenance(req); }
 
 /* References inside the row's school: a class (or grade) node of that school, a
  * student or staff row of that school. Every mismatch is a field error. */

@@ -220,6 +220,43 @@ const requests = {
   'GET /api/v1/exports/oneroster': { in: () => ({ path: '/api/v1/exports/oneroster' }) },
   // the body must be a zip (this client sends text): the handler answering at all is what is checked here;
   // imports of real zips in and out of reach are in oneroster.test.mjs
+  // the knowledge graph is city-wide reference data: no object is out of anyone's reach
+  'GET /api/v1/kg/subjects': { in: () => ({ path: '/api/v1/kg/subjects' }) },
+  'GET /api/v1/kg/points': { in: () => ({ path: '/api/v1/kg/points?grade=7' }) },
+  'POST /api/v1/kg/points': { in: () => ({ path: '/api/v1/kg/points', body: kgPointBody() }) },
+  'GET /api/v1/kg/points/{id}': { in: async () => ({ path: `/api/v1/kg/points/${await kgPoint()}` }) },
+  'PATCH /api/v1/kg/points/{id}': { in: async () => ({ path: `/api/v1/kg/points/${await kgPoint()}`, body: { name: `矩阵知识点${++seq}` } }) },
+  'DELETE /api/v1/kg/points/{id}': { in: async () => ({ path: `/api/v1/kg/points/${await kgPoint(true)}` }) },
+  'GET /api/v1/kg/points/{id}/history': { in: async () => ({ path: `/api/v1/kg/points/${await kgPoint()}/history` }) },
+  'GET /api/v1/kg/points/{id}/prerequisites': { in: async () => ({ path: `/api/v1/kg/points/${await kgPoint()}/prerequisites?transitive=true` }) },
+  'POST /api/v1/kg/points/{id}/prerequisites': {
+    in: async () => ({ path: `/api/v1/kg/points/${await kgPoint(true)}/prerequisites`, body: { prerequisite: await kgPoint() } }),
+  },
+  'DELETE /api/v1/kg/points/{id}/prerequisites/{prerequisite}': {
+    in: async () => {
+      const pre = await kgPoint();
+      const id = await kgPoint(true);
+      await clients.city_admin.post(`/api/v1/kg/points/${id}/prerequisites`, { prerequisite: pre });
+      return { path: `/api/v1/kg/points/${id}/prerequisites/${pre}` };
+    },
+  },
+  'GET /api/v1/kg/points/{id}/dependants': { in: async () => ({ path: `/api/v1/kg/points/${await kgPoint()}/dependants` }) },
+  'POST /api/v1/kg/imports': {
+    in: () => ({ path: '/api/v1/kg/imports?dry_run=true', body: 'code,name,subject,edition,grade,semester,chapter,section,prerequisites,description\nMX-1,矩阵,数学,人教版（2012）,7,上,第一章,,,\n' }),
+  },
+  'GET /api/v1/kg/export': { in: () => ({ path: '/api/v1/kg/export' }) },
+  // the item bank: published items are read city-wide; a draft is its author's (and reviewers')
+  'GET /api/v1/items': { in: () => ({ path: '/api/v1/items?limit=5' }) },
+  'POST /api/v1/items': { in: async () => ({ path: '/api/v1/items', body: await itemBody() }) },
+  'GET /api/v1/items/export': { in: () => ({ path: '/api/v1/items/export' }) },
+  'POST /api/v1/items/imports': { in: async () => ({ path: '/api/v1/items/imports?dry_run=true', body: JSON.stringify(await itemBody(`MXI-${++seq}`)) }) },
+  'GET /api/v1/items/{id}': { in: async () => ({ path: `/api/v1/items/${await matrixItem()}` }) },
+  'PUT /api/v1/items/{id}': { in: async (_, role) => ({ path: `/api/v1/items/${await ownItem(role)}`, body: await itemBody() }) },
+  'GET /api/v1/items/{id}/versions': { in: async () => ({ path: `/api/v1/items/${await matrixItem()}/versions` }) },
+  'POST /api/v1/items/{id}/submit': { in: async (_, role) => ({ path: `/api/v1/items/${await ownItem(role)}/submit` }) },
+  'POST /api/v1/items/{id}/review': { in: async () => ({ path: `/api/v1/items/${await ownItem('teacher', true)}/review`, body: { decision: 'approve' } }) },
+  'POST /api/v1/items/{id}/retire': { in: async () => ({ path: `/api/v1/items/${await matrixItem(true)}/retire` }) },
+  'POST /api/v1/items/{id}/check': { in: async () => ({ path: `/api/v1/items/${await matrixItem()}/check`, body: { response: true } }) },
   'POST /api/v1/imports/oneroster': { in: () => ({ path: '/api/v1/imports/oneroster?dry_run=true', body: 'not a zip' }), anyStatus: true },
   ...oneRosterRoutes(),
   // xAPI: LRS clients are registered by administrators within their reach …
@@ -472,6 +509,40 @@ before(async () => {
 after(async () => { await srv.stop(); });
 
 // What a permitted call on an object beyond the caller's reach gives.
+// Items for the item-bank routes: a published one (shared, or fresh to retire),
+// or a draft written by the calling role (submitted for review when asked).
+async function itemBody(code) {
+  return { ...(code ? { code } : {}), type: 'truefalse', stem: '矩阵判断题', answer: true, explanation: '解析',
+    knowledge_points: [await kgPoint()], difficulty: 1, source: '数枢原创', score: 2 };
+}
+async function matrixItem(fresh = false) {
+  if (!fresh && ctx.item) return ctx.item;
+  const code = `MXI-${++seq}`;
+  const r = await clients.city_admin.post('/api/v1/items/imports?publish=true', JSON.stringify(await itemBody(code)));
+  assert.equal(r.status, 200, r.text);
+  if (!fresh) ctx.item = code;
+  return code;
+}
+async function ownItem(role, submitted = false) {
+  const writer = roles[role].permissions.includes('items.write') ? role : 'teacher';
+  const r = await clients[writer].post('/api/v1/items', await itemBody());
+  assert.equal(r.status, 201, r.text);
+  if (submitted) assert.equal((await clients[writer].post(`/api/v1/items/${r.body.id}/submit`)).status, 200);
+  return r.body.id;
+}
+
+// Knowledge points for the kg routes: one shared point, or a fresh one (to change or remove).
+function kgPointBody() {
+  return { subject: '14', code: `MX-${++seq}`, name: '矩阵知识点', edition: '人教版（2012）', grade: 7, semester: '上', chapter: '矩阵章' };
+}
+async function kgPoint(fresh = false) {
+  if (!fresh && ctx.kgPoint) return ctx.kgPoint;
+  const r = await clients.city_admin.post('/api/v1/kg/points', kgPointBody());
+  assert.equal(r.status, 201, r.text);
+  if (!fresh) ctx.kgPoint = r.body.id;
+  return r.body.id;
+}
+
 function expectRefused(r, outcome, where) {
   if (outcome === 'missing') {
     assert.equal(r.status, 404, where);

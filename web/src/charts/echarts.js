@@ -1,12 +1,13 @@
 // Registers only the ECharts parts the platform uses (tree-shaken) and re-exports the core API.
 // Load it lazily (`await import('./echarts.js')`) so ECharts lands in its own chunk.
 import * as echarts from 'echarts/core'
-import { BarChart, LineChart, PieChart } from 'echarts/charts'
+import { BarChart, GraphChart, LineChart, PieChart } from 'echarts/charts'
 import { GridComponent, TooltipComponent, LegendComponent, TitleComponent } from 'echarts/components'
 import { CanvasRenderer } from 'echarts/renderers'
 
 echarts.use([
   BarChart,
+  GraphChart,
   LineChart,
   PieChart,
   GridComponent,

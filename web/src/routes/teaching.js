@@ -1,0 +1,26 @@
+// Precision teaching (精准教学): the knowledge graph and the item bank with its review queue.
+// 知识图谱 needs kg.read (editing there needs kg.write); 题库 items.read; 题目审核 items.review.
+import { Share, Collection, Stamp } from '@element-plus/icons-vue'
+
+const group = '精准教学'
+
+export const consoleRoutes = [
+  {
+    path: 'kg',
+    name: 'kg',
+    component: () => import('../pages/kg/KgPage.vue'),
+    meta: { title: '知识图谱', perm: 'kg.read', menu: { group, order: 500, icon: Share } },
+  },
+  {
+    path: 'items',
+    name: 'items',
+    component: () => import('../pages/items/ItemsPage.vue'),
+    meta: { title: '题库', perm: 'items.read', menu: { group, order: 510, icon: Collection } },
+  },
+  {
+    path: 'items/review',
+    name: 'items-review',
+    component: () => import('../pages/items/ReviewPage.vue'),
+    meta: { title: '题目审核', perm: 'items.review', menu: { group, order: 520, icon: Stamp } },
+  },
+]
