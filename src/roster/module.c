@@ -71,7 +71,7 @@ const sh_module sh_roster_module = {
     .routes = routes,
     .nroutes = sizeof routes / sizeof routes[0],
     .migrations = sh_roster_migrations,
-    .nmigrations = 1,
+    .nmigrations = SH_ROSTER_NMIGRATIONS,
     .entities = entities,
     .nentities = sizeof entities / sizeof entities[0],
 };

@@ -7,8 +7,8 @@
 #include "roster/roster.h"
 #include "store/migrate.h"
 
-extern const sh_migration sh_roster_migrations[];
-extern const int sh_roster_nmigrations;
+#define SH_ROSTER_NMIGRATIONS 2
+extern const sh_migration sh_roster_migrations[SH_ROSTER_NMIGRATIONS];
 
 /* The org nodes a row of e (alias t) hangs under, as SQL for sh_scope_org_set. */
 const char *sh_roster_scope_orgs(const sh_entity *e);
