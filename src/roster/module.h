@@ -35,5 +35,8 @@ int sh_roster_class_students(sh_req *req);
 /* The signed-in student's own record and the students a guardian guards
  * (my_api.c), for the portal. */
 int sh_roster_my_students(sh_req *req);
+/* Counts of the care and support flags of the students of a school or district
+ * (flags.c, GET /api/v1/student-flags?org=). */
+int sh_roster_student_flags(sh_req *req);
 
 #endif

@@ -10,17 +10,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, assertError, demoAccounts, signIn, sql, idNumber, call, usePostgres, cli } from './harness.mjs';
+import { startServer, assertError, demoAccounts, signIn, sql, idNumber, call, usePostgres, cli, httpFetch } from './harness.mjs';
 
 let srv;
 let admin; // school administrator (holds roster.unmask)
+let city;
 const ctx = {};
 
 before(async () => {
   srv = await startServer();
   const accounts = demoAccounts(srv.db);
   admin = await signIn(srv.url, accounts.school_admin);
-  const city = await signIn(srv.url, accounts.city_admin);
+  city = await signIn(srv.url, accounts.city_admin);
   const school = admin.me.roles.find((r) => r.role === 'school_admin').org.id;
   ctx.school = (await city.get(`/api/v1/orgs/${school}`)).body;
   const grade = (await city.get(`/api/v1/orgs?parent=${school}&kind=grade`)).body.items[0];
@@ -236,4 +237,46 @@ test('the demo writes each school as a national form (UTF-8, GB18030, XLSX; code
   // two family blocks per pupil became two guardians each
   assert.equal(sql(db, 'SELECT count(*) FROM guardian_link'), String(2 * Number(sql(db, 'SELECT count(*) FROM student'))));
   fs.rmSync(dir, { recursive: true });
+});
+
+test('the care and support counts of a school match its records; a district is the sum of its schools', async () => {
+  const r = await admin.get(`/api/v1/student-flags?org=${ctx.school.id}`);
+  assert.equal(r.status, 200, r.text);
+  // raw counts: plain columns by SQL; the encrypted flags read in clear from the form export of the same students
+  const key = sql(srv.db, `SELECT id FROM org_unit WHERE uid = '${ctx.school.id}'`);
+  const raw = (where) => Number(sql(srv.db, `SELECT count(*) FROM student WHERE school_id = ${key} AND status = '01'${where}`));
+  assert.equal(r.body.students, raw(''));
+  assert.equal(r.body.counts.school_bus, raw(" AND school_bus = '1'"));
+  const file = await httpFetch(`${srv.url}/api/v1/students?school=${ctx.school.id}&status=01&format=csv&template=national&unmask_reason=${encodeURIComponent('核对关爱与资助人数')}`,
+    { headers: { cookie: admin.cookie } });
+  assert.equal(file.status, 200);
+  const [head, ...rows] = (await file.text()).replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
+  const n = (h, test) => rows.filter((x) => test(x[head.indexOf(h)])).length;
+  assert.equal(rows.length, r.body.students);
+  assert.deepEqual(r.body.counts, {
+    left_behind_single: n('是否留守儿童', (v) => v === '1'),
+    left_behind_both: n('是否留守儿童', (v) => v === '2'),
+    migrant_child: n('是否进城务工人员随迁子女', (v) => v === '1'),
+    orphan: n('是否孤儿', (v) => v === '1'),
+    disabled: n('残疾类型', (v) => v !== ''),
+    inclusive: n('随班就读', (v) => v === '1'),
+    needs_aid: n('是否需要申请资助', (v) => v === '1'),
+    school_bus: n('是否需要乘坐校车', (v) => v === '1'),
+  });
+  assert.ok(r.body.counts.left_behind_single >= 1 && r.body.counts.left_behind_both >= 1 && r.body.counts.needs_aid >= 1);
+
+  // the district: the sum of its schools; out of a school administrator's reach
+  const district = ctx.school.parent;
+  assertError(await admin.get(`/api/v1/student-flags?org=${district}`), 404, 'not_found');
+  assertError(await admin.get('/api/v1/student-flags'), 400, 'invalid_org');
+  const whole = await city.get(`/api/v1/student-flags?org=${district}`);
+  assert.equal(whole.status, 200, whole.text);
+  const schools = (await city.get(`/api/v1/orgs?parent=${district}&kind=school&limit=100`)).body.items;
+  const sum = { students: 0 };
+  for (const s of schools) {
+    const one = (await city.get(`/api/v1/student-flags?org=${s.id}`)).body;
+    sum.students += one.students;
+    for (const [k, v] of Object.entries(one.counts)) sum[k] = (sum[k] ?? 0) + v;
+  }
+  assert.deepEqual({ students: whole.body.students, ...whole.body.counts }, sum);
 });
