@@ -8,12 +8,15 @@
  * files are what a school clerk's spreadsheet would export. */
 #include "cli/demo_files.h"
 
+#include "cli/demo_national.h"
 #include "cli/demo_people.h"
 #include "cli/demo_roster.h"
 #include "tabular/writer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define Y SH_DEMO_SCHOOL_YEAR
 
@@ -41,7 +44,49 @@ typedef struct files {
     sh_rng *rng;
     sh_table_writer *students, *guardians;
     long long nstudents;
+    sh_conn *c;
+    char national_dir[4096];
+    sh_demo_national *national; /* the current school's registry form */
+    int schools;
 } files;
+
+/* The form's extra facts about a child, drawn from the ID number (so the import
+ * files stay what they were): a few left-behind, migrant, aided and bus pupils. */
+static void national_row(files *F, const class_row *k, int level, const sh_gen_person *child,
+                         const sh_gen_person *dad, const sh_gen_person *mum, const char *const *cells,
+                         sh_err *err, int *rc) {
+    unsigned h = 2166136261u;
+    for (const char *p = child->id_number; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    int rural = strcmp(cells[10], "2") == 0;
+    char distance[8];
+    snprintf(distance, sizeof distance, "%u.%u", h % 7, (h >> 3) % 10);
+    sh_demo_national_student s = {
+        .school_code = k->school_code,
+        .grade = k->grade,
+        .class_name = k->name,
+        .entry_month = cells[9],
+        .student_number = cells[6],
+        .ethnicity = cells[7],
+        .left_behind = rural && h % 100 < 8    ? "1"
+                       : rural && h % 100 < 12 ? "2"
+                                               : "0",
+        .distance = distance,
+        .father_work = work_units[(h >> 8) % (sizeof work_units / sizeof work_units[0])],
+        .level = level,
+        .rural = rural,
+        .boarding = strcmp(cells[11], "2") == 0,
+        .only_child = (h >> 4) % 10 < 4,
+        .migrant = !rural && (h >> 6) % 100 < 10,
+        .needs_aid = (h >> 10) % 100 < 6,
+        .bus = level <= 9 && h % 7 >= 3 && (h >> 12) % 100 < 40,
+        .child = child,
+        .father = dad,
+        .mother = mum,
+    };
+    if (*rc == SH_OK && F->national)
+        *rc = sh_demo_national_row(F->national, &s, err);
+}
 
 static int write_parent(files *F, const class_row *k, const sh_gen_person *child, const sh_gen_person *p,
                         const char *relation, sh_err *err) {
@@ -98,7 +143,9 @@ static int write_class(files *F, const class_row *k, sh_err *err) {
             phone ? child.phone : NULL,
             child.address,
         };
-        if (sh_table_write_row(F->students, cells, NSTUDENT, err) != SH_OK ||
+        int rc = SH_OK;
+        national_row(F, k, level, &child, &dad, &mum, cells, err, &rc);
+        if (rc != SH_OK || sh_table_write_row(F->students, cells, NSTUDENT, err) != SH_OK ||
             write_parent(F, k, &child, &dad, "51", err) != SH_OK ||
             write_parent(F, k, &child, &mum, "52", err) != SH_OK)
             return SH_ERR;
@@ -132,6 +179,19 @@ static int write_all(sh_conn *c, files *F, sh_progress *pg, sh_err *err) {
         int64_t school = sh_col_i64(s, 6);
         if (pg && last_school && school != last_school)
             sh_progress_step(pg, 1);
+        if (school != last_school) {
+            if (F->national && sh_demo_national_close(F->national, 1, err) != SH_OK) {
+                F->national = NULL;
+                rc = SH_ERR;
+                break;
+            }
+            F->national = NULL;
+            if (sh_demo_national_open(c, F->national_dir, k.school_code, F->schools++, &F->national, err) !=
+                SH_OK) {
+                rc = SH_ERR;
+                break;
+            }
+        }
         last_school = school;
         if (write_class(F, &k, err) != SH_OK) {
             rc = SH_ERR;
@@ -141,6 +201,9 @@ static int write_all(sh_conn *c, files *F, sh_progress *pg, sh_err *err) {
     sh_stmt_done(s);
     if (pg && last_school)
         sh_progress_step(pg, 1);
+    if (F->national && sh_demo_national_close(F->national, rc != SH_ERR, err) != SH_OK)
+        rc = SH_ERR;
+    F->national = NULL;
     return rc == SH_ERR ? SH_ERR : SH_OK;
 }
 
@@ -149,7 +212,12 @@ int sh_demo_files(sh_conn *c, uint64_t seed, const char *dir, sh_progress *pg, l
     char spath[4096], gpath[4096];
     snprintf(spath, sizeof spath, "%s/students.csv", dir);
     snprintf(gpath, sizeof gpath, "%s/guardians.csv", dir);
-    files F = {.people = sh_people_new(seed ^ 0xf11e5ull)};
+    char ndir[4096];
+    snprintf(ndir, sizeof ndir, "%s/national", dir);
+    if (mkdir(ndir, 0755) != 0 && errno != EEXIST)
+        return sh_err_set(err, 500, "write_failed", NULL, "无法创建目录 %s", ndir);
+    files F = {.people = sh_people_new(seed ^ 0xf11e5ull), .c = c};
+    snprintf(F.national_dir, sizeof F.national_dir, "%s", ndir);
     if (!F.people)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     F.rng = sh_people_rng(F.people);

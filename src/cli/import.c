@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "import/import.h"
+#include "import/template.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,8 @@ int cmd_import(int argc, char **argv) {
         {"dry-run", 0, NULL, "只校验，不写入：列出全部错误"},
         {"report", 1, NULL, "把全部错误写成 CSV 报告（行、列、字段、值、说明）"},
         {"format", 1, NULL, "csv 或 xlsx；默认按文件内容判断"},
+        {"template", 1, NULL,
+         "文件的模板：shushu（数枢导入模板）或 national（全国学籍系统学生基本信息表）；默认按表头判断"},
         {"keys", 1, NULL, "密钥文件，默认为数据库旁的 .key 文件"},
         {NULL, 0, NULL, NULL},
     };
@@ -63,7 +66,14 @@ int cmd_import(int argc, char **argv) {
             fprintf(stderr, "shushu import: 不认识的数据类别“%s”，应为 %s\n", pos[0], sh_import_kind_names());
         else
             fprintf(stderr, "shushu import: 需要数据类别、文件和 --db\n");
-        sh_cli_usage("import", "KIND FILE --db PATH [--dry-run] [--report ERRORS.csv]", opts);
+        sh_cli_usage("import", "KIND FILE --db PATH [--template NAME] [--dry-run] [--report ERRORS.csv]",
+                     opts);
+        return 2;
+    }
+    const char *tpl = sh_cli_get(opts, "template");
+    if (tpl && !sh_import_template_named(kind, tpl)) {
+        fprintf(stderr, "shushu import: 不认识的导入模板“%s”，%s可用的模板：%s\n", tpl, kind->label,
+                sh_import_template_names(kind));
         return 2;
     }
     sh_table_format fmt = !format ? SH_TABLE_AUTO : strcmp(format, "csv") == 0 ? SH_TABLE_CSV : SH_TABLE_XLSX;
@@ -92,13 +102,15 @@ int cmd_import(int argc, char **argv) {
     sh_progress pg;
     sh_progress_start(&pg, sh_cli_get(opts, "dry-run") ? "校验" : "导入", 0);
     sh_import_opts o = {.dry_run = sh_cli_get(opts, "dry-run") != NULL,
+                        .template_name = tpl,
                         .pv = {.source = "import", .source_ref = pos[1]},
                         .progress = on_progress,
                         .ctx = &pg};
     int run = sh_import_run(c, kind, r, &o, &res);
     sh_progress_end(&pg);
     sh_db_release(c);
-    printf("%s：%ld 行（文件编码 %s）", kind->label, res.rows, res.encoding ? res.encoding : "-");
+    printf("%s：%ld 行（模板 %s，文件编码 %s）", kind->label, res.rows,
+           res.template_used ? res.template_used->label : "-", res.encoding ? res.encoding : "-");
     if (res.ignored[0])
         printf("；未使用的列：%s", res.ignored);
     printf("\n");

@@ -492,6 +492,37 @@ int sh_codes_code_of(sh_conn *c, const char *table, const char *name, char *out,
     return rc;
 }
 
+int sh_codes_list(sh_conn *c, const char *table, char *out, size_t cap, sh_err *err) {
+    sh_stmt *s = sh_prepare(c,
+                            "SELECT i.code, i.name FROM code_item i JOIN code_table t ON t.id = i.table_id "
+                            "AND t.version = i.version WHERE t.uid = $1 ORDER BY i.code",
+                            err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_text(s, 1, table, -1);
+    size_t used = 0;
+    int rc, n = 0;
+    out[0] = '\0';
+    while ((rc = sh_step(s, err)) == SH_ROW) {
+        if (n == 8) { /* enough to show what is meant */
+            if (used + 4 < cap)
+                memcpy(out + used, "…", 4);
+            break;
+        }
+        int w = snprintf(out + used, cap - used, "%s%s %s", n++ ? "，" : "", sh_col_text(s, 0),
+                         sh_col_text(s, 1));
+        if (w < 0 || (size_t)w >= cap - used) {
+            out[used] = '\0';
+            if (used + 4 < cap)
+                memcpy(out + used, "…", 4);
+            break;
+        }
+        used += (size_t)w;
+    }
+    sh_stmt_done(s);
+    return rc == SH_ERR ? SH_ERR : SH_OK;
+}
+
 /* ---- API ---- */
 
 static int start(sh_app *app, sh_err *err) {

@@ -20,4 +20,8 @@ int sh_codes_name(sh_conn *c, const char *table, const char *code, char *out, si
  * SH_DONE if no code has that name. */
 int sh_codes_code_of(sh_conn *c, const char *table, const char *name, char *out, size_t cap, sh_err *err);
 
+/* The codes of a table with their names, "1 农业户口，2 非农业户口", into out
+ * (cut with … when longer than cap), for messages naming the expected codes. */
+int sh_codes_list(sh_conn *c, const char *table, char *out, size_t cap, sh_err *err);
+
 #endif

@@ -38,7 +38,9 @@ static void fill_item(sh_err_item *it, const char *code, const char *field, cons
     copy_trunc(it->code, sizeof it->code, code);
     copy_trunc(it->field, sizeof it->field, field);
     copy_trunc(it->value, sizeof it->value, value);
-    vsnprintf(it->message, sizeof it->message, fmt, ap);
+    char msg[1024]; /* formatted whole, then cut where a character ends */
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    copy_trunc(it->message, sizeof it->message, msg);
 }
 
 int sh_err_set(sh_err *e, int status, const char *code, const char *field, const char *fmt, ...) {

@@ -4,6 +4,8 @@
  * only a clean, non-dry run (import.h). */
 #include "import/import.h"
 
+#include "import/template.h"
+
 #include "codes/codes.h"
 #include "core/alloc.h"
 #include "core/strset.h"
@@ -16,42 +18,6 @@
 #include <string.h>
 
 #define PROGRESS_EVERY 1000
-
-/* A header as compared: normalised, without ★ * ＊ marks, spaces or a trailing
- * note in brackets ("出生日期（YYYY-MM-DD）"). */
-static const char *header_key(sh_pool *p, const char *h) {
-    char *n = sh_normalise_text(p, h ? h : "");
-    if (!n)
-        return NULL;
-    char *w = n;
-    for (const char *r = n; *r;) {
-        if (strncmp(r, "★", 3) == 0 || strncmp(r, "＊", 3) == 0 || strncmp(r, "\u3000", 3) == 0) {
-            r += 3;
-        } else if (*r == '*' || *r == ' ' || *r == '\t') {
-            r++;
-        } else if (strncmp(r, "（", 3) == 0 || *r == '(') {
-            break; /* a note follows */
-        } else {
-            *w++ = *r++;
-        }
-    }
-    *w = '\0';
-    return n;
-}
-
-static int header_matches(sh_pool *p, const char *key, const sh_import_column *col) {
-    const char *h = header_key(p, col->header);
-    if (h && strcmp(h, key) == 0)
-        return 1;
-    for (const char *a = col->aliases; a && *a;) {
-        size_t n = strcspn(a, "|");
-        const char *k = header_key(p, sh_pstrndup(p, a, n));
-        if (k && strcmp(k, key) == 0)
-            return 1;
-        a += n + (a[n] == '|');
-    }
-    return 0;
-}
 
 /* Put row and column on the error just added to the result. */
 static void stamp_last(sh_import_result *res, long row, long column) {
@@ -66,39 +32,50 @@ static void stamp_last(sh_import_result *res, long row, long column) {
     res->nerrors++;
 }
 
-/* Map the header row: at[i] = file column of kind column i. Missing required
- * columns and repeated ones are errors (row 1). */
-static int map_header(sh_pool *p, const sh_import_kind *k, const char *const *cells, int n, int *at,
-                      sh_import_result *res) {
+/* Map the header row through template t: at[i] = file column of kind column i,
+ * tcol[i] = the template column read into it. Missing required columns and
+ * repeated ones are errors (row 1). */
+static int map_header(sh_pool *p, const sh_import_template *t, const char *const *cells, int n, int *at,
+                      const sh_import_tcol **tcol, sh_import_result *res) {
+    const sh_import_kind *k = t->kind;
     for (int i = 0; i < k->ncolumns; i++)
         at[i] = -1;
     size_t used = 0;
+    int nc = sh_import_template_ncolumns(t);
     for (int j = 0; j < n; j++) {
-        const char *key = header_key(p, cells[j]);
+        const char *key = sh_import_header_key(p, cells[j]);
         if (!key || !*key)
             continue;
         int found = -1;
-        for (int i = 0; i < k->ncolumns && found < 0; i++)
-            if (header_matches(p, key, &k->columns[i]))
+        const char *header = NULL, *aliases;
+        const sh_import_tcol *tc = NULL;
+        for (int c = 0; c < nc && found < 0; c++) {
+            int i = sh_import_template_column(t, c, &header, &aliases, &tc);
+            if (i >= 0 && sh_import_header_matches(p, key, header, aliases))
                 found = i;
+        }
         if (found < 0) {
             int w =
                 snprintf(res->ignored + used, sizeof res->ignored - used, "%s%s", used ? "，" : "", cells[j]);
-            used = w > 0 && (size_t)w < sizeof res->ignored - used ? used + (size_t)w : used;
+            if (w > 0 && (size_t)w < sizeof res->ignored - used)
+                used += (size_t)w;
+            else
+                res->ignored[used] = '\0'; /* a header cut short would not be UTF-8 */
             continue;
         }
         if (at[found] >= 0) {
             sh_err_add(&res->err, 400, "duplicate_column", k->columns[found].key, cells[j],
-                       "第 %d 列与第 %d 列都是“%s”", j + 1, at[found] + 1, k->columns[found].header);
+                       "第 %d 列与第 %d 列都是“%s”", j + 1, at[found] + 1, header);
             stamp_last(res, 1, j + 1);
             continue;
         }
         at[found] = j;
+        tcol[found] = tc;
     }
     for (int i = 0; i < k->ncolumns; i++)
         if (at[i] < 0 && (k->columns[i].flags & SH_IMPORT_REQUIRED)) {
-            sh_err_add(&res->err, 400, "missing_column", k->columns[i].key, NULL, "缺少必需的列“%s”",
-                       k->columns[i].header);
+            sh_err_add(&res->err, 400, "missing_column", k->columns[i].key, NULL, "缺少必需的列“%s”（%s）",
+                       k->columns[i].header, t->label);
             stamp_last(res, 1, 0);
         }
     return res->nerrors ? SH_ERR : SH_OK;
@@ -143,7 +120,9 @@ static int run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh
     res->encoding = sh_table_encoding(r);
     sh_pool *p = sh_pool_create();
     int *at = p ? sh_pcalloc(p, sizeof(int) * (size_t)k->ncolumns) : NULL;
-    if (!at) {
+    const sh_import_tcol **tcol =
+        p ? sh_pcalloc(p, sizeof(const sh_import_tcol *) * (size_t)k->ncolumns) : NULL;
+    if (!at || !tcol) {
         sh_pool_destroy(p);
         return sh_err_set(&res->err, 500, "out_of_memory", NULL, "内存不足");
     }
@@ -151,7 +130,19 @@ static int run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh
     int n, rc = sh_table_next(r, &cells, &n, &res->err);
     if (rc == SH_DONE)
         rc = sh_err_set(&res->err, 400, "empty_file", NULL, "文件是空的：第一行应为表头");
-    if (rc == SH_ERR || map_header(p, k, cells, n, at, res) != SH_OK) {
+    const sh_import_template *t = NULL;
+    if (rc != SH_ERR && o->template_name && !(t = sh_import_template_named(k, o->template_name)))
+        rc = sh_err_set(&res->err, 400, "unknown_template", "template",
+                        "不认识的导入模板“%s”，%s可用的模板：%s", o->template_name, k->label,
+                        sh_import_template_names(k));
+    if (rc != SH_ERR && !t)
+        t = sh_import_template_detect(p, k, cells, n);
+    res->template_used = t;
+    /* a kind with no registered template (OneRoster's files) is read by its own columns */
+    sh_import_template own = {.name = k->name, .label = k->label, .kind = k};
+    if (!t)
+        t = &own;
+    if (rc == SH_ERR || map_header(p, t, cells, n, at, tcol, res) != SH_OK) {
         sh_pool_destroy(p);
         return SH_ERR;
     }
@@ -159,7 +150,8 @@ static int run(sh_conn *c, const sh_import_kind *k, sh_table_reader *r, const sh
         sh_pool_destroy(p);
         return SH_ERR;
     }
-    sh_import im = {.c = c, .o = o, .kind = k, .res = res, .seen = sh_strset_new(1024)};
+    sh_import im = {
+        .c = c, .o = o, .kind = k, .res = res, .seen = sh_strset_new(1024), .tpl = t, .tcol = tcol};
     if (!im.seen) {
         if (own_tx)
             sh_rollback(c);
@@ -239,6 +231,10 @@ void sh_import_result_clear(sh_import_result *res) { sh_err_clear(&res->err); }
 
 /* ---- helpers for row functions ---- */
 
+const char *sh_import_header(const sh_import *im, int i) {
+    return im->tcol && im->tcol[i] ? im->tcol[i]->header : im->kind->columns[i].header;
+}
+
 const char *sh_import_cell(const sh_import_row *row, int i) {
     int j = row->at[i];
     if (j < 0 || j >= row->ncells)
@@ -275,14 +271,48 @@ static const char *import_date(sh_pool *p, const char *v) {
     return v;
 }
 
-/* A coded value given by its name (汉族, 男, 在读): its code; else v unchanged. */
-static const char *code_by_name(sh_import *im, const sh_field *f, const char *v, sh_err *err) {
-    if (sh_code_valid(f->code_table, v) != 0)
+/* A coded value given by its name (汉族, 男, 在读) in table: its code; else v unchanged. */
+static const char *code_by_name(sh_import *im, const char *table, const char *v, sh_err *err) {
+    if (sh_code_valid(table, v) != 0)
         return v;
     char code[16];
     const char *norm = sh_normalise_text(im->row_pool, v);
-    int rc = sh_codes_code_of(im->c, f->code_table, norm ? norm : v, code, sizeof code, err);
+    int rc = sh_codes_code_of(im->c, table, norm ? norm : v, code, sizeof code, err);
     return rc == SH_ROW ? sh_pstrdup(im->row_pool, code) : v;
+}
+
+/* A value written the template's way made the stored way: a 12-digit division
+ * code cut to its county, YYYYMM made YYYY-MM. */
+static const char *template_format(sh_pool *p, const sh_import_tcol *tc, const sh_field *f, const char *v) {
+    size_t n = strlen(v), digits = strspn(v, "0123456789");
+    if ((tc->format & SH_TPL_REGION) && n == 12 && digits == 12)
+        return sh_pstrndup(p, v, 6);
+    if ((tc->format & SH_TPL_COMPACT) && f->type == SH_T_TEXT && n == 6 && digits == 6)
+        return sh_psprintf(p, "%.4s-%.2s", v, v + 4);
+    return v;
+}
+
+/* The cell of column i as a code of table (given as the code or its name); NULL
+ * with an error naming the expected codes when the table has neither. */
+static const char *checked_code(sh_import *im, int i, const char *table, const char *v, sh_err *err) {
+    size_t before = sh_err_count(err);
+    v = code_by_name(im, table, v, err);
+    if (sh_err_count(err) > before)
+        return NULL;
+    if (sh_code_valid(table, v) != 0)
+        return v;
+    char expected[400];
+    if (sh_codes_list(im->c, table, expected, sizeof expected, err) == SH_OK)
+        sh_err_add(err, 400, "invalid_code", im->kind->columns[i].key, v, "“%s”不能填“%s”，应为：%s",
+                   sh_import_header(im, i), v, expected);
+    return NULL;
+}
+
+/* A code of the template's own table for column i, mapped to the stored code. */
+static const char *template_code(sh_import *im, int i, const sh_import_tcol *tc, const char *v, sh_err *err) {
+    if (tc->codes && !(v = checked_code(im, i, tc->codes, v, err)))
+        return NULL;
+    return sh_import_map_code(tc->map, v, 0);
 }
 
 int sh_import_field(sh_import *im, const sh_import_row *row, int i, const sh_field *f, const char **out,
@@ -290,17 +320,15 @@ int sh_import_field(sh_import *im, const sh_import_row *row, int i, const sh_fie
     *out = NULL;
     const char *v = sh_import_cell(row, i);
     const sh_import_column *col = &im->kind->columns[i];
+    const sh_import_tcol *tc = im->tcol ? im->tcol[i] : NULL;
+    if (v && tc)
+        v = template_format(im->row_pool, tc, f, v);
+    if (v && tc && (tc->codes || tc->map) && f->type == SH_T_CODE && !(v = template_code(im, i, tc, v, err)))
+        return SH_ERR;
     if (v && f->type == SH_T_DATE)
         v = import_date(im->row_pool, v);
-    else if (v && f->type == SH_T_CODE) {
-        size_t before = sh_err_count(err);
-        v = code_by_name(im, f, v, err);
-        if (sh_err_count(err) > before)
-            return SH_ERR;
-        if (sh_code_valid(f->code_table, v) == 0)
-            return sh_err_add(err, 400, "invalid_code", col->key, v,
-                              "“%s”的“%s”既不是代码，也不是代码表中的名称", col->header, v);
-    }
+    else if (v && f->type == SH_T_CODE && !(v = checked_code(im, i, f->code_table, v, err)))
+        return SH_ERR;
     size_t before = sh_err_count(err);
     if (v && sh_field_parse_text(im->row_pool, f, v, out, err) != SH_OK) {
         /* report under the column's key, whatever the field's name */
@@ -313,7 +341,7 @@ int sh_import_field(sh_import *im, const sh_import_row *row, int i, const sh_fie
     if (*out && !**out)
         *out = NULL;
     if (!*out && (col->flags & SH_IMPORT_REQUIRED))
-        return sh_err_add(err, 400, "required", col->key, NULL, "缺少必填项“%s”", col->header);
+        return sh_err_add(err, 400, "required", col->key, NULL, "缺少必填项“%s”", sh_import_header(im, i));
     return SH_OK;
 }
 
@@ -357,7 +385,7 @@ int sh_import_once(sh_import *im, const sh_import_row *row, int i, const char *k
     size_t n = strlen(key);
     if (sh_strset_has(im->seen, key, n))
         return sh_err_add(err, 400, "duplicate_in_file", im->kind->columns[i].key, NULL,
-                          "“%s”与本文件前面的一行重复", im->kind->columns[i].header);
+                          "“%s”与本文件前面的一行重复", sh_import_header(im, i));
     return sh_strset_add(im->seen, key, n) == SH_OK
                ? SH_OK
                : sh_err_add(err, 500, "out_of_memory", NULL, NULL, "内存不足");
@@ -367,7 +395,7 @@ int64_t sh_import_school(sh_import *im, const sh_import_row *row, int i, sh_err 
     const char *code = sh_import_cell(row, i);
     const sh_import_column *col = &im->kind->columns[i];
     if (!code) {
-        sh_err_add(err, 400, "required", col->key, NULL, "缺少必填项“%s”", col->header);
+        sh_err_add(err, 400, "required", col->key, NULL, "缺少必填项“%s”", sh_import_header(im, i));
         return 0;
     }
     const char *norm = sh_normalise_text(im->row_pool, code);

@@ -19,7 +19,10 @@
 
 extern const sh_module sh_import_module;
 
-enum { SH_IMPORT_REQUIRED = 1 };
+enum {
+    SH_IMPORT_REQUIRED = 1,
+    SH_IMPORT_FORM_ONLY = 2, /* read only through a template that declares it, not the kind's own */
+};
 
 typedef struct sh_import_column {
     const char *key;     /* the column's key; the entity field name where it maps to one */
@@ -32,6 +35,8 @@ typedef struct sh_import_column {
 
 typedef struct sh_import sh_import;
 typedef struct sh_import_kind sh_import_kind;
+typedef struct sh_import_template sh_import_template;
+typedef struct sh_import_tcol sh_import_tcol;
 
 /* One data row as the row function sees it. */
 typedef struct sh_import_row {
@@ -60,17 +65,19 @@ typedef void (*sh_import_progress)(void *ctx, long rows, size_t done_bytes, size
 
 typedef struct sh_import_opts {
     int dry_run;
-    sh_provenance pv; /* source "import", source_ref the job */
+    const char *template_name; /* the file's template (template.h); NULL: detected from its headers */
+    sh_provenance pv;          /* source "import", source_ref the job */
     sh_import_may_write may_write;
     sh_import_progress progress;
     void *ctx;
 } sh_import_opts;
 
 typedef struct sh_import_result {
-    long rows;                        /* data rows read */
-    long created, updated, unchanged; /* rows, by what happened to their main record */
-    long nerrors;                     /* all errors (err keeps the first 8,192 in detail) */
-    const char *encoding;             /* what the file was read as */
+    long rows;                               /* data rows read */
+    long created, updated, unchanged;        /* rows, by what happened to their main record */
+    long nerrors;                            /* all errors (err keeps the first 8,192 in detail) */
+    const char *encoding;                    /* what the file was read as */
+    const sh_import_template *template_used; /* the template the headers were read with */
     int committed;
     char ignored[512]; /* headers not used, comma-separated */
     sh_err err;        /* the row errors (status 400), or the file error */
@@ -84,6 +91,8 @@ struct sh_import {
     const sh_import_kind *kind;
     sh_import_result *res;
     struct sh_strset *seen; /* natural keys met so far in this file */
+    const sh_import_template *tpl;
+    const sh_import_tcol **tcol; /* per kind column: its template column, NULL when the kind's own */
 };
 
 const sh_import_kind *sh_import_kind_named(const char *name);
@@ -107,6 +116,8 @@ void sh_import_result_clear(sh_import_result *res);
 int sh_import_write_report(const sh_import_result *res, const char *path, sh_table_format fmt, sh_err *err);
 
 /* Helpers for row functions. */
+/* The header of kind column i in the file's template, for messages. */
+const char *sh_import_header(const sh_import *im, int i);
 /* The cell of kind column i, trimmed by the entity layer later; NULL when absent or empty. */
 const char *sh_import_cell(const sh_import_row *row, int i);
 /* Parse the cell of column i as field f (normalised into *out; NULL when empty).

@@ -3,6 +3,7 @@
  * sensitive columns already masked by the engine), and the audit entry written
  * with its outcome. See jobs.h. */
 #include "import/jobs.h"
+#include "import/template.h"
 
 #include "audit/audit.h"
 #include "core/alloc.h"
@@ -45,6 +46,12 @@ static const sh_field job_fields[] = {
     {.name = "unchanged", .column = "unchanged", .type = SH_T_INT, .label = "无变化", .grade = SH_L1},
     {.name = "error_count", .column = "error_count", .type = SH_T_INT, .label = "错误数", .grade = SH_L1},
     {.name = "encoding", .column = "encoding", .type = SH_T_TEXT, .label = "文件编码", .grade = SH_L1},
+    {.name = "template",
+     .column = "template",
+     .type = SH_T_TEXT,
+     .label = "导入模板",
+     .grade = SH_L1,
+     .doc = "读取文件所用的模板：shushu（数枢导入模板）、national（全国学籍系统学生基本信息表）"},
     {.name = "ignored_columns",
      .column = "ignored_columns",
      .type = SH_T_TEXT,
@@ -90,6 +97,8 @@ const sh_migration sh_import_job_migrations[SH_IMPORT_JOB_NMIGRATIONS] = {
      JOB_TABLE("id INTEGER PRIMARY KEY", "INTEGER"), JOB_TABLE("id BIGSERIAL PRIMARY KEY", "BIGINT")},
     {2, "import jobs run in the background: state, the process running it, when it ended", JOB_STATE,
      JOB_STATE},
+    {3, "import jobs: the template the file was read with",
+     "ALTER TABLE import_job ADD COLUMN template TEXT;", "ALTER TABLE import_job ADD COLUMN template TEXT;"},
 };
 
 const char *sh_import_runner_name(void) {
@@ -177,7 +186,8 @@ int sh_import_job_finish(sh_req *req, const char *uid, const char *kind, int dry
                      ? sh_prepare(c,
                                   "UPDATE import_job SET committed = $2, rows = $3, created = $4,"
                                   " updated = $5, unchanged = $6, error_count = $7, encoding = $8,"
-                                  " ignored_columns = $9, errors = $10, state = $11, finished_at = $12"
+                                  " ignored_columns = $9, errors = $10, state = $11, finished_at = $12,"
+                                  " template = $13"
                                   " WHERE uid = $1",
                                   &req->err)
                      : NULL;
@@ -194,6 +204,7 @@ int sh_import_job_finish(sh_req *req, const char *uid, const char *kind, int dry
         sh_bind_text(s, 10, text, -1);
         sh_bind_text(s, 11, failed ? "failed" : "done", -1);
         sh_bind_i64(s, 12, sh_now_ms());
+        sh_bind_text(s, 13, res->template_used ? res->template_used->name : NULL, -1);
         rc = sh_step(s, &req->err) == SH_DONE ? SH_OK : SH_ERR;
         sh_stmt_done(s);
     } else {
@@ -201,7 +212,8 @@ int sh_import_job_finish(sh_req *req, const char *uid, const char *kind, int dry
     }
     sh_free(text);
     char detail[200];
-    snprintf(detail, sizeof detail, "%s %s: %ld rows, %ld created, %ld updated, %ld errors", kind,
+    snprintf(detail, sizeof detail, "%s (%s) %s: %ld rows, %ld created, %ld updated, %ld errors", kind,
+             res->template_used ? res->template_used->name : "-",
              failed           ? "failed"
              : dry_run        ? "dry run"
              : res->committed ? "committed"
@@ -217,8 +229,10 @@ int sh_import_job_finish(sh_req *req, const char *uid, const char *kind, int dry
 }
 
 json_t *sh_import_job_reply(const char *uid, const char *kind, int dry_run, const sh_import_result *res) {
-    return json_pack("{s:s,s:s,s:b,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:s?,s:s?,s:o}", "id", uid, "kind", kind,
-                     "dry_run", dry_run, "state", res->err.status >= 500 ? "failed" : "done", "committed",
+    const sh_import_template *t = res->template_used;
+    return json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:s?,s:s?,s:o}", "id", uid, "kind",
+                     kind, "template", t ? t->name : NULL, "template_label", t ? t->label : NULL, "dry_run",
+                     dry_run, "state", res->err.status >= 500 ? "failed" : "done", "committed",
                      res->committed, "rows", (json_int_t)res->rows, "created", (json_int_t)res->created,
                      "updated", (json_int_t)res->updated, "unchanged", (json_int_t)res->unchanged,
                      "error_count", (json_int_t)res->nerrors, "encoding", res->encoding, "ignored_columns",

@@ -15,7 +15,7 @@
 
 /* Errors a JSON reply carries (the CSV report gives them all). */
 #define SH_IMPORT_REPLY_ERRORS 200
-#define SH_IMPORT_JOB_NMIGRATIONS 2
+#define SH_IMPORT_JOB_NMIGRATIONS 3
 
 extern const sh_entity sh_import_job_entity;
 extern const sh_migration sh_import_job_migrations[SH_IMPORT_JOB_NMIGRATIONS];
@@ -43,8 +43,8 @@ const char *sh_import_runner_name(void);
 
 /* Queue the request's upload as job uid (already recorded as queued). SH_ERR with
  * 503 busy (and a Retry-After header) when the queue is full. */
-int sh_import_submit(sh_req *req, const char *uid, const sh_import_kind *kind, int dry_run,
-                     sh_table_format fmt);
+int sh_import_submit(sh_req *req, const char *uid, const sh_import_kind *kind, const char *template_name,
+                     int dry_run, sh_table_format fmt);
 /* Where job uid stands when this process runs it: 1 with rows read and percent
  * of the file read (-1 unknown), 0 when this process does not run it. */
 int sh_import_progress_of(const char *uid, long *rows, int *percent);

@@ -87,63 +87,32 @@ static int64_t find_student(sh_import *im, const sh_import_row *row, int64_t sch
     return student;
 }
 
-/* Whole years between a birth date and today. */
-static int age_on(const char *birth, const char *today) {
-    int years = (int)(strtol(today, NULL, 10) - strtol(birth, NULL, 10));
-    if (strcmp(today + 5, birth + 5) < 0)
-        years--;
-    return years;
-}
-
 static int guardian_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     sh_pool *p = im->row_pool;
-    sh_record link = sh_import_record(p, &sh_guardian_entity),
-              prof = sh_import_record(p, &sh_person_profile_entity);
-    if (!link.v || !prof.v)
+    sh_import_member m = {.link = sh_import_record(p, &sh_guardian_entity),
+                          .prof = sh_import_record(p, &sh_person_profile_entity)};
+    if (!m.link.v || !m.prof.v)
         return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
     int64_t school = sh_import_school(im, row, C_SCHOOL, err);
     int64_t student = find_student(im, row, school, err);
-    sh_import_set(im, row, C_NAME, &link, "name", err);
-    sh_import_set(im, row, C_RELATION, &link, "relation", err);
-    sh_import_set(im, row, C_GUARDIAN, &link, "is_guardian", err);
-    sh_import_set(im, row, C_BIRTH, &prof, "birth_date", err);
-    sh_import_set(im, row, C_PHONE, &prof, "phone", err);
-    sh_import_set(im, row, C_WORK, &prof, "work_unit", err);
-    const char *type, *number;
+    sh_import_set(im, row, C_NAME, &m.link, "name", err);
+    sh_import_set(im, row, C_RELATION, &m.link, "relation", err);
+    sh_import_set(im, row, C_GUARDIAN, &m.link, "is_guardian", err);
+    sh_import_set(im, row, C_BIRTH, &m.prof, "birth_date", err);
+    sh_import_set(im, row, C_PHONE, &m.prof, "phone", err);
+    sh_import_set(im, row, C_WORK, &m.prof, "work_unit", err);
     int bad = sh_err_count(err) > 0 || student <= 0;
-    if (sh_import_document(im, row, C_ID_TYPE, C_ID_NUMBER, &prof, &type, &number, err) != SH_OK || bad)
+    if (sh_import_document(im, row, C_ID_TYPE, C_ID_NUMBER, &m.prof, &m.type, &m.number, err) != SH_OK || bad)
         return SH_ERR;
-    const char *name = sh_import_value(&link, "name")->s, *relation = sh_import_value(&link, "relation")->s;
-    const sh_value *birth = sh_import_value(&prof, "birth_date");
-    char today[11];
-    sh_today_iso(today);
-    if (sh_import_value(&link, "is_guardian")->i && birth->set && birth->s && age_on(birth->s, today) < 18)
-        return sh_err_add(err, 400, "guardian_not_adult", number ? "id_number" : "birth_date", NULL,
-                          "监护人应已成年（按出生日期，今天未满 18 周岁）");
-    const char *key_text = number ? sh_psprintf(p, "%lld:id:%s:%s", (long long)student, type, number)
-                                  : sh_psprintf(p, "%lld:nm:%s:%s", (long long)student, name, relation);
-    if (sh_import_once(im, row, number ? C_ID_NUMBER : C_NAME, key_text, err) != SH_OK)
+    if (sh_import_member_adult(im, &m, m.number ? C_ID_NUMBER : C_BIRTH, err) != SH_OK)
         return SH_ERR;
-    /* the member: by document, else the student's existing member of that name and relation */
-    int64_t person = number ? sh_person_by_document(im->c, type, number, err)
-                            : sh_import_i64(im,
-                                            "SELECT person_id FROM guardian_link WHERE student_id = $1"
-                                            " AND name || '|' || relation = $2",
-                                            student, NULL, 0, sh_psprintf(p, "%s|%s", name, relation), err);
-    if (person < 0)
+    const char *name = sh_import_value(&m.link, "name")->s,
+               *relation = sh_import_value(&m.link, "relation")->s;
+    const char *key_text = m.number ? sh_psprintf(p, "%lld:id:%s:%s", (long long)student, m.type, m.number)
+                                    : sh_psprintf(p, "%lld:nm:%s:%s", (long long)student, name, relation);
+    if (sh_import_once(im, row, m.number ? C_ID_NUMBER : C_NAME, key_text, err) != SH_OK)
         return SH_ERR;
-    if (sh_import_person(im, &person, name, type, number, &prof, err) != SH_OK)
-        return SH_ERR;
-    int64_t key = sh_import_i64_2(im, "SELECT id FROM guardian_link WHERE student_id = $1 AND person_id = $2",
-                                  student, person, err);
-    if (key < 0)
-        return SH_ERR;
-    if (!key) {
-        *sh_import_value(&link, "school") = (sh_value){.set = 1, .i = school};
-        *sh_import_value(&link, "student") = (sh_value){.set = 1, .i = student};
-        *sh_import_value(&link, "person") = (sh_value){.set = 1, .i = person};
-    }
-    return sh_import_upsert(im, &link, &key, school, 1, err);
+    return sh_import_member_write(im, school, student, &m, 1, err);
 }
 
 const sh_import_kind sh_import_guardians = {

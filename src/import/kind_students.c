@@ -37,8 +37,58 @@ enum {
     C_ENTRY_DATE,
     C_PHONE,
     C_ADDRESS,
-    C_COUNT
+    /* read only through the national registry form (template.h, tpl_national.c) */
+    C_BIRTH_PLACE,
+    C_NATIVE_PLACE,
+    C_HUKOU_PLACE,
+    C_POLITICAL,
+    C_HMT,
+    C_HEALTH,
+    C_PINYIN,
+    C_FORMER_NAME,
+    C_ADMISSION,
+    C_SOURCE,
+    C_CLASS_NUMBER,
+    C_SPECIALTY,
+    C_MAIL_ADDRESS,
+    C_HOME_ADDRESS,
+    C_POSTCODE,
+    C_EMAIL,
+    C_HOMEPAGE,
+    C_ONLY_CHILD,
+    C_PRESCHOOL,
+    C_LEFT_BEHIND,
+    C_MIGRANT,
+    C_ORPHAN,
+    C_MARTYR,
+    C_DISABILITY,
+    C_GOV_DEGREE,
+    C_NEEDS_AID,
+    C_ONE_SUBSIDY,
+    C_DISTANCE,
+    C_COMMUTE,
+    C_SCHOOL_BUS,
+    C_MEMBER1, /* the two family blocks, M_COUNT columns each */
+    C_MEMBER2 = C_MEMBER1 + SH_MEMBER_COLUMNS,
+    C_COUNT = C_MEMBER2 + SH_MEMBER_COLUMNS
 };
+
+/* A form-only column: its header comes from the template that reads it. */
+#define FORM(k, m)                                                                                           \
+    { k, NULL, NULL, NULL, SH_IMPORT_FORM_ONLY, m }
+#define MEMBER_COLUMNS(n)                                                                                    \
+    [C_MEMBER##n + SH_MEMBER_NAME] = FORM("m" #n "_name", SH_MASK_NAME),                                     \
+                   [C_MEMBER##n + SH_MEMBER_RELATION] = FORM("m" #n "_relation", SH_MASK_HIDE),              \
+                   [C_MEMBER##n + SH_MEMBER_RELATION_NOTE] = FORM("m" #n "_relation_note", SH_MASK_HIDE),    \
+                   [C_MEMBER##n + SH_MEMBER_ADDRESS] = FORM("m" #n "_address", SH_MASK_ADDRESS),             \
+                   [C_MEMBER##n + SH_MEMBER_HUKOU_PLACE] = FORM("m" #n "_hukou_place", SH_MASK_NONE),        \
+                   [C_MEMBER##n + SH_MEMBER_PHONE] = FORM("m" #n "_phone", SH_MASK_PHONE),                   \
+                   [C_MEMBER##n + SH_MEMBER_GUARDIAN] = FORM("m" #n "_is_guardian", SH_MASK_NONE),           \
+                   [C_MEMBER##n + SH_MEMBER_ID_TYPE] = FORM("m" #n "_id_type", SH_MASK_NONE),                \
+                   [C_MEMBER##n + SH_MEMBER_ID_NUMBER] = FORM("m" #n "_id_number", SH_MASK_ID),              \
+                   [C_MEMBER##n + SH_MEMBER_ETHNICITY] = FORM("m" #n "_ethnicity", SH_MASK_HIDE),            \
+                   [C_MEMBER##n + SH_MEMBER_WORK_UNIT] = FORM("m" #n "_work_unit", SH_MASK_HIDE),            \
+                   [C_MEMBER##n + SH_MEMBER_POSITION] = FORM("m" #n "_work_position", SH_MASK_HIDE)
 
 static const sh_import_column columns[C_COUNT] = {
     [C_SCHOOL] = {"school_code", "学校标识码", "学校代码|学校识别码", "10 位学校标识码", SH_IMPORT_REQUIRED},
@@ -64,6 +114,38 @@ static const sh_import_column columns[C_COUNT] = {
     [C_ENTRY_DATE] = {"entry_date", "入班日期", NULL, "YYYY-MM-DD；不填时取入学年月的 1 日", 0},
     [C_PHONE] = {"phone", "联系电话", "手机号|手机号码|电话", NULL, 0, SH_MASK_PHONE},
     [C_ADDRESS] = {"address", "现住址", "家庭住址|住址", NULL, 0, SH_MASK_ADDRESS},
+    [C_BIRTH_PLACE] = FORM("birth_place", SH_MASK_NONE),
+    [C_NATIVE_PLACE] = FORM("native_place", SH_MASK_NONE),
+    [C_HUKOU_PLACE] = FORM("hukou_place", SH_MASK_NONE),
+    [C_POLITICAL] = FORM("political_status", SH_MASK_NONE),
+    [C_HMT] = FORM("hmt_overseas", SH_MASK_NONE),
+    [C_HEALTH] = FORM("health", SH_MASK_HIDE),
+    [C_PINYIN] = FORM("name_pinyin", SH_MASK_HIDE),
+    [C_FORMER_NAME] = FORM("former_name", SH_MASK_NAME),
+    [C_ADMISSION] = FORM("admission_mode", SH_MASK_NONE),
+    [C_SOURCE] = FORM("student_source", SH_MASK_NONE),
+    [C_CLASS_NUMBER] = FORM("class_number", SH_MASK_NONE),
+    [C_SPECIALTY] = FORM("specialty", SH_MASK_HIDE),
+    [C_MAIL_ADDRESS] = FORM("mail_address", SH_MASK_ADDRESS),
+    [C_HOME_ADDRESS] = FORM("home_address", SH_MASK_ADDRESS),
+    [C_POSTCODE] = FORM("postcode", SH_MASK_HIDE),
+    [C_EMAIL] = FORM("email", SH_MASK_HIDE),
+    [C_HOMEPAGE] = FORM("homepage", SH_MASK_NONE),
+    [C_ONLY_CHILD] = FORM("only_child", SH_MASK_HIDE),
+    [C_PRESCHOOL] = FORM("preschool", SH_MASK_NONE),
+    [C_LEFT_BEHIND] = FORM("left_behind", SH_MASK_HIDE),
+    [C_MIGRANT] = FORM("migrant_child", SH_MASK_HIDE),
+    [C_ORPHAN] = FORM("orphan", SH_MASK_HIDE),
+    [C_MARTYR] = FORM("martyr_child", SH_MASK_HIDE),
+    [C_DISABILITY] = FORM("disability_type", SH_MASK_HIDE),
+    [C_GOV_DEGREE] = FORM("gov_degree", SH_MASK_HIDE),
+    [C_NEEDS_AID] = FORM("needs_aid", SH_MASK_HIDE),
+    [C_ONE_SUBSIDY] = FORM("one_subsidy", SH_MASK_HIDE),
+    [C_DISTANCE] = FORM("distance", SH_MASK_HIDE),
+    [C_COMMUTE] = FORM("commute_mode", SH_MASK_HIDE),
+    [C_SCHOOL_BUS] = FORM("school_bus", SH_MASK_HIDE),
+    MEMBER_COLUMNS(1),
+    MEMBER_COLUMNS(2),
 };
 
 /* Student fields taken from the file, by column. */
@@ -81,13 +163,46 @@ static const struct {
     {C_HUKOU, "hukou_type"},
     {C_ATTENDANCE, "attendance_mode"},
     {C_INCLUSIVE, "inclusive"},
+    {C_ADMISSION, "admission_mode"},
+    {C_SOURCE, "student_source"},
+    {C_CLASS_NUMBER, "class_number"},
+    {C_SPECIALTY, "specialty"},
+    {C_MAIL_ADDRESS, "mail_address"},
+    {C_HOME_ADDRESS, "home_address"},
+    {C_POSTCODE, "postcode"},
+    {C_EMAIL, "email"},
+    {C_HOMEPAGE, "homepage"},
+    {C_ONLY_CHILD, "only_child"},
+    {C_PRESCHOOL, "preschool"},
+    {C_LEFT_BEHIND, "left_behind"},
+    {C_MIGRANT, "migrant_child"},
+    {C_ORPHAN, "orphan"},
+    {C_MARTYR, "martyr_child"},
+    {C_DISABILITY, "disability_type"},
+    {C_GOV_DEGREE, "gov_degree"},
+    {C_NEEDS_AID, "needs_aid"},
+    {C_ONE_SUBSIDY, "one_subsidy"},
+    {C_DISTANCE, "distance"},
+    {C_COMMUTE, "commute_mode"},
+    {C_SCHOOL_BUS, "school_bus"},
 };
 static const struct {
     int col;
     const char *field;
 } profile_cols[] = {
-    {C_GENDER, "gender"},           {C_BIRTH, "birth_date"}, {C_ETHNICITY, "ethnicity"},
-    {C_NATIONALITY, "nationality"}, {C_PHONE, "phone"},      {C_ADDRESS, "address"},
+    {C_BIRTH, "birth_date"},
+    {C_ETHNICITY, "ethnicity"},
+    {C_NATIONALITY, "nationality"},
+    {C_PHONE, "phone"},
+    {C_ADDRESS, "address"},
+    {C_BIRTH_PLACE, "birth_place"},
+    {C_NATIVE_PLACE, "native_place"},
+    {C_HUKOU_PLACE, "hukou_place"},
+    {C_POLITICAL, "political_status"},
+    {C_HMT, "hmt_overseas"},
+    {C_HEALTH, "health"},
+    {C_PINYIN, "name_pinyin"},
+    {C_FORMER_NAME, "former_name"},
 };
 
 /* The class (an org node of kind class in the school) named in the row; 0 when
@@ -181,10 +296,15 @@ static int student_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     static const sh_field entry_field = {.name = "entry_date", .label = "入班日期", .type = SH_T_DATE};
     const char *type, *number, *entry_date;
     sh_import_field(im, row, C_ENTRY_DATE, &entry_field, &entry_date, err);
+    sh_value *sg = sh_import_value(&st, "gender"), *pg = sh_import_value(&prof, "gender");
+    *pg = *sg; /* one column, one check: the profile's gender is the student's */
+    sh_import_member members[2];
+    int has[2];
+    for (int m = 0; m < 2; m++)
+        has[m] = sh_import_member_read(im, row, m ? C_MEMBER2 : C_MEMBER1, &members[m], err);
     int bad = sh_err_count(err) > 0;
     if (sh_import_document(im, row, C_ID_TYPE, C_ID_NUMBER, &prof, &type, &number, err) != SH_OK || bad)
         return SH_ERR;
-    sh_value *sg = sh_import_value(&st, "gender"), *pg = sh_import_value(&prof, "gender");
     if (!sg->set && pg->set)
         *sg = *pg;
     const char *name = sh_import_value(&st, "name")->s;
@@ -243,6 +363,9 @@ static int student_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     }
     if (sh_import_upsert(im, &st, &key, school, 1, err) != SH_OK)
         return SH_ERR;
+    for (int m = 0; m < 2; m++)
+        if (has[m] > 0 && sh_import_member_write(im, school, key, &members[m], 0, err) != SH_OK)
+            return SH_ERR;
     if (!cls)
         return SH_OK;
     if (!entry_date) {

@@ -85,6 +85,9 @@ int sh_import_document(sh_import *im, const sh_import_row *row, int type_col, in
     sh_import_field(im, row, number_col, &number_field, number, err);
     if (sh_err_count(err) > before)
         return SH_ERR;
+    if (*type && !*number && strcmp(*type, "Z") != 0)
+        return sh_err_add(err, 400, "required", im->kind->columns[number_col].key, NULL,
+                          "身份证件类型为“%s”时应填写“%s”", *type, sh_import_header(im, number_col));
     if (sh_person_check_document(im->row_pool, type, number, sh_import_value(prof, "birth_date"),
                                  sh_import_value(prof, "gender"), err) != SH_OK) {
         /* reported on the file's column, whatever the check calls it */

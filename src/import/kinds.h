@@ -5,6 +5,9 @@
 #define SH_IMPORT_KINDS_H
 
 #include "import/import.h"
+#include "roster/persons.h"
+
+#include <string.h>
 
 extern const sh_import_kind sh_import_classes;
 extern const sh_import_kind sh_import_students;
@@ -35,5 +38,44 @@ int sh_import_document(sh_import *im, const sh_import_row *row, int type_col, in
  * *person is 0. */
 int sh_import_person(sh_import *im, int64_t *person, const char *name, const char *type, const char *number,
                      sh_record *prof, sh_err *err);
+
+/* The columns of a family block (the national form has two), as offsets from
+ * the block's first column in its kind. */
+enum {
+    SH_MEMBER_NAME,
+    SH_MEMBER_RELATION,
+    SH_MEMBER_RELATION_NOTE,
+    SH_MEMBER_ADDRESS,
+    SH_MEMBER_HUKOU_PLACE,
+    SH_MEMBER_PHONE,
+    SH_MEMBER_GUARDIAN,
+    SH_MEMBER_ID_TYPE,
+    SH_MEMBER_ID_NUMBER,
+    SH_MEMBER_ETHNICITY,
+    SH_MEMBER_WORK_UNIT,
+    SH_MEMBER_POSITION,
+    SH_MEMBER_COLUMNS
+};
+
+/* A family member as a row gives them: the link to the student (name,
+ * relation, 是否监护人 …), their profile and their identity document. */
+typedef struct sh_import_member {
+    sh_record link, prof;
+    const char *type, *number;
+} sh_import_member;
+
+/* Read the family block starting at kind column base: 0 when all its cells are
+ * empty, 1 when read into *m, SH_ERR with the errors (a member needs a name and
+ * a relation; a guardian must be an adult). */
+int sh_import_member_read(sh_import *im, const sh_import_row *row, int base, sh_import_member *m,
+                          sh_err *err);
+/* A member marked 是否监护人 must be an adult today when the birth date is known;
+ * else an error on kind column col. */
+int sh_import_member_adult(sh_import *im, sh_import_member *m, int col, sh_err *err);
+/* Keep the member: find the person (by document, else the student's member of
+ * that name and relation), update or register them, and upsert the link
+ * (count as in sh_import_upsert). */
+int sh_import_member_write(sh_import *im, int64_t school, int64_t student, sh_import_member *m, int count,
+                           sh_err *err);
 
 #endif

@@ -9,6 +9,7 @@
  * school). */
 #include "import/import.h"
 #include "import/jobs.h"
+#include "import/template.h"
 
 #include "audit/audit.h"
 #include "core/alloc.h"
@@ -50,11 +51,17 @@ static int upload(sh_req *req) {
         return sh_err_set(&req->err, 400, "invalid_async", "async", "async 应为 true 或 false");
     sh_table_format fmt = !format ? SH_TABLE_AUTO : strcmp(format, "csv") == 0 ? SH_TABLE_CSV : SH_TABLE_XLSX;
     int dry_run = dry && strcmp(dry, "true") == 0;
+    const char *tpl = sh_req_query(req, "template");
+    const sh_import_template *named = tpl ? sh_import_template_named(kind, tpl) : NULL;
+    if (tpl && !named)
+        return sh_err_set(&req->err, 400, "unknown_template", "template",
+                          "不认识的导入模板“%s”，%s可用的模板：%s", tpl, kind->label,
+                          sh_import_template_names(kind));
     char uid[SH_UID_LEN + 1];
     sh_new_uid(uid);
     if (async && strcmp(async, "true") == 0) {
         if (sh_import_job_begin(req, uid, kind->name, dry_run, "queued") != SH_OK ||
-            sh_import_submit(req, uid, kind, dry_run, fmt) != SH_OK)
+            sh_import_submit(req, uid, kind, named ? named->name : NULL, dry_run, fmt) != SH_OK)
             return SH_ERR; /* a refused job stays queued in the record until the next start marks it */
         char location[64];
         snprintf(location, sizeof location, "/api/v1/imports/%s", uid);
@@ -74,6 +81,7 @@ static int upload(sh_req *req) {
     sh_conn_deadline(c, IMPORT_DEADLINE_MS);
     const sh_principal *p = sh_principal_of(req);
     sh_import_opts o = {.dry_run = dry_run,
+                        .template_name = named ? named->name : NULL,
                         .pv = {.actor = p ? p->account_id : 0,
                                .source = "import",
                                .source_ref = sh_psprintf(req->pool, "import:%s", uid)},
@@ -121,7 +129,7 @@ static int get_job(sh_req *req) {
     sh_conn *c = sh_req_conn(req);
     sh_stmt *s = c ? find_job(req, c,
                               "uid, kind, dry_run, committed, rows, created, updated, unchanged, error_count,"
-                              " encoding, ignored_columns, errors, created_at, state, finished_at")
+                              " encoding, ignored_columns, errors, created_at, state, finished_at, template")
                    : NULL;
     if (!s)
         return SH_ERR;
@@ -142,6 +150,8 @@ static int get_job(sh_req *req) {
                           errs ? errs : json_array(), "created_at", (json_int_t)sh_col_i64(s, 12));
     const char *state = sh_col_text(s, 13);
     json_object_set_new(o, "state", json_string(state ? state : "done"));
+    if (!sh_col_is_null(s, 15))
+        json_object_set_new(o, "template", json_string(sh_col_text(s, 15)));
     if (!sh_col_is_null(s, 14))
         json_object_set_new(o, "finished_at", json_integer(sh_col_i64(s, 14)));
     long rows;
@@ -214,15 +224,18 @@ static int fill_template(sh_req *req, const char *path, void *ctx) {
     const char **hints = sh_palloc(req->pool, sizeof(char *) * (size_t)k->ncolumns);
     if (!names || !hints)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    int n = 0;
     for (int i = 0; i < k->ncolumns; i++) {
         const sh_import_column *col = &k->columns[i];
-        names[i] = col->flags & SH_IMPORT_REQUIRED ? sh_psprintf(req->pool, "★%s", col->header) : col->header;
-        hints[i] = col->hint;
+        if (col->flags & SH_IMPORT_FORM_ONLY)
+            continue;
+        names[n] = col->flags & SH_IMPORT_REQUIRED ? sh_psprintf(req->pool, "★%s", col->header) : col->header;
+        hints[n++] = col->hint;
     }
     sh_table_writer *w;
     if (sh_table_writer_open(path, SH_TABLE_XLSX, k->label, &w, &req->err) != SH_OK)
         return SH_ERR;
-    if (sh_table_write_header(w, names, hints, k->ncolumns, &req->err) != SH_OK) {
+    if (sh_table_write_header(w, names, hints, n, &req->err) != SH_OK) {
         sh_table_writer_abort(w);
         return SH_ERR;
     }

@@ -30,6 +30,7 @@
 typedef struct job {
     char uid[SH_UID_LEN + 1];
     const sh_import_kind *kind;
+    const char *template_name; /* a template's own (static) name, or NULL */
     int dry_run;
     sh_table_format fmt;
     unsigned char *data;
@@ -106,6 +107,7 @@ static void run(job *j) {
     if (go) {
         run_ctx x = {.req = &rq, .uid = j->uid};
         sh_import_opts o = {.dry_run = j->dry_run,
+                            .template_name = j->template_name,
                             .pv = {.actor = j->principal.account_id,
                                    .source = "import",
                                    .source_ref = sh_psprintf(rq.pool, "import:%s", j->uid)},
@@ -168,8 +170,8 @@ static void *runner(void *arg) {
     }
 }
 
-int sh_import_submit(sh_req *req, const char *uid, const sh_import_kind *kind, int dry_run,
-                     sh_table_format fmt) {
+int sh_import_submit(sh_req *req, const char *uid, const sh_import_kind *kind, const char *template_name,
+                     int dry_run, sh_table_format fmt) {
     const sh_principal *who = sh_principal_of(req);
     job *j = sh_calloc(1, sizeof *j);
     if (j)
@@ -182,6 +184,7 @@ int sh_import_submit(sh_req *req, const char *uid, const sh_import_kind *kind, i
     j->len = req->body.len;
     snprintf(j->uid, sizeof j->uid, "%s", uid);
     j->kind = kind;
+    j->template_name = template_name;
     j->dry_run = dry_run;
     j->fmt = fmt;
     j->app = req->app;

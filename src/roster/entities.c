@@ -29,6 +29,15 @@ static int check_year_month(const sh_field *f, const char *v, sh_err *err) {
                       f->label);
 }
 
+/* A distance in kilometres as the registry form writes it: 0–999.9. */
+static int check_distance(const sh_field *f, const char *v, sh_err *err) {
+    char *end;
+    double d = strtod(v, &end);
+    if (end != v && !*end && d >= 0 && d < 1000 && strspn(v, "0123456789.") == strlen(v))
+        return SH_OK;
+    return sh_err_add(err, 400, "invalid_distance", f->name, v, "“%s”应为公里数，例如 2.5", f->label);
+}
+
 static int check_school_year(const sh_field *f, const char *v, sh_err *err) {
     int ok = strlen(v) == 9 && v[4] == '-';
     for (int i = 0; ok && i < 9; i++)
@@ -66,6 +75,23 @@ static int check_subjects(const sh_field *f, const char *v, sh_err *err) {
 static int check_stages(const sh_field *f, const char *v, sh_err *err) {
     return check_code_list(f, v, "jyt_teaching_stage", err);
 }
+
+/* Compact declarations of the registry-form fields (datahub.md §5.5): a coded
+ * field, a coded sensitive flag (L4, encrypted, hidden, rules.md §1.3) and text. */
+#define CODE_F(n, lbl, tbl, g, len)                                                                          \
+    { .name = n, .column = n, .type = SH_T_CODE, .code_table = tbl, .label = lbl, .grade = g, .max_len = len }
+#define SECRET_CODE_F(n, lbl, tbl, len)                                                                      \
+    {                                                                                                        \
+        .name = n, .column = n, .type = SH_T_CODE, .code_table = tbl, .label = lbl, .grade = SH_L4,          \
+        .flags = SH_F_ENCRYPT, .mask = SH_MASK_HIDE, .max_len = len                                          \
+    }
+#define TEXT_F(n, lbl, g, m, len)                                                                            \
+    { .name = n, .column = n, .type = SH_T_TEXT, .label = lbl, .grade = g, .mask = m, .max_len = len }
+#define SECRET_TEXT_F(n, lbl, m, len)                                                                        \
+    {                                                                                                        \
+        .name = n, .column = n, .type = SH_T_TEXT, .label = lbl, .grade = SH_L4, .flags = SH_F_ENCRYPT,      \
+        .mask = m, .max_len = len                                                                            \
+    }
 
 /* ---- person profile and identity documents ---- */
 
@@ -135,6 +161,15 @@ static const sh_field profile_fields[] = {
      .grade = SH_L3,
      .mask = SH_MASK_HIDE,
      .max_len = 100},
+    TEXT_F("work_position", "职务", SH_L3, SH_MASK_HIDE, 50),
+    CODE_F("birth_place", "出生地", "gb2260_region", SH_L3, 6),
+    CODE_F("native_place", "籍贯", "gb2260_region", SH_L3, 6),
+    CODE_F("hukou_place", "户口所在地", "gb2260_region", SH_L3, 6),
+    CODE_F("political_status", "政治面貌", "gb4762_political_status", SH_L3, 2),
+    CODE_F("hmt_overseas", "港澳台侨外", "xjxt_hmt_overseas", SH_L3, 2),
+    SECRET_CODE_F("health", "健康状况", "xjxt_health", 2),
+    TEXT_F("name_pinyin", "姓名拼音", SH_L3, SH_MASK_HIDE, 60),
+    TEXT_F("former_name", "曾用名", SH_L3, SH_MASK_NAME, 50),
     {.name = "_match",
      .column = "match_hash",
      .type = SH_T_TEXT,
@@ -503,6 +538,35 @@ static const sh_field student_fields[] = {
      .mask = SH_MASK_HIDE,
      .max_len = 1,
      .doc = "0 否，1 是（残疾学生随班就读，属敏感个人信息）"},
+    CODE_F("admission_mode", "入学方式", "xjxt_admission_mode", SH_L2, 2),
+    CODE_F("student_source", "学生来源", "xjxt_student_source", SH_L2, 1),
+    TEXT_F("class_number", "班内学号", SH_L2, SH_MASK_NONE, 10),
+    TEXT_F("specialty", "特长", SH_L3, SH_MASK_HIDE, 100),
+    SECRET_TEXT_F("mail_address", "通信地址", SH_MASK_ADDRESS, 120),
+    SECRET_TEXT_F("home_address", "家庭地址", SH_MASK_ADDRESS, 120),
+    TEXT_F("postcode", "邮政编码", SH_L3, SH_MASK_HIDE, 6),
+    TEXT_F("email", "电子信箱", SH_L3, SH_MASK_HIDE, 100),
+    TEXT_F("homepage", "主页地址", SH_L2, SH_MASK_NONE, 200),
+    CODE_F("only_child", "是否独生子女", "jyt_yes_no", SH_L3, 1),
+    CODE_F("preschool", "是否受过学前教育", "jyt_yes_no", SH_L2, 1),
+    SECRET_CODE_F("left_behind", "是否留守儿童", "xjxt_left_behind", 1),
+    SECRET_CODE_F("migrant_child", "是否进城务工人员随迁子女", "jyt_yes_no", 1),
+    SECRET_CODE_F("orphan", "是否孤儿", "jyt_yes_no", 1),
+    SECRET_CODE_F("martyr_child", "是否烈士或优抚子女", "jyt_yes_no", 1),
+    SECRET_CODE_F("disability_type", "残疾类型", "jyt_disability_type", 1),
+    SECRET_CODE_F("gov_degree", "是否由政府购买学位", "jyt_yes_no", 1),
+    SECRET_CODE_F("needs_aid", "是否需要申请资助", "jyt_yes_no", 1),
+    SECRET_CODE_F("one_subsidy", "是否享受一补", "jyt_yes_no", 1),
+    {.name = "distance",
+     .column = "distance",
+     .type = SH_T_TEXT,
+     .label = "上下学距离（公里）",
+     .grade = SH_L3,
+     .mask = SH_MASK_HIDE,
+     .max_len = 8,
+     .check = check_distance},
+    TEXT_F("commute_mode", "上下学方式", SH_L3, SH_MASK_HIDE, 20),
+    CODE_F("school_bus", "是否需要乘坐校车", "jyt_yes_no", SH_L3, 1),
     SH_FIELD_VERSION,
     SH_FIELD_CREATED_AT,
     SH_FIELD_UPDATED_AT,
@@ -556,6 +620,7 @@ static const sh_field guardian_fields[] = {
      .label = "是否监护人",
      .grade = SH_L3,
      .flags = SH_F_REQUIRED},
+    TEXT_F("relation_note", "关系说明", SH_L3, SH_MASK_HIDE, 50),
     SH_FIELD_VERSION,
     SH_FIELD_CREATED_AT,
     SH_FIELD_UPDATED_AT,

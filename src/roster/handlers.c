@@ -11,6 +11,7 @@
 #include "http/kept.h"
 #include "identity/access.h"
 #include "identity/account.h"
+#include "import/template.h"
 #include "model/export.h"
 #include "model/fieldcrypt.h"
 #include "model/identifiers.h"
@@ -79,10 +80,12 @@ int sh_roster_list(sh_req *req) {
         return sh_api_list(req, e, &sc);
     /* a file of personal data leaving the system: audited with what and how much */
     long rows = 0;
-    int rc = sh_api_export(req, e, &sc, fmt, &rows);
+    const char *tpl = e == &sh_student_entity ? sh_req_query(req, "template") : NULL;
+    int rc = tpl ? sh_import_export_list(req, tpl, &sc, fmt, &rows) : sh_api_export(req, e, &sc, fmt, &rows);
     char detail[200];
-    snprintf(detail, sizeof detail, "%s %s: %ld rows%s", fmt == SH_TABLE_CSV ? "csv" : "xlsx",
-             rc == SH_OK ? "exported" : "refused", rows, sc.unmask ? ", unmasked" : ", masked");
+    snprintf(detail, sizeof detail, "%s%s%s %s: %ld rows%s", fmt == SH_TABLE_CSV ? "csv" : "xlsx",
+             tpl ? " " : "", tpl ? tpl : "", rc == SH_OK ? "exported" : "refused", rows,
+             sc.unmask ? ", unmasked" : ", masked");
     if (sh_audit_req(req, "export", rc == SH_OK, e->name, detail) != SH_OK)
         return SH_ERR;
     return rc;

@@ -54,6 +54,10 @@ static const sh_route routes[] = {
     {SH_GET, "/api/v1/class-rosters/{id}", "roster.read", sh_roster_class_students,
      "班级花名册：班级当前在班的学生（{id} 为班级机构标识）", NULL, &sh_student_entity, SH_ROUTE_NO_BODY,
      "基础数据"},
+    {SH_GET, "/api/v1/student-flags", "roster.read", sh_roster_student_flags,
+     "学校或区县（org 参数）在读学生中留守儿童（单亲、双亲）、随迁子女、孤儿、残疾、随班就读、需要资助与需要乘坐"
+     "校车的人数（只给人数）",
+     NULL, NULL, SH_ROUTE_NO_BODY, "基础数据"},
     {SH_GET, "/api/v1/my/students", "self.read", sh_roster_my_students,
      "本人的学籍与本人监护的学生：学校、班级、年级、班主任（学生与家长的门户；学籍号脱敏）", NULL, NULL,
      SH_ROUTE_NO_BODY, "基础数据"},
@@ -71,7 +75,7 @@ const sh_module sh_roster_module = {
     .routes = routes,
     .nroutes = sizeof routes / sizeof routes[0],
     .migrations = sh_roster_migrations,
-    .nmigrations = 1,
+    .nmigrations = SH_ROSTER_NMIGRATIONS,
     .entities = entities,
     .nentities = sizeof entities / sizeof entities[0],
 };

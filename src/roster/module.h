@@ -7,8 +7,8 @@
 #include "roster/roster.h"
 #include "store/migrate.h"
 
-extern const sh_migration sh_roster_migrations[];
-extern const int sh_roster_nmigrations;
+#define SH_ROSTER_NMIGRATIONS 2
+extern const sh_migration sh_roster_migrations[SH_ROSTER_NMIGRATIONS];
 
 /* The org nodes a row of e (alias t) hangs under, as SQL for sh_scope_org_set. */
 const char *sh_roster_scope_orgs(const sh_entity *e);
@@ -35,5 +35,8 @@ int sh_roster_class_students(sh_req *req);
 /* The signed-in student's own record and the students a guardian guards
  * (my_api.c), for the portal. */
 int sh_roster_my_students(sh_req *req);
+/* Counts of the care and support flags of the students of a school or district
+ * (flags.c, GET /api/v1/student-flags?org=). */
+int sh_roster_student_flags(sh_req *req);
 
 #endif

@@ -76,11 +76,50 @@
     "CREATE INDEX teaching_assignment_school ON teaching_assignment(school_id, id);"                           \
     "CREATE INDEX teaching_assignment_class ON teaching_assignment(class_id);"
 
-const sh_migration sh_roster_migrations[] = {
+/* The national student-registry form's fields (datahub.md §5.5): person
+ * attributes on the profile, 学籍 attributes and flags on the student. */
+#define REGISTRY_FORM_COLUMNS(BYTES)                                                                         \
+    "ALTER TABLE person_profile ADD COLUMN work_position TEXT;"                                              \
+    "ALTER TABLE person_profile ADD COLUMN birth_place TEXT;"                                                \
+    "ALTER TABLE person_profile ADD COLUMN native_place TEXT;"                                               \
+    "ALTER TABLE person_profile ADD COLUMN hukou_place TEXT;"                                                \
+    "ALTER TABLE person_profile ADD COLUMN political_status TEXT;"                                           \
+    "ALTER TABLE person_profile ADD COLUMN hmt_overseas TEXT;"                                               \
+    "ALTER TABLE person_profile ADD COLUMN health " BYTES ";"                                                \
+    "ALTER TABLE person_profile ADD COLUMN name_pinyin TEXT;"                                                \
+    "ALTER TABLE person_profile ADD COLUMN former_name TEXT;"                                                \
+    "ALTER TABLE student ADD COLUMN admission_mode TEXT;"                                                    \
+    "ALTER TABLE student ADD COLUMN student_source TEXT;"                                                    \
+    "ALTER TABLE student ADD COLUMN class_number TEXT;"                                                      \
+    "ALTER TABLE student ADD COLUMN specialty TEXT;"                                                         \
+    "ALTER TABLE student ADD COLUMN mail_address " BYTES ";"                                                 \
+    "ALTER TABLE student ADD COLUMN mail_address_mask TEXT;"                                                 \
+    "ALTER TABLE student ADD COLUMN home_address " BYTES ";"                                                 \
+    "ALTER TABLE student ADD COLUMN home_address_mask TEXT;"                                                 \
+    "ALTER TABLE student ADD COLUMN postcode TEXT;"                                                          \
+    "ALTER TABLE student ADD COLUMN email TEXT;"                                                             \
+    "ALTER TABLE student ADD COLUMN homepage TEXT;"                                                          \
+    "ALTER TABLE student ADD COLUMN only_child TEXT;"                                                        \
+    "ALTER TABLE student ADD COLUMN preschool TEXT;"                                                         \
+    "ALTER TABLE student ADD COLUMN left_behind " BYTES ";"                                                  \
+    "ALTER TABLE student ADD COLUMN migrant_child " BYTES ";"                                                \
+    "ALTER TABLE student ADD COLUMN orphan " BYTES ";"                                                       \
+    "ALTER TABLE student ADD COLUMN martyr_child " BYTES ";"                                                 \
+    "ALTER TABLE student ADD COLUMN disability_type " BYTES ";"                                              \
+    "ALTER TABLE student ADD COLUMN gov_degree " BYTES ";"                                                   \
+    "ALTER TABLE student ADD COLUMN needs_aid " BYTES ";"                                                    \
+    "ALTER TABLE student ADD COLUMN one_subsidy " BYTES ";"                                                  \
+    "ALTER TABLE student ADD COLUMN distance TEXT;"                                                          \
+    "ALTER TABLE student ADD COLUMN commute_mode TEXT;"                                                      \
+    "ALTER TABLE student ADD COLUMN school_bus TEXT;"                                                        \
+    "ALTER TABLE guardian_link ADD COLUMN relation_note TEXT;"
+
+const sh_migration sh_roster_migrations[SH_ROSTER_NMIGRATIONS] = {
     {1,
      "education base data: persons' profiles and documents, schools, terms, classes, staff, students,"
      " guardians, enrolments, teaching assignments",
      ROSTER_TABLES("id INTEGER PRIMARY KEY", "INTEGER", "BLOB"),
      ROSTER_TABLES("id BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA")},
+    {2, "the national student-registry form's fields", REGISTRY_FORM_COLUMNS("BLOB"),
+     REGISTRY_FORM_COLUMNS("BYTEA")},
 };
-const int sh_roster_nmigrations = sizeof sh_roster_migrations / sizeof sh_roster_migrations[0];

@@ -3,9 +3,10 @@
  * converts GB18030 to UTF-8 with iconv, numbers the rows and applies the limits.
  *
  * Encoding: a file whose bytes are all valid UTF-8 is UTF-8 (a leading BOM is
- * dropped). Otherwise the first invalid byte decides: if a multi-byte UTF-8
+ * dropped). Otherwise the first invalid byte decides: if a UTF-8 Chinese
  * character (or a BOM) came before it, the file is UTF-8 that goes wrong at that
- * row (mixed_encoding / invalid_encoding); if only ASCII came before it, the file
+ * row (mixed_encoding / invalid_encoding); if only ASCII (or two-byte UTF-8,
+ * which GBK text often also is) came before it, the file
  * is GB18030 (which includes GBK and GB2312) and each cell is converted. In a
  * GB18030 file, a row that is entirely valid UTF-8 with Chinese characters in it
  * is UTF-8 pasted into a GBK file and is refused (mixed_encoding) rather than
@@ -229,14 +230,17 @@ int sh_csv_open(sh_table_reader *r) {
     int bom = r->len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF;
     if (bom)
         c->pos = 3;
-    int nonascii = 0;
-    size_t valid = sh_utf8_valid_prefix(d + c->pos, r->len - c->pos, &nonascii, NULL) + c->pos;
+    int cjk = 0;
+    size_t valid = sh_utf8_valid_prefix(d + c->pos, r->len - c->pos, NULL, &cjk) + c->pos;
     r->encoding = "UTF-8";
     if (valid == r->len)
         return SH_OK;
-    if (bom || nonascii || d[valid] == 0) {
+    /* Only UTF-8 Chinese before the first bad byte makes this a broken UTF-8
+     * file: GBK text often starts with byte pairs that are also valid two-byte
+     * UTF-8 (学 is D1 A7 in GBK, a Cyrillic letter in UTF-8). */
+    if (bom || cjk || d[valid] == 0) {
         c->bad_at = valid;
-        c->bad_mixed = nonascii && d[valid] != 0;
+        c->bad_mixed = cjk && d[valid] != 0;
         return SH_OK;
     }
     c->gb = 1;

@@ -5,12 +5,14 @@
  * Writes go through stdio with a 64 KiB buffer; every fwrite and the final
  * fclose are checked, and a failure makes the writer answer write_failed (the
  * temporary file is then removed by writer.c). Header hints are not written:
- * CSV has nowhere to put them. */
+ * CSV has nowhere to put them. On request the bytes are GB18030 instead, as
+ * Excel on Chinese Windows saves CSV (iconv; no byte order mark). */
 #include "tabular/writer_impl.h"
 
 #include "core/alloc.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,12 +22,28 @@
 typedef struct csv_impl {
     FILE *f;
     char *vbuf; /* stdio's buffer: freed only after fclose */
+    iconv_t gb; /* UTF-8 → GB18030, or (iconv_t)-1 for UTF-8 files */
 } csv_impl;
 
 static int put(sh_table_writer *w, const void *p, size_t n, sh_err *err) {
     csv_impl *c = w->impl;
-    if (n && fwrite(p, 1, n, c->f) != n)
-        return sh_table_write_failed(w, err, errno);
+    if (c->gb == (iconv_t)-1) {
+        if (n && fwrite(p, 1, n, c->f) != n)
+            return sh_table_write_failed(w, err, errno);
+        return SH_OK;
+    }
+    /* pieces split only at ASCII bytes, so each is whole UTF-8 text */
+    char out[1024];
+    char *in = (char *)p;
+    while (n) {
+        char *o = out;
+        size_t room = sizeof out;
+        size_t rc = iconv(c->gb, &in, &n, &o, &room);
+        if (rc == (size_t)-1 && errno != E2BIG)
+            return sh_table_write_failed(w, err, errno);
+        if (o > out && fwrite(out, 1, (size_t)(o - out), c->f) != (size_t)(o - out))
+            return sh_table_write_failed(w, err, errno);
+    }
     return SH_OK;
 }
 
@@ -71,6 +89,8 @@ static int csv_row(sh_table_writer *w, const char *const *cells, int n, sh_err *
 
 static void csv_release(sh_table_writer *w) {
     csv_impl *c = w->impl;
+    if (c->gb != (iconv_t)-1)
+        iconv_close(c->gb);
     sh_free(c->vbuf);
     sh_free(c);
     w->impl = NULL;
@@ -100,7 +120,7 @@ static void csv_discard(sh_table_writer *w) {
 
 static const sh_table_writer_ops csv_ops = {csv_header, csv_row, csv_finish, csv_discard};
 
-int sh_csv_writer_start(sh_table_writer *w, int fd, sh_err *err) {
+int sh_csv_writer_start(sh_table_writer *w, int fd, int gb18030, sh_err *err) {
     csv_impl *c = sh_calloc(1, sizeof *c);
     char *vbuf = sh_malloc(CSV_BUFFER);
     if (!c || !vbuf) {
@@ -110,10 +130,19 @@ int sh_csv_writer_start(sh_table_writer *w, int fd, sh_err *err) {
         return sh_table_writer_nomem(w, err);
     }
     c->vbuf = vbuf;
+    c->gb = gb18030 ? iconv_open("GB18030", "UTF-8") : (iconv_t)-1;
+    if (gb18030 && c->gb == (iconv_t)-1) {
+        close(fd);
+        sh_free(vbuf);
+        sh_free(c);
+        return sh_table_writer_nomem(w, err);
+    }
     c->f = fdopen(fd, "wb");
     if (!c->f) {
         int e = errno;
         close(fd);
+        if (c->gb != (iconv_t)-1)
+            iconv_close(c->gb);
         sh_free(vbuf);
         sh_free(c);
         return sh_table_write_failed(w, err, e);
@@ -121,7 +150,7 @@ int sh_csv_writer_start(sh_table_writer *w, int fd, sh_err *err) {
     setvbuf(c->f, vbuf, _IOFBF, CSV_BUFFER);
     w->impl = c;
     w->ops = &csv_ops;
-    if (put(w, "\xEF\xBB\xBF", 3, err) != SH_OK) {
+    if (!gb18030 && put(w, "\xEF\xBB\xBF", 3, err) != SH_OK) {
         csv_discard(w);
         return SH_ERR;
     }

@@ -158,7 +158,7 @@ static int open_reader(sh_table_reader *r, sh_table_format fmt, sh_table_reader 
         }
         fmt = is_zip(r->data, r->len) ? SH_TABLE_XLSX : SH_TABLE_CSV;
     }
-    rc = fmt == SH_TABLE_XLSX ? sh_xlsx_open(r) : sh_csv_open(r);
+    rc = fmt == SH_TABLE_XLSX ? sh_xlsx_open(r) : sh_csv_open(r); /* CSV in either encoding */
 done:
     if (rc != SH_OK) {
         report(&r->err, err);

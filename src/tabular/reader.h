@@ -14,7 +14,9 @@
 
 #include <stddef.h>
 
-typedef enum { SH_TABLE_AUTO, SH_TABLE_CSV, SH_TABLE_XLSX } sh_table_format;
+/* SH_TABLE_CSV_GB18030: written as Excel on Chinese Windows saves CSV (GB18030,
+ * no byte order mark); read like any CSV (the encoding is detected). */
+typedef enum { SH_TABLE_AUTO, SH_TABLE_CSV, SH_TABLE_XLSX, SH_TABLE_CSV_GB18030 } sh_table_format;
 
 typedef struct sh_table_limits {
     size_t max_cell_bytes;   /* longest cell in UTF-8 bytes (0 = 4096) */

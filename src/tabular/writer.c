@@ -201,7 +201,7 @@ int sh_table_writer_open(const char *path, sh_table_format fmt, const char *shee
     *out = NULL;
     if (fmt == SH_TABLE_AUTO)
         fmt = ends_with_ci(path, ".xlsx") ? SH_TABLE_XLSX : SH_TABLE_CSV;
-    if (fmt != SH_TABLE_CSV && fmt != SH_TABLE_XLSX)
+    if (fmt != SH_TABLE_CSV && fmt != SH_TABLE_XLSX && fmt != SH_TABLE_CSV_GB18030)
         return sh_err_set(err, 500, "invalid_argument", NULL, "不支持的表格文件格式");
 
     sh_table_writer *w = sh_calloc(1, sizeof *w);
@@ -226,8 +226,8 @@ int sh_table_writer_open(const char *path, sh_table_format fmt, const char *shee
         return SH_ERR;
     }
     int rc;
-    if (fmt == SH_TABLE_CSV) {
-        rc = sh_csv_writer_start(w, fd, err);
+    if (fmt != SH_TABLE_XLSX) {
+        rc = sh_csv_writer_start(w, fd, fmt == SH_TABLE_CSV_GB18030, err);
     } else {
         close(fd); /* libxlsxwriter opens the file by name when the workbook closes */
         rc = sh_xlsx_writer_start(w, sheet, err);

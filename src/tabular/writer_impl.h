@@ -29,8 +29,8 @@ struct sh_table_writer {
 };
 
 /* Start the CSV form on fd (an empty temporary file, owned from now on, closed
- * on SH_ERR too). */
-int sh_csv_writer_start(sh_table_writer *w, int fd, sh_err *err);
+ * on SH_ERR too): UTF-8 with a byte order mark, or GB18030 without one. */
+int sh_csv_writer_start(sh_table_writer *w, int fd, int gb18030, sh_err *err);
 /* Start the XLSX form writing w->tmp_path; sheet may be NULL. */
 int sh_xlsx_writer_start(sh_table_writer *w, const char *sheet, sh_err *err);
 

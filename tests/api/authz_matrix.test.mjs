@@ -167,6 +167,11 @@ const requests = {
     in: () => ({ path: `/api/v1/class-rosters/${ctx.classIn}` }),
     out: () => ({ path: `/api/v1/class-rosters/${ctx.classOut}` }), outcome: 'missing',
   },
+  'GET /api/v1/student-flags': {
+    in: () => ({ path: `/api/v1/student-flags?org=${ctx.schoolIn}` }),
+    out: () => ({ path: `/api/v1/student-flags?org=${ctx.schoolOut}` }), outcome: 'missing',
+    narrow: { reach: 'school', outcome: 'missing' },
+  },
   'GET /api/v1/changes': { in: () => ({ path: '/api/v1/changes?since=0&limit=5' }) },
   'POST /api/v1/imports/{kind}': {
     in: () => ({ path: '/api/v1/imports/students?dry_run=true', body: importFile(ctx.codeIn) }),

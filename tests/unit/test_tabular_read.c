@@ -145,6 +145,20 @@ TEST(csv_gb18030_is_detected_and_converted) {
     CHECK_STR(text_of(&d), "1:姓名|学校|备注\n2:王小明|潍坊市第一中学|𠀀€\n3:欧阳娜娜|庆阳,西峰\n");
 }
 
+TEST(csv_gb18030_starting_like_two_byte_utf8) {
+    /* 学 is D1 A7 in GBK, which is also a valid two-byte UTF-8 sequence: the
+     * national registry form's header (学校标识码 …) must still read as GB18030 */
+    char gb[256];
+    size_t n = to_gb("学校标识码,姓名\n3437000001,张三\n", gb, sizeof gb);
+    REQUIRE(n > 0);
+    CHECK((unsigned char)gb[0] == 0xD1 && (unsigned char)gb[1] == 0xA7);
+    dump d;
+    dump_mem(gb, n, NULL, &d);
+    CHECK(d.rc == SH_DONE);
+    CHECK_STR(d.enc, "GB18030");
+    CHECK_STR(text_of(&d), "1:学校标识码|姓名\n2:3437000001|张三\n");
+}
+
 TEST(csv_quoting_and_line_ends) {
     dump d;
     dump_str("a,b,c\r\n\"x,y\",\"line1\nline2\",\"say \"\"hi\"\"\"\r\nnext,row,\"\"\r\n", NULL, &d);

@@ -199,6 +199,30 @@ TEST(tabular_csv_bytes_exact) {
     sh_err_clear(&err);
 }
 
+TEST(tabular_csv_gb18030_bytes_exact) {
+    char dir[300], path[400];
+    test_dir("csv_gb", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    sh_err err;
+    sh_err_init(&err);
+    sh_table_writer *w = NULL;
+    REQUIRE(sh_table_writer_open(path, SH_TABLE_CSV_GB18030, NULL, &w, &err) == SH_OK);
+    const char *names[] = {"学校", "备注"};
+    const char *r1[] = {"张三", "a,\"b\""};
+    CHECK(sh_table_write_header(w, names, NULL, 2, &err) == SH_OK);
+    CHECK(sh_table_write_row(w, r1, 2, &err) == SH_OK);
+    CHECK(sh_table_writer_close(w, &err) == SH_OK);
+    /* no byte order mark; 学校 备注 张三 in GBK; quoting as in UTF-8 */
+    const char expect[] = "\xD1\xA7\xD0\xA3,\xB1\xB8\xD7\xA2\r\n\xD5\xC5\xC8\xFD,\"a,\"\"b\"\"\"\r\n";
+    size_t len = 0;
+    char *got = slurp(path, &len);
+    REQUIRE(got != NULL);
+    CHECK(len == sizeof expect - 1);
+    CHECK(memcmp(got, expect, sizeof expect - 1) == 0);
+    sh_free(got);
+    sh_err_clear(&err);
+}
+
 TEST(tabular_csv_neutralises_formulas) {
     char dir[300], path[400];
     test_dir("csv_formula", dir, sizeof dir);
