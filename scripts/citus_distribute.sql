@@ -82,6 +82,11 @@ SELECT create_reference_table('shushu_meta');
 SELECT create_reference_table('schema_migrations');
 SELECT create_reference_table('xapi_client');
 SELECT create_reference_table('xapi_activity');
+SELECT create_reference_table('kg_point');
+SELECT create_reference_table('kg_edge');
+SELECT create_reference_table('item');
+SELECT create_reference_table('item_version');
+SELECT create_reference_table('item_kp');
 
 -- 3. per-school tables: distributed by school_id, one co-location group -----------------
 SELECT create_distributed_table('student', 'school_id', colocate_with => 'none');
