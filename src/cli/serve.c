@@ -160,7 +160,8 @@ int cmd_serve(int argc, char **argv) {
     sigwait(&set, &sig);
     sh_log(SH_LOG_INFO, "stopping", "signal %d: finishing requests in flight", sig);
     const char *grace = getenv("SHUSHU_SHUTDOWN_GRACE_MS"); /* tests shorten it */
-    sh_server_stop(srv, grace && atoi(grace) > 0 ? atoi(grace) : 10000);
+    long grace_ms = grace ? strtol(grace, NULL, 10) : 0;
+    sh_server_stop(srv, grace_ms > 0 && grace_ms <= 600000 ? (int)grace_ms : 10000);
     srv = NULL;
     rc = 0;
 out:
