@@ -74,21 +74,6 @@ int sh_buf_append(sh_buf *b, const void *p, size_t n) {
     return SH_OK;
 }
 
-char *sh_buf_room(sh_buf *b, size_t n) {
-    if (b->failed)
-        return NULL;
-    if (n > b->max - b->len) {
-        b->failed = b->too_big = 1;
-        return NULL;
-    }
-    return grow(b, b->len + n) == SH_OK ? b->data + b->len : NULL;
-}
-
-void sh_buf_advance(sh_buf *b, size_t k) {
-    b->len += k;
-    b->data[b->len] = '\0';
-}
-
 int sh_buf_puts(sh_buf *b, const char *s) { return sh_buf_append(b, s, strlen(s)); }
 
 int sh_buf_putc(sh_buf *b, char c) { return sh_buf_append(b, &c, 1); }

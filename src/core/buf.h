@@ -27,11 +27,6 @@ void sh_buf_free(sh_buf *b);
 void sh_buf_reset(sh_buf *b); /* len = 0, keeps memory and cap, clears the flags */
 
 int sh_buf_append(sh_buf *b, const void *p, size_t n);
-/* Room for n more bytes at the end, for a writer that fills memory itself: the
- * place to write, or NULL (refused as by an append). sh_buf_advance(b, k) then
- * makes the first k ≤ n of them part of the content. */
-char *sh_buf_room(sh_buf *b, size_t n);
-void sh_buf_advance(sh_buf *b, size_t k);
 int sh_buf_puts(sh_buf *b, const char *s);
 int sh_buf_putc(sh_buf *b, char c);
 int sh_buf_printf(sh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -155,6 +155,11 @@ int sh_reply_header(sh_req *req, const char *name, const char *value); /* value 
  * here: it is closed when sent, or when the request ends without sending it.
  * Give an unlinked temporary file so nothing stays on disk. */
 int sh_reply_file(sh_req *req, int status, const char *content_type, int fd, size_t len);
+/* A new empty file, private to this process (mode 0600, under $TMPDIR or /tmp),
+ * for a reply to be written into and then sent by sh_reply_temp_file; its name
+ * in path. SH_ERR with a 500 in req->err when it cannot be made. */
+#define SH_TEMP_PATH 512
+int sh_reply_temp_path(sh_req *req, char path[SH_TEMP_PATH]);
 /* The same for the file at path, which is unlinked at once (the reply holds it
  * open), with Content-Disposition naming it filename (ASCII) and, when given,
  * label (UTF-8, e.g. 学生) for clients that read RFC 6266's filename*. */

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,25 +107,14 @@ static void reset_out(sh_req *req) {
     req->etag[0] = '\0';
 }
 
-/* Dumped straight into the buffer's memory: into the room it has (at least
- * 1 KiB) first, and with the exact size the second time if that was short. */
+static int dump_cb(const char *buf, size_t size, void *data) {
+    return sh_buf_append(data, buf, size) == SH_OK ? 0 : -1;
+}
+
+/* One pass: dumping into a guessed room would serialise every reply larger than
+ * the guess twice. */
 int sh_json_append(sh_buf *b, const json_t *v) {
-    size_t spare = b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
-    size_t room = spare > 1024 ? spare : 1024;
-    for (int pass = 0; pass < 2; pass++) {
-        char *at = sh_buf_room(b, room);
-        if (!at)
-            return SH_ERR;
-        size_t need = json_dumpb(v, at, room, JSON_COMPACT);
-        if (need == 0)
-            return SH_ERR;
-        if (need <= room) {
-            sh_buf_advance(b, need);
-            return SH_OK;
-        }
-        room = need;
-    }
-    return SH_ERR;
+    return json_dump_callback(v, dump_cb, b, JSON_COMPACT) == 0 ? SH_OK : SH_ERR;
 }
 
 int sh_reply_json(sh_req *req, int status, json_t *obj) {
@@ -196,6 +186,16 @@ int sh_reply_file(sh_req *req, int status, const char *content_type, int fd, siz
     req->out_fd_len = len;
     req->status = status;
     req->out_type = content_type;
+    return SH_OK;
+}
+
+int sh_reply_temp_path(sh_req *req, char path[SH_TEMP_PATH]) {
+    const char *dir = getenv("TMPDIR");
+    int n = snprintf(path, SH_TEMP_PATH, "%s/shushu-reply-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = n > 0 && n < SH_TEMP_PATH ? mkstemp(path) : -1;
+    if (fd < 0)
+        return sh_err_set(&req->err, 500, "write_failed", NULL, "无法创建临时文件");
+    close(fd);
     return SH_OK;
 }
 

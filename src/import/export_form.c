@@ -253,11 +253,9 @@ int sh_import_export_list(sh_req *req, const char *template_name, const sh_scope
     int64_t *keys = list_keys(req, scope, &n);
     if (!keys)
         return SH_ERR;
-    char path[] = "/tmp/shushu-export-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return sh_err_set(&req->err, 500, "write_failed", NULL, "无法创建临时文件");
-    close(fd);
+    char path[SH_TEMP_PATH];
+    if (sh_reply_temp_path(req, path) != SH_OK)
+        return SH_ERR;
     int rc = sh_table_writer_open(path, fmt, "学生基本信息", &x.w, &req->err);
     if (rc == SH_OK)
         rc = sh_table_write_header(x.w, heads, NULL, x.ncols, &req->err);

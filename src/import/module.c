@@ -168,11 +168,9 @@ static int get_job(sh_req *req) {
 /* Write a table to a temporary file with fill(), then reply with the file. */
 static int reply_table(sh_req *req, sh_table_format fmt, const char *filename,
                        int (*fill)(sh_req *req, const char *path, void *ctx), void *ctx) {
-    char path[] = "/tmp/shushu-table-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return sh_err_set(&req->err, 500, "write_failed", NULL, "无法创建临时文件");
-    close(fd);
+    char path[SH_TEMP_PATH];
+    if (sh_reply_temp_path(req, path) != SH_OK)
+        return SH_ERR;
     if (fill(req, path, ctx) != SH_OK) {
         unlink(path);
         return SH_ERR;

@@ -146,10 +146,10 @@ int sh_items_export(sh_conn *c, const char *path, int status_all, sh_err *err) {
     int rc = s ? SH_OK : SH_ERR;
     while (s && (rc = sh_step(s, err)) == SH_ROW) {
         json_t *o = json_loads(sh_col_text(s, 1), 0, NULL), *kp = json_array();
-        char *codes = sh_col_text(s, 2) ? strdup(sh_col_text(s, 2)) : NULL, *save = NULL;
+        char *codes = sh_col_text(s, 2) ? sh_strdup(sh_col_text(s, 2)) : NULL, *save = NULL;
         for (char *t = codes ? strtok_r(codes, ";", &save) : NULL; t; t = strtok_r(NULL, ";", &save))
             json_array_append_new(kp, json_string(t));
-        free(codes);
+        sh_free(codes);
         if (o && sh_col_text(s, 0))
             json_object_set_new(o, "code", json_string(sh_col_text(s, 0)));
         if (o)
@@ -226,11 +226,9 @@ int items_export_api(sh_req *req) {
     sh_conn *c = sh_req_conn(req);
     if (!c)
         return SH_ERR;
-    char path[] = "/tmp/shushu-items-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return sh_err_set(&req->err, 500, "write_failed", NULL, "无法创建临时文件");
-    close(fd);
+    char path[SH_TEMP_PATH];
+    if (sh_reply_temp_path(req, path) != SH_OK)
+        return SH_ERR;
     if (sh_items_export(c, path, all, &req->err) != SH_OK) {
         unlink(path);
         return SH_ERR;

@@ -55,11 +55,9 @@ int kg_export_api(sh_req *req) {
     sh_conn *c = sh_req_conn(req);
     if (!c)
         return SH_ERR;
-    char path[] = "/tmp/shushu-kg-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return sh_err_set(&req->err, 500, "io_error", NULL, "无法创建临时文件");
-    close(fd);
+    char path[SH_TEMP_PATH];
+    if (sh_reply_temp_path(req, path) != SH_OK)
+        return SH_ERR;
     if (sh_kg_export(c, req->pool, subject, path, &req->err) != SH_OK) {
         unlink(path);
         return SH_ERR;

@@ -91,13 +91,11 @@ int sh_api_export(sh_req *req, const sh_entity *e, const sh_scope *scope, sh_tab
     if (!s)
         return SH_ERR;
     /* the file, made here and streamed (then gone) by sh_reply_temp_file */
-    char path[] = "/tmp/shushu-export-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) {
+    char path[SH_TEMP_PATH];
+    if (sh_reply_temp_path(req, path) != SH_OK) {
         sh_stmt_done(s);
-        return sh_err_set(&req->err, 500, "write_failed", NULL, "无法创建临时文件");
+        return SH_ERR;
     }
-    close(fd);
     sh_view view = {.unmask = scope && scope->unmask};
     const char **heads = sh_palloc(req->pool, sizeof(char *) * (size_t)(e->nfields + e->ncomputed));
     sh_table_writer *w = NULL;

@@ -25,11 +25,9 @@ static int export_zip(sh_req *req) {
     if (!c)
         return SH_ERR;
     sh_conn_deadline(c, IMPORT_DEADLINE_MS);
-    char path[] = "/tmp/shushu-oneroster-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return sh_err_set(&req->err, 500, "write_failed", NULL, "无法创建临时文件");
-    close(fd);
+    char path[SH_TEMP_PATH];
+    if (sh_reply_temp_path(req, path) != SH_OK)
+        return SH_ERR;
     sh_or_export_counts n;
     if (sh_or_export(c, sh_or_req_scope, &rs, path, &n, &req->err) != SH_OK) {
         unlink(path);
