@@ -87,6 +87,8 @@ SELECT create_reference_table('kg_edge');
 SELECT create_reference_table('item');
 SELECT create_reference_table('item_version');
 SELECT create_reference_table('item_kp');
+SELECT create_reference_table('mastery_param');
+SELECT create_reference_table('mastery_item');
 
 -- 3. per-school tables: distributed by school_id, one co-location group -----------------
 SELECT create_distributed_table('student', 'school_id', colocate_with => 'none');
@@ -99,6 +101,12 @@ SELECT create_distributed_table('teaching_assignment', 'school_id', colocate_wit
 SELECT create_distributed_table('flow_request', 'school_id', colocate_with => 'student');
 SELECT create_distributed_table('flow_decision', 'school_id', colocate_with => 'student');
 SELECT create_distributed_table('student_change', 'school_id', colocate_with => 'student');
+SELECT create_distributed_table('assign_task', 'school_id', colocate_with => 'student');
+SELECT create_distributed_table('assign_task_item', 'school_id', colocate_with => 'student');
+SELECT create_distributed_table('assign_submission', 'school_id', colocate_with => 'student');
+SELECT create_distributed_table('assign_answer', 'school_id', colocate_with => 'student');
+SELECT create_distributed_table('mastery_state', 'school_id', colocate_with => 'student');
+SELECT create_distributed_table('mastery_event', 'school_id', colocate_with => 'student');
 
 -- 4. on the coordinator: the audit chain, the change feed, sessions, jobs, xAPI events --
 SELECT citus_add_local_table_to_metadata('audit_head');

@@ -4,6 +4,7 @@
  * here (a module whose migrations reference another module's tables comes after
  * it). */
 #include "app.h"
+#include "assign/assign.h"
 #include "audit/audit.h"
 #include "changes/changes.h"
 #include "codes/codes.h"
@@ -14,6 +15,7 @@
 #include "items/items.h"
 #include "kg/kg.h"
 #include "lifecycle/lifecycle.h"
+#include "mastery/mastery.h"
 #include "oneroster/oneroster.h"
 #include "org/org.h"
 #include "roster/roster.h"
@@ -35,6 +37,8 @@ const sh_module *const sh_modules[] = {
     &sh_xapi_module,       /* xAPI 1.0.3 Learning Record Store: statements, LRS clients */
     &sh_kg_module,         /* knowledge graph: knowledge points and prerequisite edges (a DAG) */
     &sh_items_module,      /* item bank: items in versions, review, answer checking */
+    &sh_assign_module,     /* assignments: diagnostics, homework, practice; answers and grading */
+    &sh_mastery_module,    /* 学情: per-student mastery (BKT, DINA), reports, tiers */
     &sh_dictionary_module, /* data dictionary API over every module's entities */
 };
 const int sh_nmodules = sizeof sh_modules / sizeof sh_modules[0];
