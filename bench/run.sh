@@ -7,9 +7,10 @@
 # least 60% of /healthz), a head teacher's class roster (45 students, scoped and
 # masked; target: at least 40% of /healthz) and sign-in itself (argon2id at the
 # deployed cost); then the LRS's statement ingest (bench/xapi.sh), the city-scale import
-# against sqlite3 (bench/import.sh) and the knowledge-tracing models (bench/kt.sh).
-# BENCH_SECONDS sets each round's length; BENCH_XAPI=off, BENCH_IMPORT=off and
-# BENCH_KT=off skip those.
+# against sqlite3 (bench/import.sh), the same reads and import on PostgreSQL beside
+# SQLite (bench/pg.sh) and the knowledge-tracing models (bench/kt.sh).
+# BENCH_SECONDS sets each round's length; BENCH_XAPI=off, BENCH_IMPORT=off,
+# BENCH_PG=off and BENCH_KT=off skip those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -95,6 +96,10 @@ fi
 if [ "${BENCH_IMPORT:-on}" != off ]; then
   echo
   bench/import.sh || missed=1
+fi
+if [ "${BENCH_PG:-on}" != off ]; then
+  echo
+  bench/pg.sh || missed=1
 fi
 if [ "${BENCH_KT:-on}" != off ]; then
   echo
