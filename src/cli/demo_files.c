@@ -214,6 +214,8 @@ int sh_demo_files(sh_conn *c, uint64_t seed, const char *dir, sh_progress *pg, l
     snprintf(gpath, sizeof gpath, "%s/guardians.csv", dir);
     char ndir[4096];
     snprintf(ndir, sizeof ndir, "%s/national", dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) /* the folder itself, as a newcomer names it */
+        return sh_err_set(err, 500, "write_failed", NULL, "无法创建目录 %s：%s", dir, strerror(errno));
     if (mkdir(ndir, 0755) != 0 && errno != EEXIST)
         return sh_err_set(err, 500, "write_failed", NULL, "无法创建目录 %s", ndir);
     files F = {.people = sh_people_new(seed ^ 0xf11e5ull), .c = c};
