@@ -3,10 +3,12 @@
  * index leading with it. assign_submission has one row per student the task is
  * given to (made when the task is published), holding the student's tier on a
  * tiered task; assign_task_item rows with a student are that student's own
- * items (tiered homework), rows without are everyone's. */
+ * items (tiered homework), rows without are everyone's. Probabilities are
+ * REAL on SQLite and DOUBLE PRECISION on PostgreSQL (its REAL is single
+ * precision). */
 #include "assign/module.h"
 
-#define ASSIGN_TABLES(PK, INT64)                                                                             \
+#define ASSIGN_TABLES(PK, INT64, FLOAT)                                                                      \
     "CREATE TABLE assign_task (" PK ", uid TEXT NOT NULL UNIQUE,"                                            \
     " school_id " INT64 " NOT NULL REFERENCES org_unit(id), class_id " INT64                                 \
     " NOT NULL REFERENCES org_unit(id), subject TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,"     \
@@ -19,7 +21,8 @@
     " school_id " INT64 " NOT NULL REFERENCES org_unit(id), task_id " INT64                                  \
     " NOT NULL REFERENCES assign_task(id), item_version_id " INT64 " NOT NULL REFERENCES item_version(id),"  \
     " ordinal INTEGER NOT NULL, score INTEGER NOT NULL, student_id " INT64 " REFERENCES student(id),"        \
-    " predicted REAL, version " INT64 " NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"  \
+    " predicted " FLOAT ", version " INT64                                                                   \
+    " NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"                                    \
     "CREATE INDEX assign_task_item_school ON assign_task_item(school_id, id);"                               \
     "CREATE INDEX assign_task_item_task ON assign_task_item(task_id, student_id, ordinal);"                  \
     "CREATE TABLE assign_submission (" PK ", uid TEXT NOT NULL UNIQUE,"                                      \
@@ -43,6 +46,7 @@
 
 const sh_migration sh_assign_migrations[] = {
     {1, "assignments: tasks, their items, submissions and answers",
-     ASSIGN_TABLES("id INTEGER PRIMARY KEY", "INTEGER"), ASSIGN_TABLES("id BIGSERIAL PRIMARY KEY", "BIGINT")},
+     ASSIGN_TABLES("id INTEGER PRIMARY KEY", "INTEGER", "REAL"),
+     ASSIGN_TABLES("id BIGSERIAL PRIMARY KEY", "BIGINT", "DOUBLE PRECISION")},
 };
 const int sh_assign_nmigrations = sizeof sh_assign_migrations / sizeof sh_assign_migrations[0];
