@@ -65,6 +65,8 @@ int cmd_import(int argc, char **argv);
 int cmd_duplicates(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+/* export students: a school's or district's students as the national registry form (export_students.c). */
+int sh_cli_export_students(int argc, char **argv);
 int cmd_kt(int argc, char **argv);
 int cmd_kg(int argc, char **argv);
 int cmd_items(int argc, char **argv);

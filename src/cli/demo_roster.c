@@ -201,6 +201,7 @@ typedef struct run {
     carry *carries;
     int ncarries, capcarries, dup_quota, transfer_quota, dups, transfers;
     int bad_field;
+    uint64_t seed; /* of the run: the registry-form flags are drawn from it (care_flags) */
 } run;
 
 typedef struct class_ctx {
@@ -874,6 +875,35 @@ typedef struct pupil {
     const char *student_uid;
 } pupil;
 
+/* The registry form's care and support flags of the next student, from a hash
+ * of the run's seed and the student's number in the run (deterministic by seed;
+ * the run's random stream, and so every other demo value, stays as it was).
+ * Shares, per mille: 留守儿童 80 in the countryside (50 one parent away, 30 both)
+ * and 10 in towns; 随迁子女 120 in towns, 20 in the countryside; 孤儿 2; 烈士或
+ * 优抚子女 1; 残疾 10 (most of them 随班就读); 资助 120 in the countryside, 40 in
+ * towns; 校车 150 of country pupils of compulsory school, 10 in towns. */
+static void care_flags(run *R, sh_record *st, int level, int rural, int *inclusive) {
+    uint64_t x = R->seed ^ ((uint64_t)R->st.students + 1) * 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull; /* splitmix64 */
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    unsigned draw[7];
+    for (int i = 0; i < 7; i++, x = x >> 9 | x << 55)
+        draw[i] = (unsigned)(x % 1000);
+    const char *left = draw[0] < (rural ? 50u : 6u) ? "1" : draw[0] < (rural ? 80u : 10u) ? "2" : "0";
+    put_text(R, st, "left_behind", left);
+    put_text(R, st, "migrant_child", draw[1] < (rural ? 20u : 120u) ? "1" : "0");
+    put_text(R, st, "orphan", draw[2] < 2 ? "1" : "0");
+    put_text(R, st, "martyr_child", draw[2] >= 2 && draw[2] < 3 ? "1" : "0");
+    if (draw[3] < 10) {
+        static const char *const kinds[] = {"1", "2", "3", "9"};
+        put_text(R, st, "disability_type", kinds[draw[4] % 4]);
+        *inclusive = *inclusive || draw[4] % 10 < 7;
+    }
+    put_text(R, st, "needs_aid", draw[5] < (rural ? 120u : 40u) ? "1" : "0");
+    put_text(R, st, "school_bus", level <= 9 && draw[6] < (rural ? 150u : 10u) ? "1" : "0");
+}
+
 static int add_pupil(run *R, sh_pool *p, school_ctx *S, class_ctx *k, pupil *u, sh_err *err) {
     sh_rng *r = &R->rng;
     int seat = ++k->seated;
@@ -890,7 +920,9 @@ static int add_pupil(run *R, sh_pool *p, school_ctx *S, class_ctx *k, pupil *u, 
     put_text(R, &st, "hukou_type", sh_rng_chance(r, u->rural ? 700 : 150) ? "2" : "1");
     int boards = S->kind == SENIOR ? 600 : S->kind == JUNIOR && u->rural ? 300 : 0;
     put_text(R, &st, "attendance_mode", sh_rng_chance(r, (uint32_t)boards) ? "2" : "1");
-    put_text(R, &st, "inclusive", sh_rng_chance(r, 3) ? "1" : "0");
+    int inclusive = sh_rng_chance(r, 3);
+    care_flags(R, &st, k->level, u->rural, &inclusive);
+    put_text(R, &st, "inclusive", inclusive ? "1" : "0");
     if (insert(R, p, &st, S->id, &u->student, &u->student_uid, err) != SH_OK)
         return SH_ERR;
     sh_record en = rec(p, &sh_enrollment_entity);
@@ -1279,6 +1311,7 @@ int sh_demo_roster(sh_conn *c, uint64_t seed, sh_demo_people which, sh_progress 
     R->c = c;
     R->pv = (sh_provenance){.actor = 0, .source = "system"};
     sh_rng_seed(&R->rng, seed ^ 0x5eed0f5c0015ull);
+    R->seed = seed;
     R->people = sh_people_new(seed);
     school_row *rows = NULL;
     int nrows = 0, rc = R->people ? SH_OK : oom(err);

@@ -60,6 +60,8 @@ static int scope_fn(void *ctx, const sh_or_entity *e, sh_scope *out, sh_err *err
 }
 
 int cmd_export(int argc, char **argv) {
+    if (argc > 0 && strcmp(argv[0], "students") == 0)
+        return sh_cli_export_students(argc - 1, argv + 1);
     sh_opt opts[] = {
         {"db", 1, NULL, "数据库"},
         {"out", 1, NULL, "写出的 zip 文件"},

@@ -50,7 +50,8 @@ static const struct {
     " (SELECT min(x.id) FROM person_document x WHERE x.person_id = l2.person_id)"
 
 /* Where a template column's value is stored: a source and its field, or an
- * expression of the organisation tree (school code, grade, class). */
+ * expression of the organisation tree (school code, grade, class) or of the
+ * current enrolment (入班日期). */
 typedef struct source {
     int src; /* -1: expr */
     const sh_field *f;
@@ -71,7 +72,10 @@ static const sh_field *field_named(const sh_entity *e, const char *name) {
 static source resolve(const char *key) {
     static const struct {
         const char *key, *expr;
-    } tree[] = {{"school_code", "o.school_code"}, {"grade", "g.name"}, {"class", "c.name"}};
+    } tree[] = {{"school_code", "o.school_code"},
+                {"grade", "g.name"},
+                {"class", "c.name"},
+                {"entry_date", "en.entry_date"}};
     for (size_t i = 0; i < sizeof tree / sizeof tree[0]; i++)
         if (strcmp(key, tree[i].key) == 0)
             return (source){.src = -1, .expr = tree[i].expr};
@@ -101,7 +105,8 @@ static const char *written(sh_pool *p, const sh_import_tcol *tc, const sh_field 
 }
 
 typedef struct exporter {
-    sh_req *req;
+    sh_conn *c;
+    sh_err *err;
     const sh_import_template *t;
     source *cols;
     int ncols;
@@ -130,25 +135,23 @@ static int select_sql(const exporter *x, sh_buf *sql, int n) {
 }
 
 static int write_batch(exporter *x, const int64_t *keys, int n) {
-    sh_req *req = x->req;
     sh_buf sql;
     sh_buf_init(&sql, 1u << 20);
     if (select_sql(x, &sql, n) != SH_OK) {
         sh_buf_free(&sql);
-        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+        return sh_err_set(x->err, 500, "out_of_memory", NULL, "内存不足");
     }
-    sh_conn *c = sh_req_conn(req);
-    sh_stmt *s = c ? sh_prepare(c, sql.data, &req->err) : NULL;
+    sh_stmt *s = sh_prepare(x->c, sql.data, x->err);
     sh_buf_free(&sql);
     if (!s)
         return SH_ERR;
     for (int i = 0; i < n; i++)
         sh_bind_i64(s, i + 1, keys[i]);
     int rc;
-    while ((rc = sh_step(s, &req->err)) == SH_ROW) {
+    while ((rc = sh_step(s, x->err)) == SH_ROW) {
         sh_pool *p = sh_pool_create();
         if (!p) {
-            rc = sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+            rc = sh_err_set(x->err, 500, "out_of_memory", NULL, "内存不足");
             break;
         }
         for (int i = 0; i < x->ncols; i++) {
@@ -171,7 +174,7 @@ static int write_batch(exporter *x, const int64_t *keys, int n) {
                 v = written(p, tc, col->src >= 0 ? col->f : NULL, v);
             x->cells[i] = v ? v : "";
         }
-        int ok = sh_table_write_row(x->w, x->cells, x->ncols, &req->err) == SH_OK;
+        int ok = sh_table_write_row(x->w, x->cells, x->ncols, x->err) == SH_OK;
         sh_pool_destroy(p);
         if (!ok) {
             rc = SH_ERR;
@@ -232,45 +235,64 @@ static int64_t *list_keys(sh_req *req, const sh_scope *scope, long *n) {
     return rc == SH_ERR ? NULL : keys;
 }
 
-int sh_import_export_list(sh_req *req, const char *template_name, const sh_scope *scope, sh_table_format fmt,
-                          long *rows) {
-    *rows = 0;
-    const sh_import_template *t = sh_import_template_named(&sh_import_students, template_name);
+/* The students template of that name with a layout of its own; NULL with 400 unknown_template. */
+static const sh_import_template *form_template(const char *name, sh_err *err) {
+    const sh_import_template *t = sh_import_template_named(&sh_import_students, name);
     if (!t || !t->columns)
-        return sh_err_set(&req->err, 400, "unknown_template", "template",
-                          "不认识的导出模板“%s”，可用：national", template_name);
-    exporter x = {.req = req, .t = t, .ncols = t->ncolumns, .unmask = scope && scope->unmask};
-    x.cols = sh_palloc(req->pool, sizeof(source) * (size_t)x.ncols);
-    x.cells = sh_palloc(req->pool, sizeof(char *) * (size_t)x.ncols);
-    const char **heads = sh_palloc(req->pool, sizeof(char *) * (size_t)x.ncols);
-    if (!x.cols || !x.cells || !heads)
-        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+        sh_err_set(err, 400, "unknown_template", "template", "不认识的导出模板“%s”，可用：national", name);
+    return t && t->columns ? t : NULL;
+}
+
+int sh_import_export_form(sh_conn *c, const char *template_name, const int64_t *keys, long n, int unmask,
+                          const char *path, sh_table_format fmt, sh_err *err) {
+    const sh_import_template *t = form_template(template_name, err);
+    if (!t)
+        return SH_ERR;
+    sh_pool *p = sh_pool_create();
+    exporter x = {.c = c, .err = err, .t = t, .ncols = t->ncolumns, .unmask = unmask};
+    x.cols = p ? sh_palloc(p, sizeof(source) * (size_t)x.ncols) : NULL;
+    x.cells = p ? sh_palloc(p, sizeof(char *) * (size_t)x.ncols) : NULL;
+    const char **heads = p ? sh_palloc(p, sizeof(char *) * (size_t)x.ncols) : NULL;
+    if (!x.cols || !x.cells || !heads) {
+        sh_pool_destroy(p);
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+    }
     for (int i = 0; i < x.ncols; i++) {
         x.cols[i] = resolve(t->columns[i].key);
         heads[i] = t->columns[i].header;
     }
-    long n;
-    int64_t *keys = list_keys(req, scope, &n);
-    if (!keys)
-        return SH_ERR;
-    char path[SH_TEMP_PATH];
-    if (sh_reply_temp_path(req, path) != SH_OK)
-        return SH_ERR;
-    int rc = sh_table_writer_open(path, fmt, "学生基本信息", &x.w, &req->err);
+    int rc = sh_table_writer_open(path, fmt, "学生基本信息", &x.w, err);
     if (rc == SH_OK)
-        rc = sh_table_write_header(x.w, heads, NULL, x.ncols, &req->err);
+        rc = sh_table_write_header(x.w, heads, NULL, x.ncols, err);
     for (long at = 0; rc == SH_OK && at < n; at += BATCH)
         rc = write_batch(&x, keys + at, (int)(n - at < BATCH ? n - at : BATCH));
     if (rc == SH_OK) {
-        rc = sh_table_writer_close(x.w, &req->err);
+        rc = sh_table_writer_close(x.w, err);
         x.w = NULL;
     }
     if (x.w)
         sh_table_writer_abort(x.w);
-    if (rc != SH_OK) {
+    sh_pool_destroy(p);
+    if (rc != SH_OK)
         unlink(path);
+    return rc == SH_OK ? SH_OK : SH_ERR;
+}
+
+int sh_import_export_list(sh_req *req, const char *template_name, const sh_scope *scope, sh_table_format fmt,
+                          long *rows) {
+    *rows = 0;
+    if (!form_template(template_name, &req->err))
         return SH_ERR;
-    }
+    sh_conn *c = sh_req_conn(req);
+    long n;
+    int64_t *keys = c ? list_keys(req, scope, &n) : NULL;
+    if (!keys)
+        return SH_ERR;
+    char path[SH_TEMP_PATH];
+    if (sh_reply_temp_path(req, path) != SH_OK ||
+        sh_import_export_form(c, template_name, keys, n, scope && scope->unmask, path, fmt, &req->err) !=
+            SH_OK)
+        return SH_ERR;
     *rows = n;
     return sh_reply_temp_file(req, path, sh_table_content_type(fmt), "students-national", "学生基本信息表",
                               fmt == SH_TABLE_CSV ? "csv" : "xlsx");

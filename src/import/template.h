@@ -66,6 +66,13 @@ int sh_import_header_matches(sh_pool *p, const char *key, const char *header, co
 int sh_import_export_list(sh_req *req, const char *template_name, const sh_scope *scope, sh_table_format fmt,
                           long *rows);
 
+/* Write the students of keys (n of them, in that order) to path as a file of fmt
+ * in the layout of the students template named template_name, masked unless
+ * unmask (the caller decided the reader may see them in clear). SH_OK, or
+ * SH_ERR with err set and no file left at path (400 unknown_template). */
+int sh_import_export_form(sh_conn *c, const char *template_name, const int64_t *keys, long n, int unmask,
+                          const char *path, sh_table_format fmt, sh_err *err);
+
 /* The stored code of a template code through map, or the template code of a
  * stored one (reverse); code itself when the map has no pair for it. */
 const char *sh_import_map_code(const char *const *map, const char *code, int reverse);

@@ -83,6 +83,11 @@ static const sh_import_tcol columns[] = {
     {"school_bus", "是否需要乘坐校车"},
     MEMBER(1, "一"),
     MEMBER(2, "二"),
+    /* Not columns of the national form: the hub's 学生类别 and the date the
+     * student joined the class, after the form's own columns so their order
+     * stays the form's; without them a re-import would lose the two. */
+    {"category", "学生类别", "学生类别码"},
+    {"entry_date", "入班日期", NULL, NULL, NULL, SH_TPL_COMPACT},
 };
 
 const sh_import_template sh_template_national = {

@@ -254,3 +254,24 @@ export function idNumber(region, birth, seq) {
   const sum = [...first].reduce((s, d, i) => s + Number(d) * w[i], 0);
   return first + '10X98765432'[sum % 11];
 }
+
+// The care and support counts (GET /api/v1/student-flags) counted from a national
+// registry form exported in clear (CSV text): {rows, counts}. The flags are encrypted
+// at rest, so this file is the raw record the tests count them from.
+export function formCareCounts(text) {
+  const [head, ...rows] = text.replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
+  const n = (h, test) => rows.filter((x) => test(x[head.indexOf(h)])).length;
+  return {
+    rows: rows.length,
+    counts: {
+      left_behind_single: n('是否留守儿童', (v) => v === '1'),
+      left_behind_both: n('是否留守儿童', (v) => v === '2'),
+      migrant_child: n('是否进城务工人员随迁子女', (v) => v === '1'),
+      orphan: n('是否孤儿', (v) => v === '1'),
+      disabled: n('残疾类型', (v) => v !== ''),
+      inclusive: n('随班就读', (v) => v === '1'),
+      needs_aid: n('是否需要申请资助', (v) => v === '1'),
+      school_bus: n('是否需要乘坐校车', (v) => v === '1'),
+    },
+  };
+}

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, assertError, demoAccounts, signIn, sql, idNumber, call, usePostgres, cli, httpFetch } from './harness.mjs';
+import { startServer, assertError, demoAccounts, signIn, sql, idNumber, call, usePostgres, cli, httpFetch, formCareCounts } from './harness.mjs';
 
 let srv;
 let admin; // school administrator (holds roster.unmask)
@@ -250,19 +250,9 @@ test('the care and support counts of a school match its records; a district is t
   const file = await httpFetch(`${srv.url}/api/v1/students?school=${ctx.school.id}&status=01&format=csv&template=national&unmask_reason=${encodeURIComponent('核对关爱与资助人数')}`,
     { headers: { cookie: admin.cookie } });
   assert.equal(file.status, 200);
-  const [head, ...rows] = (await file.text()).replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
-  const n = (h, test) => rows.filter((x) => test(x[head.indexOf(h)])).length;
-  assert.equal(rows.length, r.body.students);
-  assert.deepEqual(r.body.counts, {
-    left_behind_single: n('是否留守儿童', (v) => v === '1'),
-    left_behind_both: n('是否留守儿童', (v) => v === '2'),
-    migrant_child: n('是否进城务工人员随迁子女', (v) => v === '1'),
-    orphan: n('是否孤儿', (v) => v === '1'),
-    disabled: n('残疾类型', (v) => v !== ''),
-    inclusive: n('随班就读', (v) => v === '1'),
-    needs_aid: n('是否需要申请资助', (v) => v === '1'),
-    school_bus: n('是否需要乘坐校车', (v) => v === '1'),
-  });
+  const form = formCareCounts(await file.text());
+  assert.equal(form.rows, r.body.students);
+  assert.deepEqual(r.body.counts, form.counts);
   assert.ok(r.body.counts.left_behind_single >= 1 && r.body.counts.left_behind_both >= 1 && r.body.counts.needs_aid >= 1);
 
   // the district: the sum of its schools; out of a school administrator's reach
