@@ -10,6 +10,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 import { usePostgres, createDatabase, psql } from './pg.mjs';
 
 export { usePostgres };
@@ -259,7 +260,7 @@ export function idNumber(region, birth, seq) {
 // registry form exported in clear (CSV text): {rows, counts}. The flags are encrypted
 // at rest, so this file is the raw record the tests count them from.
 export function formCareCounts(text) {
-  const [head, ...rows] = text.replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
+  const [head, ...rows] = parse(text, { bom: true, relax_column_count: false });
   const n = (h, test) => rows.filter((x) => test(x[head.indexOf(h)])).length;
   return {
     rows: rows.length,
