@@ -26,6 +26,15 @@ ALTER TABLE student_change DROP CONSTRAINT student_change_request_id_fkey;
 ALTER TABLE teaching_assignment DROP CONSTRAINT teaching_assignment_staff_id_fkey;
 ALTER TABLE class_profile DROP CONSTRAINT class_profile_head_teacher_id_fkey;
 ALTER TABLE flow_decision DROP CONSTRAINT flow_decision_request_id_fkey;
+ALTER TABLE assign_task_item DROP CONSTRAINT assign_task_item_task_id_fkey;
+ALTER TABLE assign_task_item DROP CONSTRAINT assign_task_item_student_id_fkey;
+ALTER TABLE assign_submission DROP CONSTRAINT assign_submission_task_id_fkey;
+ALTER TABLE assign_submission DROP CONSTRAINT assign_submission_student_id_fkey;
+ALTER TABLE assign_answer DROP CONSTRAINT assign_answer_submission_id_fkey;
+ALTER TABLE assign_answer DROP CONSTRAINT assign_answer_task_item_id_fkey;
+ALTER TABLE mastery_state DROP CONSTRAINT mastery_state_student_id_fkey;
+ALTER TABLE mastery_event DROP CONSTRAINT mastery_event_student_id_fkey;
+ALTER TABLE mastery_event DROP CONSTRAINT mastery_event_answer_id_fkey;
 
 ALTER TABLE student DROP CONSTRAINT student_pkey, ADD PRIMARY KEY (school_id, id),
   DROP CONSTRAINT student_uid_key, ADD UNIQUE (school_id, uid);
@@ -51,6 +60,21 @@ ALTER TABLE flow_decision DROP CONSTRAINT flow_decision_pkey, ADD PRIMARY KEY (s
   DROP CONSTRAINT flow_decision_uid_key, ADD UNIQUE (school_id, uid);
 ALTER TABLE student_change DROP CONSTRAINT student_change_pkey, ADD PRIMARY KEY (school_id, id),
   DROP CONSTRAINT student_change_uid_key, ADD UNIQUE (school_id, uid);
+ALTER TABLE assign_task DROP CONSTRAINT assign_task_pkey, ADD PRIMARY KEY (school_id, id),
+  DROP CONSTRAINT assign_task_uid_key, ADD UNIQUE (school_id, uid);
+ALTER TABLE assign_task_item DROP CONSTRAINT assign_task_item_pkey, ADD PRIMARY KEY (school_id, id),
+  DROP CONSTRAINT assign_task_item_uid_key, ADD UNIQUE (school_id, uid);
+ALTER TABLE assign_submission DROP CONSTRAINT assign_submission_pkey, ADD PRIMARY KEY (school_id, id),
+  DROP CONSTRAINT assign_submission_uid_key, ADD UNIQUE (school_id, uid),
+  DROP CONSTRAINT assign_submission_task_id_student_id_key, ADD UNIQUE (school_id, task_id, student_id);
+ALTER TABLE assign_answer DROP CONSTRAINT assign_answer_pkey, ADD PRIMARY KEY (school_id, id),
+  DROP CONSTRAINT assign_answer_uid_key, ADD UNIQUE (school_id, uid),
+  DROP CONSTRAINT assign_answer_submission_id_task_item_id_key, ADD UNIQUE (school_id, submission_id, task_item_id);
+ALTER TABLE mastery_state DROP CONSTRAINT mastery_state_pkey, ADD PRIMARY KEY (school_id, id),
+  DROP CONSTRAINT mastery_state_uid_key, ADD UNIQUE (school_id, uid),
+  DROP CONSTRAINT mastery_state_student_id_point_id_key, ADD UNIQUE (school_id, student_id, point_id);
+ALTER TABLE mastery_event DROP CONSTRAINT mastery_event_pkey, ADD PRIMARY KEY (school_id, id),
+  DROP CONSTRAINT mastery_event_answer_id_point_id_key, ADD UNIQUE (school_id, answer_id, point_id);
 
 ALTER TABLE enrollment ADD FOREIGN KEY (school_id, student_id) REFERENCES student (school_id, id);
 ALTER TABLE guardian_link ADD FOREIGN KEY (school_id, student_id) REFERENCES student (school_id, id);
@@ -59,6 +83,15 @@ ALTER TABLE student_change ADD FOREIGN KEY (school_id, request_id) REFERENCES fl
 ALTER TABLE teaching_assignment ADD FOREIGN KEY (school_id, staff_id) REFERENCES staff (school_id, id);
 ALTER TABLE class_profile ADD FOREIGN KEY (school_id, head_teacher_id) REFERENCES staff (school_id, id);
 ALTER TABLE flow_decision ADD FOREIGN KEY (school_id, request_id) REFERENCES flow_request (school_id, id);
+ALTER TABLE assign_task_item ADD FOREIGN KEY (school_id, task_id) REFERENCES assign_task (school_id, id);
+ALTER TABLE assign_task_item ADD FOREIGN KEY (school_id, student_id) REFERENCES student (school_id, id);
+ALTER TABLE assign_submission ADD FOREIGN KEY (school_id, task_id) REFERENCES assign_task (school_id, id);
+ALTER TABLE assign_submission ADD FOREIGN KEY (school_id, student_id) REFERENCES student (school_id, id);
+ALTER TABLE assign_answer ADD FOREIGN KEY (school_id, submission_id) REFERENCES assign_submission (school_id, id);
+ALTER TABLE assign_answer ADD FOREIGN KEY (school_id, task_item_id) REFERENCES assign_task_item (school_id, id);
+ALTER TABLE mastery_state ADD FOREIGN KEY (school_id, student_id) REFERENCES student (school_id, id);
+ALTER TABLE mastery_event ADD FOREIGN KEY (school_id, student_id) REFERENCES student (school_id, id);
+ALTER TABLE mastery_event ADD FOREIGN KEY (school_id, answer_id) REFERENCES assign_answer (school_id, id);
 
 -- 2. reference tables (referenced tables first) ---------------------------------------
 SELECT create_reference_table('org_unit');
