@@ -81,9 +81,9 @@ test('the student answers it on a phone, submits and sees the result', async () 
     const input = q.locator('[data-test=answer-input]');
     if (await input.locator('[data-test=opt-A]').count()) await input.locator('[data-test=opt-A]').click();
     else if (await input.locator('[data-test=tf-true]').count()) await input.locator('[data-test=tf-true]').click();
-    else if (await input.locator('[data-test=numeric]').count()) await input.locator('[data-test=numeric] input').fill('1');
+    else if (await input.locator('[data-test=numeric]').count()) await input.locator('[data-test=numeric]').fill('1');
     else {
-      await input.locator('[data-test=subjective] textarea').fill('先把减法化成加法，再按同号、异号的法则计算。');
+      await input.locator('[data-test=subjective]').fill('先把减法化成加法，再按同号、异号的法则计算。');
       await shot(page, 'portal-answer-subjective-375');
     }
     assert.ok((await width(page)) <= 376, `portal is ${await width(page)}px wide`);
