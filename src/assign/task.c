@@ -93,7 +93,8 @@ json_t *assign_round_json(sh_stmt *s, int col, double scale) {
 #define TASK_COLUMNS                                                                                         \
     "t.uid, t.kind, t.title, t.subject, t.status, t.tiered, t.due_at, t.published_at, t.closed_at,"          \
     " t.created_at, k.uid, k.name,"                                                                          \
-    " (SELECT COUNT(*) FROM assign_submission s WHERE s.task_id = t.id AND s.school_id = t.school_id),"      \
+    " (SELECT COUNT(*) FROM assign_submission s WHERE s.task_id = t.id AND s.school_id = t.school_id"        \
+    "  AND s.status <> 'draft'),"                                                                            \
     " (SELECT COUNT(*) FROM assign_submission s WHERE s.task_id = t.id AND s.school_id = t.school_id"        \
     "  AND s.status IN ('submitted', 'scored')),"                                                            \
     " (SELECT COUNT(*) FROM assign_submission s WHERE s.task_id = t.id AND s.school_id = t.school_id"        \

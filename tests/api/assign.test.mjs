@@ -243,6 +243,7 @@ test('tiered homework: per-student items and tiers; each student gets the common
   });
   assert.equal(r.status, 201, r.text);
   assert.equal(r.body.tiered, true);
+  assert.equal(r.body.assigned, 0, 'a draft is assigned to nobody yet');
   assert.equal(r.body.items[1].student.id, ctx.studentUid);
   assert.equal((await as.teacher.post(`/api/v1/assign/tasks/${r.body.id}/publish`)).status, 200);
   const mine = (await as.student.get('/api/v1/my/tasks')).body.items.find((x) => x.task === r.body.id);
