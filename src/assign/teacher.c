@@ -325,10 +325,15 @@ int assign_task_publish(sh_req *req) {
     if (!c || assign_task_find(req, c, sh_req_param(req, "id"), "assign.write", &t) != SH_OK ||
         need_status(req, &t, "draft") != SH_OK)
         return SH_ERR;
-    int64_t nitems = 0;
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM assign_task_item WHERE task_id = %lld", (long long)t.key);
-    if (sh_query_i64(c, sql, &nitems, &req->err) == SH_ERR)
+    sh_stmt *s = sh_prepare(c, "SELECT COUNT(*) FROM assign_task_item WHERE task_id = $1 AND school_id = $2",
+                            &req->err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_i64(s, 1, t.key);
+    sh_bind_i64(s, 2, t.school);
+    int64_t nitems = sh_step(s, &req->err) == SH_ROW ? sh_col_i64(s, 0) : 0;
+    sh_stmt_done(s);
+    if (req->err.status)
         return SH_ERR;
     if (!nitems)
         return sh_err_set(&req->err, 409, "empty_task", "items", "作业还没有题目，不能发布");
