@@ -101,6 +101,12 @@ test('the student answers it on a phone, submits and sees the result', async () 
   assert.match(await items.first().innerText(), /解析：/);
   assert.ok((await width(page)) <= 376);
   await shot(page, 'portal-result-375');
+  // the portal on a desktop screen too
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await shot(page, 'portal-result-1440');
+  await page.goto(`${server.url}/m/tasks`);
+  await page.locator('[data-test=my-task]').first().waitFor();
+  await shot(page, 'portal-my-tasks-1440');
   assert.deepEqual(problems, []);
   await close();
 });
