@@ -1,6 +1,7 @@
 // Precision teaching (精准教学): the knowledge graph and the item bank with its review queue.
-// 知识图谱 needs kg.read (editing there needs kg.write); 题库 items.read; 题目审核 items.review.
-import { Share, Collection, Stamp } from '@element-plus/icons-vue'
+// 知识图谱 needs kg.read (editing there needs kg.write); 题库 items.read; 题目审核 items.review;
+// 作业 assign.read (building and scoring there needs assign.write).
+import { Share, Collection, Stamp, EditPen } from '@element-plus/icons-vue'
 
 const group = '精准教学'
 
@@ -22,5 +23,17 @@ export const consoleRoutes = [
     name: 'items-review',
     component: () => import('../pages/items/ReviewPage.vue'),
     meta: { title: '题目审核', perm: 'items.review', menu: { group, order: 520, icon: Stamp } },
+  },
+  {
+    path: 'assign',
+    name: 'assign',
+    component: () => import('../pages/assign/AssignPage.vue'),
+    meta: { title: '作业', perm: 'assign.read', menu: { group, order: 530, icon: EditPen } },
+  },
+  {
+    path: 'assign/:id',
+    name: 'assign-task',
+    component: () => import('../pages/assign/TaskPage.vue'),
+    meta: { title: '作业详情', perm: 'assign.read' },
   },
 ]
