@@ -7,6 +7,8 @@
 #include "mastery/mastery.h"
 #include "model/api.h"
 
+#include <jansson.h>
+
 extern const sh_migration sh_mastery_migrations[];
 extern const int sh_mastery_nmigrations;
 extern const sh_entity sh_mastery_param_entity, sh_mastery_item_entity, sh_mastery_state_entity,
@@ -19,6 +21,32 @@ extern const kt_elo sh_mastery_elo;
 /* Fewest submitted students for which DINA is fitted on a diagnostic; below,
  * each point is seeded with the BKT posterior of the student's answers. */
 #define SH_MASTERY_DINA_MIN 10
+
+/* Report thresholds on P(known) (docs/teaching.md §Reports): a point is weak
+ * for a class or a student below WEAK; a prerequisite behind a weak point is a
+ * gap below GAP (or when nobody has answered it); a student is at risk whose
+ * mean over the points met is below RISK_MEAN or whose last RISK_WRONG
+ * answers were all wrong; a point is mastered from MASTERED on. */
+#define SH_MASTERY_WEAK 0.5
+#define SH_MASTERY_GAP 0.6
+#define SH_MASTERY_RISK_MEAN 0.4
+#define SH_MASTERY_RISK_WRONG 3
+#define SH_MASTERY_MASTERED 0.8
+
+/* The class report of class_id (an org key) in school for subject (a course
+ * code) over the class's tasks, or one task (its key; 0 = all): see report.c.
+ * *out is a new JSON object. */
+int sh_mastery_class_report(sh_conn *c, int64_t class_id, int64_t school, const char *subject, int64_t task,
+                            json_t **out, sh_err *err);
+/* A student's report (student key, school) over the points of subject (a
+ * course name as in kg_point.subject; NULL = all): see student.c. */
+int sh_mastery_student_report(sh_conn *c, int64_t student, int64_t school, const char *subject, json_t **out,
+                              sh_err *err);
+
+/* Route handlers (handlers.c). */
+int sh_mastery_class_api(sh_req *req);
+int sh_mastery_student_api(sh_req *req);
+int sh_mastery_my_api(sh_req *req);
 
 /* The submission being counted. */
 typedef struct sh_mastery_sub {

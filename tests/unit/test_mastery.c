@@ -11,6 +11,7 @@
 #include "mastery/module.h"
 
 #include <math.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -335,6 +336,127 @@ TEST(mastery_diagnostic_fits_dina_and_later_answers_win) {
     CHECK(fabs(query_double(c, "SELECT p_known FROM mastery_state WHERE student_id = %d AND point_id = %d", 1,
                             1) -
                hand_step(seeded, 1)) < 1e-12);
+    sh_db_release(c);
+    sh_app_close(app);
+}
+
+static double class_mean(int k) {
+    double sum = 0;
+    for (int s = 1; s <= 6; s++)
+        sum += hand_known(s, k);
+    return sum / 6;
+}
+
+static double student_mean(int s) {
+    double sum = 0;
+    for (int k = 1; k <= NPOINTS; k++)
+        sum += hand_known(s, k);
+    return sum / NPOINTS;
+}
+
+static double num(json_t *v) { return json_is_number(v) ? json_number_value(v) : -1; }
+
+TEST(mastery_class_report_matches_hand_computation) {
+    sh_conn *c;
+    sh_app *app = open_app("mastery4.db", &c);
+    REQUIRE(app);
+    REQUIRE(add_students(c, 6) == SH_OK);
+    REQUIRE(add_task(c, 1, "homework", 1, NITEMS, 6, homework_pick) == SH_OK);
+    REQUIRE(count_all(c, 1, 6) == SH_OK);
+    json_t *r = NULL;
+    sh_err e;
+    sh_err_init(&e);
+    REQUIRE(sh_mastery_class_report(c, 3, 2, "14", 0, &r, &e) == SH_OK);
+    json_t *points = json_object_get(r, "points"), *students = json_object_get(r, "students");
+    CHECK(json_array_size(points) == NPOINTS && json_array_size(students) == 6);
+    /* the heat map: every cell is the hand BKT value (rounded to 4 places) */
+    for (int s = 1; s <= 6; s++)
+        for (int k = 1; k <= NPOINTS; k++) {
+            json_t *cell =
+                json_array_get(json_array_get(json_object_get(r, "cells"), (size_t)s - 1), (size_t)k - 1);
+            CHECK(fabs(num(json_object_get(cell, "p_known")) - hand_known(s, k)) < 0.00005);
+        }
+    /* answers counted and right rate of P1 (items 1 and 2): 12 answers, 5 right */
+    json_t *p1 = json_array_get(points, 0);
+    CHECK_STR(json_string_value(json_object_get(p1, "code")), "P1");
+    CHECK(json_integer_value(json_object_get(p1, "answers")) == 12);
+    CHECK(fabs(num(json_object_get(p1, "right_rate")) - 5.0 / 12) < 0.00005);
+    for (int k = 1; k <= NPOINTS; k++)
+        CHECK(fabs(num(json_object_get(json_array_get(points, (size_t)k - 1), "mean")) - class_mean(k)) <
+              0.00005);
+    /* at risk: mean below 0.4, or the last three answers all wrong (only S6 has that) */
+    json_t *risk = json_object_get(r, "at_risk");
+    size_t want = 0;
+    for (int s = 1; s <= 6; s++) {
+        int expect = student_mean(s) < 0.4 || s == 6, found = 0;
+        want += (size_t)expect;
+        size_t i;
+        json_t *v;
+        char uid[16];
+        snprintf(uid, sizeof uid, "s%d", s);
+        json_array_foreach(risk, i, v) if (strcmp(json_string_value(json_object_get(v, "id")), uid) == 0) {
+            found = 1;
+            CHECK(json_array_size(json_object_get(v, "reasons")) >= 1);
+        }
+        if (found != expect)
+            fprintf(stderr, "    S%d mean %.4f: at risk %d, expected %d\n", s, student_mean(s), found,
+                    expect);
+        CHECK(found == expect);
+    }
+    CHECK(json_array_size(risk) == want && want >= 2);
+    /* wrong options: 11 (item, option) pairs chosen; the top one item 3's B, 4 of 6 answers */
+    json_t *wrong = json_object_get(r, "wrong_options"), *top = json_array_get(wrong, 0);
+    CHECK(json_array_size(wrong) == 11);
+    CHECK_STR(json_string_value(json_object_get(top, "item")), "v3");
+    CHECK_STR(json_string_value(json_object_get(top, "option")), "B");
+    CHECK_STR(json_string_value(json_object_get(top, "misconception")), "误解3B");
+    CHECK(json_integer_value(json_object_get(top, "chosen")) == 4 &&
+          json_integer_value(json_object_get(top, "answers")) == 6);
+    size_t i;
+    json_t *v;
+    json_array_foreach(wrong, i, v) {
+        const char *item = json_string_value(json_object_get(v, "item")),
+                   *opt = json_string_value(json_object_get(v, "option"));
+        int it = item[1] - '0', n = 0;
+        for (int s = 0; s < 6; s++)
+            n += picks[s][it - 1] == opt[0];
+        CHECK(json_integer_value(json_object_get(v, "chosen")) == n);
+        CHECK(opt[0] == 'B' ? json_is_string(json_object_get(v, "misconception"))
+                            : json_is_null(json_object_get(v, "misconception")));
+    }
+    /* gaps: P2 (needs P1) weak and P1 below 0.6 */
+    int gap = class_mean(2) < 0.5 && class_mean(1) < 0.6;
+    json_t *gaps = json_object_get(r, "gaps");
+    CHECK(json_array_size(gaps) == (size_t)gap);
+    if (gap)
+        CHECK_STR(json_string_value(
+                      json_object_get(json_object_get(json_array_get(gaps, 0), "prerequisite"), "code")),
+                  "P1");
+    json_decref(r);
+    /* one task only, and the student report: weak points and next steps with prerequisites first */
+    REQUIRE(sh_mastery_class_report(c, 3, 2, "14", 1, &r, &e) == SH_OK);
+    CHECK(json_array_size(json_object_get(r, "points")) == NPOINTS);
+    json_decref(r);
+    REQUIRE(sh_mastery_class_report(c, 3, 2, "15", 0, &r, &e) == SH_OK); /* another subject: nothing */
+    CHECK(json_array_size(json_object_get(r, "points")) == 0 &&
+          json_array_size(json_object_get(r, "at_risk")) == 0);
+    json_decref(r);
+    REQUIRE(sh_mastery_student_report(c, 3, 2, "数学", &r, &e) == SH_OK);
+    json_t *sp = json_object_get(r, "points");
+    CHECK(json_array_size(sp) == NPOINTS);
+    /* S3's P1 history: two answers, the last one the state now */
+    json_t *h = json_object_get(json_array_get(sp, 0), "history");
+    CHECK(json_array_size(h) == 2);
+    CHECK(fabs(num(json_object_get(json_array_get(h, 1), "p_known")) - hand_known(3, 1)) < 0.00005);
+    json_t *steps = json_object_get(r, "next_steps");
+    /* S3 is weak at P1 and P2: P1 is P2's prerequisite, so it comes first */
+    CHECK(hand_known(3, 1) < 0.5 && hand_known(3, 2) < 0.5);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(steps, 0), "point"), "code")),
+              "P1");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(steps, 1), "point"), "code")),
+              "P2");
+    json_decref(r);
+    sh_err_clear(&e);
     sh_db_release(c);
     sh_app_close(app);
 }
