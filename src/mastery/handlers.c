@@ -5,7 +5,6 @@
  * classes and students answer exactly like missing ones (404). */
 #include "mastery/module.h"
 
-#include "codes/codes.h"
 #include "core/pool.h"
 #include "identity/access.h"
 #include "model/export.h"
@@ -142,23 +141,9 @@ int sh_mastery_class_api(sh_req *req) {
     return sh_reply_json(req, 200, r);
 }
 
-/* The kg_point.subject name of a course code (NULL for all subjects). */
-static int subject_name(sh_req *req, const char *code, char *out, size_t cap, const char **name) {
-    *name = NULL;
-    if (!code)
-        return SH_OK;
-    int rc = sh_codes_name(sh_req_conn(req), "jyt_k12_course", code, out, cap, &req->err);
-    if (rc == SH_ERR)
-        return SH_ERR;
-    *name = rc == SH_ROW ? out : code;
-    return SH_OK;
-}
-
 static int student_reply(sh_req *req, int64_t student, int64_t school, const char *uid, const char *name) {
     const char *subject;
-    char buf[64];
-    if (subject_of(req, 0, &subject) != SH_OK ||
-        subject_name(req, subject, buf, sizeof buf, &subject) != SH_OK)
+    if (subject_of(req, 0, &subject) != SH_OK)
         return SH_ERR;
     json_t *r;
     if (sh_mastery_student_report(sh_req_conn(req), student, school, subject, &r, &req->err) != SH_OK)

@@ -39,7 +39,7 @@ extern const kt_elo sh_mastery_elo;
 int sh_mastery_class_report(sh_conn *c, int64_t class_id, int64_t school, const char *subject, int64_t task,
                             json_t **out, sh_err *err);
 /* A student's report (student key, school) over the points of subject (a
- * course name as in kg_point.subject; NULL = all): see student.c. */
+ * course code, as kg_point.subject holds it; NULL = all): see student.c. */
 int sh_mastery_student_report(sh_conn *c, int64_t student, int64_t school, const char *subject, json_t **out,
                               sh_err *err);
 
