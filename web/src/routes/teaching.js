@@ -1,6 +1,6 @@
-// Precision teaching (精准教学): the knowledge graph and the item bank with its review queue.
-// 知识图谱 needs kg.read (editing there needs kg.write); 题库 items.read; 题目审核 items.review.
-import { Share, Collection, Stamp } from '@element-plus/icons-vue'
+// Precision teaching (精准教学): the knowledge graph, the item bank with its review queue, the 学情 reports.
+// 学情报告 needs mastery.read. 知识图谱 needs kg.read (editing there needs kg.write); 题库 items.read; 题目审核 items.review.
+import { Share, Collection, Stamp, DataAnalysis } from '@element-plus/icons-vue'
 
 const group = '精准教学'
 
@@ -22,5 +22,11 @@ export const consoleRoutes = [
     name: 'items-review',
     component: () => import('../pages/items/ReviewPage.vue'),
     meta: { title: '题目审核', perm: 'items.review', menu: { group, order: 520, icon: Stamp } },
+  },
+  {
+    path: 'mastery',
+    name: 'mastery',
+    component: () => import('../pages/mastery/MasteryPage.vue'),
+    meta: { title: '学情报告', perm: 'mastery.read', menu: { group, order: 530, icon: DataAnalysis } },
   },
 ]
