@@ -66,6 +66,7 @@ int cmd_duplicates(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_kt(int argc, char **argv);
+int cmd_mastery(int argc, char **argv);
 int cmd_kg(int argc, char **argv);
 int cmd_items(int argc, char **argv);
 /* `shushu demo`: import and publish the shipped knowledge graphs and item banks

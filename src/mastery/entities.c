@@ -1,6 +1,6 @@
 /* entities.c — the declarations of the mastery tables (their columns and data
  * grades; the tables themselves are in schema.c). All four are bookkeeping of
- * the model, written by observe.c and diagnose.c only, so they are
+ * the model, written by observe.c, diagnose.c and fit.c only, so they are
  * internal (no generic API). A student's mastery is a learning record of a
  * minor: graded L3, shown only to the class's teachers, the admins in scope
  * and the student and guardians. Real numbers (probabilities, Elo ratings,

@@ -43,6 +43,16 @@ int sh_mastery_class_report(sh_conn *c, int64_t class_id, int64_t school, const 
 int sh_mastery_student_report(sh_conn *c, int64_t student, int64_t school, const char *subject, json_t **out,
                               sh_err *err);
 
+/* What `shushu mastery fit` did. */
+typedef struct sh_mastery_fit_result {
+    long answers, points;
+    double log_likelihood;
+} sh_mastery_fit_result;
+/* Fit BKT per knowledge point (with a forgetting rate when forgets) from every
+ * counted answer and store the parameters in mastery_param, in its own write
+ * transaction (fit.c). No answers: nothing is written, SH_OK. */
+int sh_mastery_fit(sh_conn *c, int forgets, int threads, sh_mastery_fit_result *res, sh_err *err);
+
 /* Route handlers (handlers.c). */
 int sh_mastery_class_api(sh_req *req);
 int sh_mastery_student_api(sh_req *req);

@@ -4,10 +4,11 @@
 // only their own (GET /api/v1/my/mastery). Hostile input gets a clear Chinese
 // error: a missing or unknown subject, an unknown task, a bad format; another
 // school's class or student answers 404, roles without the permission 403.
-// The states are written by SQL here: the answering flow lives in src/assign/.
+// `shushu mastery fit` stores fitted parameters and refuses bad options. The states are
+// written by SQL here: the answering flow lives in src/assign/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, assertError, demoAccounts, signIn, sql } from './harness.mjs';
+import { startServer, call, assertError, demoAccounts, signIn, sql, cli } from './harness.mjs';
 
 let srv;
 let accounts;
@@ -135,4 +136,20 @@ test('a student report for the teacher; the student and guardian see only their 
   assert.equal(child.body.student.id, student.uid);
   assertError(await g.get(`/api/v1/my/mastery?student=${other.student}`), 404, 'not_found');
   assertError(await t.get('/api/v1/my/mastery'), 403, 'forbidden');
+});
+
+test('mastery fit stores BKT parameters from the counted answers; bad options are refused', async () => {
+  const r = cli(['mastery', 'fit', '--db', srv.db, '--threads', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /拟合完成：1 个知识点，1 条作答/);
+  const [responses, prior] = sql(srv.db, `SELECT responses, prior FROM mastery_param WHERE point_id = ${point.id}`).split('|');
+  assert.equal(responses, '1');
+  assert.ok(Number(prior) >= 0 && Number(prior) <= 1);
+  const noDb = cli(['mastery', 'fit']);
+  assert.equal(noDb.status, 2);
+  assert.match(noDb.stderr, /需要 --db/);
+  const bad = cli(['mastery', 'fit', '--db', srv.db, '--threads', 'x']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--threads 应为 1 到 256 之间的整数/);
+  assert.equal(cli(['mastery', 'nope']).status, 2);
 });

@@ -459,3 +459,43 @@ TEST(mastery_class_report_matches_hand_computation) {
     sh_db_release(c);
     sh_app_close(app);
 }
+
+TEST(mastery_fit_stores_parameters_the_online_update_uses) {
+    sh_conn *c;
+    sh_app *app = open_app("mastery5.db", &c);
+    REQUIRE(app);
+    sh_mastery_fit_result res;
+    sh_err e;
+    sh_err_init(&e);
+    int fit = sh_mastery_fit(c, 0, 1, &res, &e); /* nothing counted yet: nothing fitted */
+    if (fit != SH_OK)
+        fprintf(stderr, "    %s\n", e.first.message);
+    REQUIRE(fit == SH_OK);
+    CHECK(res.answers == 0 && res.points == 0);
+    REQUIRE(add_students(c, 6) == SH_OK);
+    REQUIRE(add_task(c, 1, "homework", 1, NITEMS, 6, homework_pick) == SH_OK);
+    REQUIRE(count_all(c, 1, 6) == SH_OK);
+    REQUIRE(sh_mastery_fit(c, 1, 2, &res, &e) == SH_OK);
+    CHECK(res.answers == 54 && res.points == NPOINTS && res.log_likelihood < 0);
+    CHECK(query_count(
+              c,
+              "SELECT COUNT(*) FROM mastery_param WHERE prior BETWEEN 0 AND 1 AND learn BETWEEN 0 AND 1"
+              " AND forget BETWEEN 0 AND 1 AND guess BETWEEN 0 AND 1 AND slip BETWEEN 0 AND 1") == NPOINTS);
+    CHECK(query_count(c, "SELECT SUM(responses) FROM mastery_param") == 54);
+    /* the next answer on P1 steps with the fitted parameters */
+    double p =
+        query_double(c, "SELECT p_known FROM mastery_state WHERE student_id = %d AND point_id = %d", 1, 1);
+    double learn = query_double(c, "SELECT learn + %d + %d FROM mastery_param WHERE point_id = 1", 0, 0);
+    double forget = query_double(c, "SELECT forget + %d + %d FROM mastery_param WHERE point_id = 1", 0, 0);
+    double guess = query_double(c, "SELECT guess + %d + %d FROM mastery_param WHERE point_id = 1", 0, 0);
+    double slip = query_double(c, "SELECT slip + %d + %d FROM mastery_param WHERE point_id = 1", 0, 0);
+    REQUIRE(add_task(c, 3, "homework", 1, 1, 1, homework_pick) == SH_OK);
+    REQUIRE(count_all(c, 3, 1) == SH_OK);
+    double post = p * (1 - slip) / (p * (1 - slip) + (1 - p) * guess);
+    CHECK(fabs(query_double(c, "SELECT p_known FROM mastery_state WHERE student_id = %d AND point_id = %d", 1,
+                            1) -
+               (post * (1 - forget) + (1 - post) * learn)) < 1e-12);
+    sh_err_clear(&e);
+    sh_db_release(c);
+    sh_app_close(app);
+}
