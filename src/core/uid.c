@@ -4,6 +4,7 @@
 #include "core/clock.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -44,4 +45,23 @@ void sh_new_uid(char out[27]) {
         out[i] = alphabet[v & 31];
     }
     out[26] = '\0';
+}
+
+void sh_new_uuid(char out[SH_UUID_LEN + 1]) {
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    uint64_t ms = (uint64_t)sh_now_ms();
+    for (int i = 5; i >= 0; i--, ms >>= 8)
+        b[i] = (unsigned char)(ms & 0xff);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
 }

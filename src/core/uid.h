@@ -15,4 +15,9 @@
  * which readers see anyway. Thread-safe. */
 void sh_new_uid(char out[SH_UID_LEN + 1]);
 
+/* A UUID in standard form (36 characters) laid out as version 7 (time first):
+ * xAPI statement ids and registrations. */
+#define SH_UUID_LEN 36
+void sh_new_uuid(char out[SH_UUID_LEN + 1]);
+
 #endif

@@ -35,6 +35,8 @@ static const sh_permission permissions[] = {
     {"items.read", "查看题库（已发布的题目；本人的草稿）"},
     {"items.write", "编写题目（草稿、修改、提交审核）"},
     {"items.review", "审核题目（发布、退回、停用）"},
+    {"assign.read", "查看班级的作业、学生的提交与作答"},
+    {"assign.write", "布置作业（新建、修改、发布、截止）与给主观题评分"},
     {"mastery.read", "查看学情报告（班级知识点掌握情况、学困预警、学生掌握变化）"},
 };
 
@@ -55,20 +57,24 @@ int sh_permission_known(const char *name) {
         "token.manage", "roster.read", "roster.write", "roster.unmask", "change.read", "roster.change",      \
         "roster.approve", "flow.use", "xapi.manage"
 
+/* City and district administrators hold assign.write as well as assign.read: assigning a teacher
+ * or head teacher role needs every permission of it (no escalation). */
 static const sh_role builtin[] = {
     {"city_admin",
      "市级管理员",
-     {ORG_ADMIN_PERMS, "kg.read", "kg.write", "items.read", "items.write", "items.review", "mastery.read"},
+     {ORG_ADMIN_PERMS, "kg.read", "kg.write", "items.read", "items.write", "items.review", "assign.read",
+      "assign.write", "mastery.read"},
      SH_ROLE_ADMIN | SH_ROLE_BUILTIN,
      " city "},
     {"district_admin",
      "区县管理员",
-     {ORG_ADMIN_PERMS, "kg.read", "items.read", "items.write", "mastery.read"},
+     {ORG_ADMIN_PERMS, "kg.read", "items.read", "items.write", "assign.read", "assign.write", "mastery.read"},
      SH_ROLE_ADMIN | SH_ROLE_BUILTIN,
      " district "},
     {"school_admin",
      "学校管理员",
-     {ORG_ADMIN_PERMS, "kg.read", "items.read", "items.write", "items.review", "mastery.read"},
+     {ORG_ADMIN_PERMS, "kg.read", "items.read", "items.write", "items.review", "assign.read", "assign.write",
+      "mastery.read"},
      SH_ROLE_ADMIN | SH_ROLE_BUILTIN,
      " school campus "},
     {"researcher",
@@ -78,12 +84,14 @@ static const sh_role builtin[] = {
      " city district "},
     {"head_teacher",
      "班主任",
-     {"org.read", "roster.read", "kg.read", "items.read", "items.write", "mastery.read"},
+     {"org.read", "roster.read", "kg.read", "items.read", "items.write", "assign.read", "assign.write",
+      "mastery.read"},
      SH_ROLE_BUILTIN,
      " class "},
     {"teacher",
      "任课教师",
-     {"org.read", "roster.read", "kg.read", "items.read", "items.write", "mastery.read"},
+     {"org.read", "roster.read", "kg.read", "items.read", "items.write", "assign.read", "assign.write",
+      "mastery.read"},
      SH_ROLE_BUILTIN,
      " class "},
     {"student", "学生", {"self.read"}, SH_ROLE_BUILTIN, " class "},

@@ -17,6 +17,7 @@
 
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/uid.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -156,24 +157,6 @@ int x_agent_org(sh_req *req, const json_t *agent, int64_t *org) {
 /* A UUID in standard form laid out as version 7 (RFC 9562): 48 bits of the
  * time in milliseconds first, so generated ids grow at the end of the unique
  * index instead of touching pages all over it. */
-void x_new_uuid(char out[37]) {
-    unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    uint64_t ms = (uint64_t)sh_now_ms();
-    for (int i = 5; i >= 0; i--, ms >>= 8)
-        b[i] = (unsigned char)(ms & 0xff);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    static const char hex[] = "0123456789abcdef";
-    char *o = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *o++ = '-';
-        *o++ = hex[b[i] >> 4];
-        *o++ = hex[b[i] & 15];
-    }
-    *o = '\0';
-}
 
 /* Same statement, ignoring what the LRS sets (stored, authority, and version
  * when the new one left it to the LRS). */
@@ -273,7 +256,7 @@ int x_prepare_rows(const x_ctx *x, sh_pool *pool, json_t *arr, const int64_t *or
         r->org = orgs[i];
         if (!json_object_get(st, "id")) { /* a new id cannot be stored or voided yet */
             char id[37];
-            x_new_uuid(id);
+            sh_new_uuid(id);
             r->generated = 1;
             if (json_object_set_new(st, "id", json_string(id)) != 0) {
                 ok = 0;

@@ -164,8 +164,6 @@ int x_prepare_rows(const x_ctx *x, sh_pool *pool, json_t *arr, const int64_t *or
  * failure (the caller then rolls back). */
 int x_write_rows(const x_ctx *x, sh_err *err, sh_conn *c, const x_rows *rows, const x_part *parts, int nparts,
                  int64_t now, int *wrote);
-/* A UUID in standard form laid out as version 7 (time first). */
-void x_new_uuid(char out[37]);
 /* commit.c: hand a checked batch to the group committer. With then, the
  * request is deferred (sh_req_defer) and X_DEFERRED returned: the committer
  * resumes it when the batch is committed or refused, and then(req) reads the

@@ -273,6 +273,60 @@ const requests = {
   'POST /api/v1/items/{id}/check': { in: async () => ({ path: `/api/v1/items/${await matrixItem()}/check`, body: { response: true } }) },
   'POST /api/v1/imports/oneroster': { in: () => ({ path: '/api/v1/imports/oneroster?dry_run=true', body: 'not a zip' }), anyStatus: true },
   ...oneRosterRoutes(),
+  // assignments: a task is reached through its class (assign.read / assign.write there); the
+  // out-of-reach task belongs to a class of another district's school
+  'GET /api/v1/assign/tasks': {
+    in: () => ({ path: `/api/v1/assign/tasks?class=${ctx.classIn}` }),
+    out: () => ({ path: `/api/v1/assign/tasks?class=${ctx.classOut}` }), outcome: 'missing',
+  },
+  'POST /api/v1/assign/tasks': {
+    in: () => ({ path: '/api/v1/assign/tasks', body: taskBody(ctx.classIn) }),
+    out: () => ({ path: '/api/v1/assign/tasks', body: taskBody(ctx.classOut) }), outcome: 'missing',
+  },
+  'GET /api/v1/assign/tasks/{id}': {
+    in: async () => ({ path: `/api/v1/assign/tasks/${(await sharedTask()).task}` }),
+    out: async () => ({ path: `/api/v1/assign/tasks/${(await outTask()).task}` }), outcome: 'missing',
+  },
+  'PUT /api/v1/assign/tasks/{id}': {
+    in: async () => ({ path: `/api/v1/assign/tasks/${(await freshTask({ publish: false })).task}`, body: { title: `矩阵改名${++seq}` } }),
+    out: async () => ({ path: `/api/v1/assign/tasks/${(await outTask(true)).task}`, body: { title: '改名' } }), outcome: 'missing',
+  },
+  'POST /api/v1/assign/tasks/{id}/publish': {
+    in: async () => ({ path: `/api/v1/assign/tasks/${(await freshTask({ publish: false })).task}/publish` }),
+    out: async () => ({ path: `/api/v1/assign/tasks/${(await outTask(true)).task}/publish` }), outcome: 'missing',
+  },
+  'POST /api/v1/assign/tasks/{id}/close': {
+    in: async () => ({ path: `/api/v1/assign/tasks/${(await freshTask()).task}/close` }),
+    out: async () => ({ path: `/api/v1/assign/tasks/${(await outTask(true, true)).task}/close` }), outcome: 'missing',
+  },
+  'GET /api/v1/assign/tasks/{id}/submissions': {
+    in: async () => ({ path: `/api/v1/assign/tasks/${(await sharedTask()).task}/submissions` }),
+    out: async () => ({ path: `/api/v1/assign/tasks/${(await outTask()).task}/submissions` }), outcome: 'missing',
+  },
+  'GET /api/v1/assign/submissions/{id}': {
+    in: async () => ({ path: `/api/v1/assign/submissions/${(await sharedTask()).sub}` }),
+    out: async () => ({ path: `/api/v1/assign/submissions/${(await outTask()).sub}` }), outcome: 'missing',
+  },
+  'POST /api/v1/assign/answers/{id}/score': {
+    in: async () => ({ path: `/api/v1/assign/answers/${(await sharedTask()).answer}/score`, body: { score: 1 } }),
+    out: async () => ({ path: `/api/v1/assign/answers/${(await outTask()).answer}/score`, body: { score: 1 } }), outcome: 'missing',
+  },
+  // the portal's own tasks: reach is the relationship (the student, a guardian of the student);
+  // only the student answers (a guardian is refused by the handler, not the access layer)
+  'GET /api/v1/my/tasks': { in: () => ({ path: '/api/v1/my/tasks' }) },
+  'GET /api/v1/my/tasks/{id}': {
+    in: async () => ({ path: `/api/v1/my/tasks/${(await sharedTask()).sub}` }),
+    out: async () => ({ path: `/api/v1/my/tasks/${(await sharedTask()).otherSub}` }), outcome: 'missing',
+  },
+  'PUT /api/v1/my/tasks/{id}/answers/{item}': {
+    in: async () => { const t = await freshTask(); return { path: `/api/v1/my/tasks/${t.sub}/answers/${t.item}`, body: { response: '矩阵作答' } }; },
+    out: async () => { const t = await sharedTask(); return { path: `/api/v1/my/tasks/${t.otherSub}/answers/${t.item}`, body: { response: '矩阵作答' } }; },
+    outcome: 'missing', anyStatus: true,
+  },
+  'POST /api/v1/my/tasks/{id}/submit': {
+    in: async () => ({ path: `/api/v1/my/tasks/${(await freshTask()).sub}/submit` }),
+    out: async () => ({ path: `/api/v1/my/tasks/${(await sharedTask()).otherSub}/submit` }), outcome: 'missing', anyStatus: true,
+  },
   // xAPI: LRS clients are registered by administrators within their reach …
   'GET /api/v1/xapi/clients': {
     in: () => ({ path: `/api/v1/xapi/clients?org=${ctx.schoolIn}` }),
@@ -543,6 +597,52 @@ async function ownItem(role, submitted = false) {
   assert.equal(r.status, 201, r.text);
   if (submitted) assert.equal((await clients[writer].post(`/api/v1/items/${r.body.id}/submit`)).status, 200);
   return r.body.id;
+}
+
+// Tasks for the assignment routes: made by the demo teacher in the class in reach, with a
+// subjective item; published unless asked not to. sub: the demo student's submission, item:
+// its task item, answer: the student's answer after submitting (when answered).
+function taskBody(cls) {
+  return { class: cls, kind: 'homework', title: `矩阵作业${++seq}`, items: ['RJM-I-01-015'] };
+}
+async function freshTask({ publish = true, answered = false } = {}) {
+  const r = await clients.teacher.post('/api/v1/assign/tasks', taskBody(ctx.classIn));
+  assert.equal(r.status, 201, r.text);
+  const t = { task: r.body.id, item: r.body.items[0].id };
+  if (!publish) return t;
+  const p = await clients.teacher.post(`/api/v1/assign/tasks/${t.task}/publish`);
+  assert.equal(p.status, 200, p.text);
+  t.sub = (await clients.student.get('/api/v1/my/tasks')).body.items.find((x) => x.task === t.task).id;
+  if (answered) {
+    assert.equal((await clients.student.put(`/api/v1/my/tasks/${t.sub}/answers/${t.item}`, { response: '矩阵作答' })).status, 200);
+    const s = await clients.student.post(`/api/v1/my/tasks/${t.sub}/submit`);
+    assert.equal(s.status, 200, s.text);
+    t.answer = s.body.items[0].student_answer.id;
+  }
+  t.otherSub = sql(srv.db, `SELECT s.uid FROM assign_submission s JOIN assign_task t ON t.id = s.task_id WHERE t.uid = '${t.task}' AND s.uid <> '${t.sub}' ORDER BY s.id LIMIT 1`);
+  return t;
+}
+async function sharedTask() {
+  if (!ctx.task) ctx.task = await freshTask({ answered: true });
+  return ctx.task;
+}
+// A task of the class out of reach: made in reach, then moved (with one submission, given to a
+// student of that class) behind the server's back — no demo account teaches there.
+async function outTask(fresh = false, publish = !fresh) {
+  if (!fresh && ctx.outTask) return ctx.outTask;
+  const t = await freshTask({ publish, answered: publish });
+  const T = `(SELECT id FROM assign_task WHERE uid = '${t.task}')`;
+  const SO = `(SELECT id FROM org_unit WHERE uid = '${ctx.schoolOut}')`;
+  const CO = `(SELECT id FROM org_unit WHERE uid = '${ctx.classOut}')`;
+  const keep = t.sub ? `'${t.sub}'` : "''";
+  sql(srv.db, `DELETE FROM assign_answer WHERE submission_id IN (SELECT id FROM assign_submission WHERE task_id = ${T} AND uid <> ${keep});
+    DELETE FROM assign_submission WHERE task_id = ${T} AND uid <> ${keep};
+    UPDATE assign_answer SET school_id = ${SO} WHERE submission_id IN (SELECT id FROM assign_submission WHERE task_id = ${T});
+    UPDATE assign_submission SET school_id = ${SO}, student_id = (SELECT e.student_id FROM enrollment e WHERE e.class_id = ${CO} AND e.exit_date IS NULL ORDER BY e.student_id LIMIT 1) WHERE task_id = ${T};
+    UPDATE assign_task_item SET school_id = ${SO} WHERE task_id = ${T};
+    UPDATE assign_task SET school_id = ${SO}, class_id = ${CO} WHERE id = ${T};`);
+  if (!fresh) ctx.outTask = t;
+  return t;
 }
 
 // Knowledge points for the kg routes: one shared point, or a fresh one (to change or remove).

@@ -1,5 +1,5 @@
 // The phone portal for students and parents (/m), with its own layout: their class, their
-// record, each child of a parent; and the password page inside the portal.
+// record, each child of a parent; 我的作业 and answering a task; and the password page.
 export const topRoutes = [
   {
     path: '/m',
@@ -11,6 +11,18 @@ export const topRoutes = [
         name: 'portal-home',
         component: () => import('../pages/portal/PortalHomePage.vue'),
         meta: { title: '我的' },
+      },
+      {
+        path: 'tasks',
+        name: 'portal-tasks',
+        component: () => import('../pages/portal/MyTasksPage.vue'),
+        meta: { title: '我的作业' },
+      },
+      {
+        path: 'tasks/:id',
+        name: 'portal-task',
+        component: () => import('../pages/portal/MyTaskPage.vue'),
+        meta: { title: '作业' },
       },
       {
         path: 'password',
