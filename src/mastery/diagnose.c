@@ -40,7 +40,7 @@ static const char SEED_SQL[] =
     " version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, 0, 'diagnostic', 0, 1, $6, $6)"
     " ON CONFLICT (student_id, point_id) DO UPDATE SET p_known = excluded.p_known,"
     " version = mastery_state.version + 1, updated_at = excluded.updated_at"
-    " WHERE mastery_state.source = 'diagnostic' AND ABS(mastery_state.p_known - excluded.p_known) > 1e-9";
+    " WHERE mastery_state.source = 'diagnostic' AND ABS(mastery_state.p_known - excluded.p_known) > 1e-6";
 
 static const char SEED_EVENT_SQL[] =
     "INSERT INTO mastery_event (school_id, student_id, point_id, answer_id, kind, correct, p_correct, p_known, at)"
