@@ -6,7 +6,9 @@
 #include "mastery/module.h"
 
 #include "core/pool.h"
+#include "core/buf.h"
 #include "identity/access.h"
+#include "kg/kg.h"
 #include "model/export.h"
 #include "tabular/writer.h"
 
@@ -227,4 +229,70 @@ int sh_mastery_my_api(sh_req *req) {
     if (rc == SH_DONE)
         return sh_err_set(&req->err, 404, "not_found", "student", "没有可查看的学生");
     return student_reply(req, student, school, uid, name);
+}
+
+/* The keys of ?points= (knowledge point codes or ids, comma separated, at most
+ * 50) as a JSON array, or without it the points of the class's tasks of the subject. */
+static int points_of(sh_req *req, int64_t class_id, int64_t school, const char *subject, char **json) {
+    const char *list = sh_req_query(req, "points");
+    sh_conn *c = sh_req_conn(req);
+    sh_buf *b = sh_pool_buf(req->pool, 4096);
+    if (!b)
+        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    sh_buf_putc(b, '[');
+    int n = 0;
+    if (list && *list) {
+        if (strlen(list) > 2000)
+            return sh_err_set(&req->err, 400, "too_long", "points", "知识点过多（至多 50 个）");
+        char *copy = sh_pstrdup(req->pool, list), *save = NULL;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (++n > 50)
+                return sh_err_set(&req->err, 400, "too_many", "points", "知识点过多（至多 50 个）");
+            int64_t key = sh_kg_point_key(c, tok, &req->err);
+            if (key < 0)
+                return SH_ERR;
+            if (key == 0)
+                return sh_err_set(&req->err, 400, "unknown_point", "points", "知识点不存在：%.40s", tok);
+            sh_buf_printf(b, "%s%lld", n > 1 ? "," : "", (long long)key);
+        }
+    } else {
+        sh_stmt *s =
+            sh_prepare(c,
+                       "SELECT DISTINCT k.point_id FROM assign_task t JOIN assign_task_item ti"
+                       " ON ti.task_id = t.id AND ti.school_id = t.school_id JOIN item_kp k"
+                       " ON k.version_id = ti.item_version_id WHERE t.class_id = $1 AND t.school_id = $2"
+                       " AND t.subject = $3 AND t.status <> 'draft' ORDER BY 1",
+                       &req->err);
+        if (!s)
+            return SH_ERR;
+        sh_bind_i64(s, 1, class_id);
+        sh_bind_i64(s, 2, school);
+        sh_bind_text(s, 3, subject, -1);
+        int rc;
+        while ((rc = sh_step(s, &req->err)) == SH_ROW)
+            sh_buf_printf(b, "%s%lld", n++ ? "," : "", (long long)sh_col_i64(s, 0));
+        sh_stmt_done(s);
+        if (rc == SH_ERR)
+            return SH_ERR;
+    }
+    sh_buf_putc(b, ']');
+    if (sh_buf_ok(b) != SH_OK)
+        return sh_err_set(&req->err, 400, "too_long", "points", "知识点过多（至多 50 个）");
+    *json = b->data;
+    return SH_OK;
+}
+
+int sh_mastery_tiers_api(sh_req *req) {
+    int64_t class_id = 0, school = 0;
+    const char *subject;
+    char *points = NULL;
+    if (subject_of(req, 1, &subject) != SH_OK ||
+        class_in_scope(req, sh_req_param(req, "id"), &class_id, &school) != SH_OK ||
+        points_of(req, class_id, school, subject, &points) != SH_OK)
+        return SH_ERR;
+    json_t *r;
+    if (sh_mastery_tiers(sh_req_conn(req), class_id, school, points, &r, &req->err) != SH_OK)
+        return SH_ERR;
+    json_object_set_new(r, "subject", json_string(subject));
+    return sh_reply_json(req, 200, r);
 }

@@ -43,6 +43,20 @@ int sh_mastery_class_report(sh_conn *c, int64_t class_id, int64_t school, const 
 int sh_mastery_student_report(sh_conn *c, int64_t student, int64_t school, const char *subject, json_t **out,
                               sh_err *err);
 
+/* Tiered homework (tiers.c): a tier from the mean P(known) over the chosen
+ * points (from `from` on), and the band its suggested items' predicted
+ * chance of a right answer must fall in. */
+typedef struct sh_mastery_band {
+    const char *tier;
+    double from, lo, hi;
+} sh_mastery_band;
+extern const sh_mastery_band sh_mastery_bands[3];
+#define SH_MASTERY_TIER_ITEMS 3
+/* Tiers and suggested items for each student of the class over the points
+ * whose keys are the JSON array points_json ("[3,7]"). */
+int sh_mastery_tiers(sh_conn *c, int64_t class_id, int64_t school, const char *points_json, json_t **out,
+                     sh_err *err);
+
 /* What `shushu mastery fit` did. */
 typedef struct sh_mastery_fit_result {
     long answers, points;
@@ -57,6 +71,7 @@ int sh_mastery_fit(sh_conn *c, int forgets, int threads, sh_mastery_fit_result *
 int sh_mastery_class_api(sh_req *req);
 int sh_mastery_student_api(sh_req *req);
 int sh_mastery_my_api(sh_req *req);
+int sh_mastery_tiers_api(sh_req *req);
 
 /* The submission being counted. */
 typedef struct sh_mastery_sub {

@@ -176,6 +176,10 @@ const requests = {
     in: () => ({ path: `/api/v1/classes/${ctx.classIn}/mastery?subject=14` }),
     out: () => ({ path: `/api/v1/classes/${ctx.classOut}/mastery?subject=14` }), outcome: 'missing',
   },
+  'GET /api/v1/classes/{id}/tiers': {
+    in: () => ({ path: `/api/v1/classes/${ctx.classIn}/tiers?subject=14&points=RJM-1.1` }),
+    out: () => ({ path: `/api/v1/classes/${ctx.classOut}/tiers?subject=14&points=RJM-1.1` }), outcome: 'missing',
+  },
   'GET /api/v1/students/{id}/mastery': {
     in: () => ({ path: `/api/v1/students/${ctx.in.student}/mastery` }),
     out: () => ({ path: `/api/v1/students/${ctx.out.student}/mastery` }), outcome: 'missing',

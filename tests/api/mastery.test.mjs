@@ -153,3 +153,23 @@ test('mastery fit stores BKT parameters from the counted answers; bad options ar
   assert.match(bad.stderr, /--threads 应为 1 到 256 之间的整数/);
   assert.equal(cli(['mastery', 'nope']).status, 2);
 });
+
+test('tiers: a tier per student from mastery and items inside the tier band; bad points refused', async () => {
+  const t = await classTeacher();
+  const r = await t.get(`/api/v1/classes/${cls.uid}/tiers?subject=14&points=${point.code}`);
+  assert.equal(r.status, 200, r.text);
+  const me = r.body.students.find((s) => s.id === student.uid);
+  assert.equal(me.mean, 0.25);
+  assert.equal(me.tier, 'C');
+  for (const it of me.items) {
+    assert.ok(it.predicted >= r.body.bands.C.predicted_min && it.predicted <= r.body.bands.C.predicted_max);
+  }
+  // without points: the points of the class's tasks of the subject
+  const all = await t.get(`/api/v1/classes/${cls.uid}/tiers?subject=14`);
+  assert.equal(all.status, 200, all.text);
+  assert.equal(all.body.students.find((s) => s.id === student.uid).tier, 'C');
+  assertError(await t.get(`/api/v1/classes/${cls.uid}/tiers?subject=14&points=NOPE-9`), 400, 'unknown_point', 'points');
+  assertError(await t.get(`/api/v1/classes/${cls.uid}/tiers?subject=14&points=${Array(60).fill(point.code).join(',')}`), 400, 'too_many', 'points');
+  assertError(await t.get(`/api/v1/classes/${cls.uid}/tiers`), 400, 'required', 'subject');
+  assertError(await t.get(`/api/v1/classes/${other.cls}/tiers?subject=14`), 404, 'not_found');
+});

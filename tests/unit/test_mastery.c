@@ -499,3 +499,43 @@ TEST(mastery_fit_stores_parameters_the_online_update_uses) {
     sh_db_release(c);
     sh_app_close(app);
 }
+
+TEST(mastery_tiers_by_mean_with_items_inside_the_band) {
+    sh_conn *c;
+    sh_app *app = open_app("mastery6.db", &c);
+    REQUIRE(app);
+    REQUIRE(add_students(c, 6) == SH_OK);
+    REQUIRE(add_task(c, 1, "homework", 1, NITEMS, 6, homework_pick) == SH_OK);
+    REQUIRE(count_all(c, 1, 6) == SH_OK);
+    json_t *r = NULL;
+    sh_err e;
+    sh_err_init(&e);
+    REQUIRE(sh_mastery_tiers(c, 3, 2, "[1,2,3,4]", &r, &e) == SH_OK);
+    json_t *students = json_object_get(r, "students");
+    REQUIRE(json_array_size(students) == 6);
+    int suggested = 0;
+    for (int s = 1; s <= 6; s++) {
+        json_t *st = json_array_get(students, (size_t)s - 1);
+        double mean = student_mean(s);
+        const char *tier = mean >= 0.7 ? "A" : mean >= 0.4 ? "B" : "C";
+        CHECK_STR(json_string_value(json_object_get(st, "tier")), tier);
+        CHECK(fabs(num(json_object_get(st, "mean")) - mean) < 0.00005);
+        json_t *band = json_object_get(json_object_get(r, "bands"), tier);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(st, "items"), i, it) {
+            int k = json_string_value(json_object_get(json_object_get(it, "point"), "code"))[1] - '0';
+            double p = hand_known(s, k), want = p * 0.9 + (1 - p) * 0.2;
+            CHECK(fabs(num(json_object_get(it, "predicted")) - want) < 0.00005);
+            CHECK(want >= num(json_object_get(band, "predicted_min")) &&
+                  want <= num(json_object_get(band, "predicted_max")));
+            suggested++;
+        }
+        CHECK(json_array_size(json_object_get(st, "items")) <= SH_MASTERY_TIER_ITEMS);
+    }
+    CHECK(suggested > 0);
+    json_decref(r);
+    sh_err_clear(&e);
+    sh_db_release(c);
+    sh_app_close(app);
+}
