@@ -16,13 +16,13 @@
 /* The points of the class's tasks of the subject ($1 class, $2 school, $3
  * subject, $4 task or 0), and the class's current students. */
 #define POINTS_OF_TASKS                                                                                      \
-    "SELECT k.point_id FROM assign_task t JOIN assign_task_item ti ON ti.task_id = t.id"                     \
-    " AND ti.school_id = t.school_id JOIN item_kp k ON k.version_id = ti.item_version_id"                    \
+    "SELECT k.point_id FROM assign_task t JOIN assign_task_item ti ON ti.school_id = t.school_id"            \
+    " AND ti.task_id = t.id JOIN item_kp k ON k.version_id = ti.item_version_id"                             \
     " WHERE t.class_id = $1 AND t.school_id = $2 AND t.subject = $3 AND ($4 = 0 OR t.id = $4)"               \
     " AND t.status <> 'draft'"
-#define CLASS_STATES                                                                                         \
-    "SELECT ms.student_id, ms.point_id, ms.p_known, ms.answers, ms.rights FROM mastery_state ms"             \
-    " JOIN enrollment en ON en.student_id = ms.student_id AND en.school_id = ms.school_id"                   \
+#define CLASS_STATES                                                                                             \
+    "SELECT ms.student_id, ms.point_id, ms.p_known, ms.answers, ms.rights"                                       \
+    " FROM mastery_state ms JOIN enrollment en ON en.school_id = ms.school_id AND en.student_id = ms.student_id" \
     " AND en.class_id = $1 AND en.exit_date IS NULL WHERE ms.school_id = $2"
 
 static const char STUDENTS_SQL[] =
