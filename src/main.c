@@ -36,6 +36,7 @@ static const struct {
     {"duplicates", cmd_duplicates, "疑似重复人员报告（姓名、性别、出生日期相同而证件号不同或缺失）"},
     {"keys", cmd_keys, "轮换加密密钥（keys rotate：重新加密全部敏感字段，审计链保持可校验）"},
     {"kt", cmd_kt, "知识追踪：kt fit 拟合各知识点的 BKT 参数，kt predict 逐题预测答对概率"},
+    {"mastery", cmd_mastery, "学情：mastery fit 由已计入的作答拟合各知识点的 BKT 参数，供在线更新使用"},
     {"kg", cmd_kg, "知识图谱：kg import 导入 CSV（先校验，全部正确才写入），kg export 导出 CSV"},
     {"items", cmd_items,
      "题库：items import 导入 JSON Lines（文件或文件夹；--publish 直接发布），items export 导出"},

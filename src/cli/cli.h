@@ -68,6 +68,7 @@ int cmd_export(int argc, char **argv);
 /* export students: a school's or district's students as the national registry form (export_students.c). */
 int sh_cli_export_students(int argc, char **argv);
 int cmd_kt(int argc, char **argv);
+int cmd_mastery(int argc, char **argv);
 int cmd_kg(int argc, char **argv);
 int cmd_items(int argc, char **argv);
 /* `shushu demo`: import and publish the shipped knowledge graphs and item banks

@@ -3,10 +3,88 @@
 #ifndef SH_MASTERY_MODULE_H
 #define SH_MASTERY_MODULE_H
 
+#include "kt/kt.h"
 #include "mastery/mastery.h"
 #include "model/api.h"
 
+#include <jansson.h>
+
 extern const sh_migration sh_mastery_migrations[];
 extern const int sh_mastery_nmigrations;
+extern const sh_entity sh_mastery_param_entity, sh_mastery_item_entity, sh_mastery_state_entity,
+    sh_mastery_event_entity;
+
+/* BKT parameters of a point without a fitted mastery_param row, and the Elo rates. */
+extern const kt_bkt sh_mastery_defaults;
+extern const kt_elo sh_mastery_elo;
+
+/* Fewest submitted students for which DINA is fitted on a diagnostic; below,
+ * each point is seeded with the BKT posterior of the student's answers. */
+#define SH_MASTERY_DINA_MIN 10
+
+/* Report thresholds on P(known) (docs/teaching.md §Reports): a point is weak
+ * for a class or a student below WEAK; a prerequisite behind a weak point is a
+ * gap below GAP (or when nobody has answered it); a student is at risk whose
+ * mean over the points met is below RISK_MEAN or whose last RISK_WRONG
+ * answers were all wrong; a point is mastered from MASTERED on. */
+#define SH_MASTERY_WEAK 0.5
+#define SH_MASTERY_GAP 0.6
+#define SH_MASTERY_RISK_MEAN 0.4
+#define SH_MASTERY_RISK_WRONG 3
+#define SH_MASTERY_MASTERED 0.8
+
+/* The class report of class_id (an org key) in school for subject (a course
+ * code) over the class's tasks, or one task (its key; 0 = all): see report.c.
+ * *out is a new JSON object. */
+int sh_mastery_class_report(sh_conn *c, int64_t class_id, int64_t school, const char *subject, int64_t task,
+                            json_t **out, sh_err *err);
+/* A student's report (student key, school) over the points of subject (a
+ * course code, as kg_point.subject holds it; NULL = all): see student.c. */
+int sh_mastery_student_report(sh_conn *c, int64_t student, int64_t school, const char *subject, json_t **out,
+                              sh_err *err);
+
+/* Tiered homework (tiers.c): a tier from the mean P(known) over the chosen
+ * points (from `from` on), and the band its suggested items' predicted
+ * chance of a right answer must fall in. */
+typedef struct sh_mastery_band {
+    const char *tier;
+    double from, lo, hi;
+} sh_mastery_band;
+extern const sh_mastery_band sh_mastery_bands[3];
+#define SH_MASTERY_TIER_ITEMS 3
+/* Tiers and suggested items for each student of the class over the points
+ * whose keys are the JSON array points_json ("[3,7]"). */
+int sh_mastery_tiers(sh_conn *c, int64_t class_id, int64_t school, const char *points_json, json_t **out,
+                     sh_err *err);
+
+/* What `shushu mastery fit` did. */
+typedef struct sh_mastery_fit_result {
+    long answers, points;
+    double log_likelihood;
+} sh_mastery_fit_result;
+/* Fit BKT per knowledge point (with a forgetting rate when forgets) from every
+ * counted answer and store the parameters in mastery_param, in its own write
+ * transaction (fit.c). No answers: nothing is written, SH_OK. */
+int sh_mastery_fit(sh_conn *c, int forgets, int threads, sh_mastery_fit_result *res, sh_err *err);
+
+/* Route handlers (handlers.c). */
+int sh_mastery_class_api(sh_req *req);
+int sh_mastery_student_api(sh_req *req);
+int sh_mastery_my_api(sh_req *req);
+int sh_mastery_tiers_api(sh_req *req);
+
+/* The submission being counted. */
+typedef struct sh_mastery_sub {
+    int64_t id, school, student, task;
+    int diagnostic; /* the task is a 课前问学 diagnostic */
+} sh_mastery_sub;
+
+/* Whether a graded answer counts as right: verdict right, or scored with at
+ * least 60 % of the item's score. */
+int sh_mastery_correct(const char *verdict, int64_t score, int64_t max_score);
+/* Starting Elo difficulty of an item from its bank difficulty 1–5 (logits). */
+double sh_mastery_elo_start(int difficulty);
+/* Re-fit the diagnostic task of sub and seed its submitted students (diagnose.c). */
+int sh_mastery_diagnose(sh_conn *c, const sh_mastery_sub *sub, sh_err *err);
 
 #endif

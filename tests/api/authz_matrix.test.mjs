@@ -172,6 +172,19 @@ const requests = {
     out: () => ({ path: `/api/v1/student-flags?org=${ctx.schoolOut}` }), outcome: 'missing',
     narrow: { reach: 'school', outcome: 'missing' },
   },
+  'GET /api/v1/classes/{id}/mastery': {
+    in: () => ({ path: `/api/v1/classes/${ctx.classIn}/mastery?subject=14` }),
+    out: () => ({ path: `/api/v1/classes/${ctx.classOut}/mastery?subject=14` }), outcome: 'missing',
+  },
+  'GET /api/v1/classes/{id}/tiers': {
+    in: () => ({ path: `/api/v1/classes/${ctx.classIn}/tiers?subject=14&points=RJM-1.1` }),
+    out: () => ({ path: `/api/v1/classes/${ctx.classOut}/tiers?subject=14&points=RJM-1.1` }), outcome: 'missing',
+  },
+  'GET /api/v1/students/{id}/mastery': {
+    in: () => ({ path: `/api/v1/students/${ctx.in.student}/mastery` }),
+    out: () => ({ path: `/api/v1/students/${ctx.out.student}/mastery` }), outcome: 'missing',
+  },
+  'GET /api/v1/my/mastery': { in: () => ({ path: '/api/v1/my/mastery' }) },
   'GET /api/v1/changes': { in: () => ({ path: '/api/v1/changes?since=0&limit=5' }) },
   'POST /api/v1/imports/{kind}': {
     in: () => ({ path: '/api/v1/imports/students?dry_run=true', body: importFile(ctx.codeIn) }),

@@ -1,7 +1,7 @@
-// Precision teaching (精准教学): the knowledge graph and the item bank with its review queue.
-// 知识图谱 needs kg.read (editing there needs kg.write); 题库 items.read; 题目审核 items.review;
-// 作业 assign.read (building and scoring there needs assign.write).
-import { Share, Collection, Stamp, EditPen } from '@element-plus/icons-vue'
+// Precision teaching (精准教学): the knowledge graph, the item bank with its review queue, assignments and
+// the 学情 reports. 知识图谱 needs kg.read (editing there needs kg.write); 题库 items.read; 题目审核
+// items.review; 作业 assign.read (building and scoring there needs assign.write); 学情报告 mastery.read.
+import { Share, Collection, Stamp, EditPen, DataAnalysis } from '@element-plus/icons-vue'
 
 const group = '精准教学'
 
@@ -35,5 +35,11 @@ export const consoleRoutes = [
     name: 'assign-task',
     component: () => import('../pages/assign/TaskPage.vue'),
     meta: { title: '作业详情', perm: 'assign.read' },
+  },
+  {
+    path: 'mastery',
+    name: 'mastery',
+    component: () => import('../pages/mastery/MasteryPage.vue'),
+    meta: { title: '学情报告', perm: 'mastery.read', menu: { group, order: 540, icon: DataAnalysis } },
   },
 ]
