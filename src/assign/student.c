@@ -140,6 +140,34 @@ static int may_answer(sh_req *req, const mine *m) {
     return SH_OK;
 }
 
+/* may_answer again inside the caller's write transaction, on the rows as they
+ * are now: a second submit or a save racing a submit (a double tap) finds the
+ * submission already submitted and changes nothing. */
+static int still_open(sh_req *req, sh_conn *c, mine *m) {
+    sh_stmt *s = sh_prepare(c,
+                            "SELECT sub.status, t.status FROM assign_submission sub JOIN assign_task t"
+                            " ON t.id = sub.task_id AND t.school_id = sub.school_id"
+                            " WHERE sub.id = $1 AND sub.school_id = $2",
+                            &req->err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_i64(s, 1, m->key);
+    sh_bind_i64(s, 2, m->task.school);
+    int rc = sh_step(s, &req->err);
+    if (rc == SH_ROW) {
+        m->status = sh_pstrdup(req->pool, sh_col_text(s, 0));
+        m->task.status = sh_pstrdup(req->pool, sh_col_text(s, 1));
+    }
+    sh_stmt_done(s);
+    if (rc == SH_DONE)
+        return sh_err_set(&req->err, 404, "not_found", NULL, "作业不存在");
+    if (rc != SH_ROW)
+        return SH_ERR;
+    if (!m->status || !m->task.status)
+        return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
+    return may_answer(req, m);
+}
+
 /* Mark the submission started (in the caller's write transaction). */
 static int start(sh_req *req, sh_conn *c, const mine *m, const sh_provenance *pv) {
     sh_record r;
@@ -245,9 +273,28 @@ int assign_my_answer(sh_req *req) {
     sh_provenance pv = sh_req_provenance(req);
     int started = 0;
     if (rc == SH_OK && (rc = sh_begin_write(c, &req->err)) == SH_OK) {
-        if (strcmp(m.status, "assigned") == 0) {
+        rc = still_open(req, c, &m);
+        if (rc == SH_OK && strcmp(m.status, "assigned") == 0) {
             rc = start(req, c, &m, &pv);
             started = 1;
+        }
+        if (rc == SH_OK) { /* the answer as it is now: a save racing this one may have made it */
+            sh_stmt *q =
+                sh_prepare(c,
+                           "SELECT id FROM assign_answer WHERE submission_id = $1 AND task_item_id = $2"
+                           " AND school_id = $3",
+                           &req->err);
+            if (!q)
+                rc = SH_ERR;
+            else {
+                sh_bind_i64(q, 1, m.key);
+                sh_bind_i64(q, 2, ti);
+                sh_bind_i64(q, 3, m.task.school);
+                int r = sh_step(q, &req->err);
+                answer = r == SH_ROW ? sh_col_i64(q, 0) : 0;
+                rc = r == SH_ERR ? SH_ERR : SH_OK;
+                sh_stmt_done(q);
+            }
         }
         sh_record r;
         if (rc == SH_OK && assign_blank(req->pool, &sh_assign_answer_entity, &r) != SH_OK)
@@ -337,9 +384,11 @@ int assign_my_submit(sh_req *req) {
     if (!c || find_mine(req, c, &m) != SH_OK || may_answer(req, &m) != SH_OK)
         return SH_ERR;
     sh_provenance pv = sh_req_provenance(req);
-    int started = strcmp(m.status, "assigned") == 0;
+    int started = 0;
     int rc = sh_begin_write(c, &req->err);
     if (rc == SH_OK) {
+        rc = still_open(req, c, &m);
+        started = rc == SH_OK && strcmp(m.status, "assigned") == 0;
         if (started)
             rc = start(req, c, &m, &pv);
         if (rc == SH_OK)

@@ -121,8 +121,11 @@ test('the student answers in the portal: no answers before submitting, saved ans
 });
 
 test('submitting grades objective items at once; the subjective one waits for the teacher', async () => {
-  const s = await as.student.post(`/api/v1/my/tasks/${ctx.sub}/submit`);
-  assert.equal(s.status, 200, s.text);
+  // a double tap: two submits at once, one is taken and the other refused
+  const both = await Promise.all([1, 2].map(() => as.student.post(`/api/v1/my/tasks/${ctx.sub}/submit`)));
+  const s = both.find((r) => r.status === 200);
+  assert.ok(s, both.map((r) => r.text).join('\n'));
+  assertError(both.find((r) => r !== s), 409, 'submitted');
   assert.equal(s.body.status, 'submitted');
   const v = Object.fromEntries(s.body.items.map((it) => [it.id, it]));
   const b = ctx.byCode;
