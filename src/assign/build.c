@@ -260,15 +260,15 @@ int assign_task_build(sh_req *req, sh_conn *c, const assign_task *t, const json_
     for (int i = 0; i < n; i++) {
         sh_record r;
         int64_t key;
-        if (assign_blank(req->pool, &sh_assign_task_item_entity, &r) != SH_OK)
+        if (sh_record_blank(req->pool, &sh_assign_task_item_entity, &r) != SH_OK)
             return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-        assign_set_i(&r, "school", t->school);
-        assign_set_i(&r, "task", t->key);
-        assign_set_i(&r, "item_version", items[i].version);
-        assign_set_i(&r, "ordinal", i + 1);
-        assign_set_i(&r, "score", items[i].score);
+        sh_record_set_i(&r, "school", t->school);
+        sh_record_set_i(&r, "task", t->key);
+        sh_record_set_i(&r, "item_version", items[i].version);
+        sh_record_set_i(&r, "ordinal", i + 1);
+        sh_record_set_i(&r, "score", items[i].score);
         if (items[i].student) {
-            assign_set_i(&r, "student", items[i].student);
+            sh_record_set_i(&r, "student", items[i].student);
             *tiered = 1;
         }
         if (sh_record_insert(c, req->pool, &r, t->school, &pv, &key, NULL, &req->err) != SH_OK)
@@ -279,14 +279,14 @@ int assign_task_build(sh_req *req, sh_conn *c, const assign_task *t, const json_
     for (int i = 0; i < nt; i++) {
         sh_record r;
         int64_t key;
-        if (assign_blank(req->pool, &sh_assign_submission_entity, &r) != SH_OK)
+        if (sh_record_blank(req->pool, &sh_assign_submission_entity, &r) != SH_OK)
             return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-        assign_set_i(&r, "school", t->school);
-        assign_set_i(&r, "task", t->key);
-        assign_set_i(&r, "student", tiers[i].student);
-        assign_set_s(&r, "tier", sh_pstrdup(req->pool, tiers[i].tier));
-        assign_set_s(&r, "status", "draft");
-        assign_set_s(&r, "registration", "");
+        sh_record_set_i(&r, "school", t->school);
+        sh_record_set_i(&r, "task", t->key);
+        sh_record_set_i(&r, "student", tiers[i].student);
+        sh_record_set_s(&r, "tier", sh_pstrdup(req->pool, tiers[i].tier));
+        sh_record_set_s(&r, "status", "draft");
+        sh_record_set_s(&r, "registration", "");
         if (sh_record_insert(c, req->pool, &r, t->school, &pv, &key, NULL, &req->err) != SH_OK)
             return SH_ERR;
     }

@@ -57,27 +57,27 @@ int assign_grade_submission(sh_conn *c, sh_pool *p, int64_t submission, int64_t 
         json_decref(content);
         json_decref(resp);
         sh_record r;
-        if (assign_blank(p, &sh_assign_answer_entity, &r) != SH_OK)
+        if (sh_record_blank(p, &sh_assign_answer_entity, &r) != SH_OK)
             return oom(err);
         const char *verdict = v == SH_ANSWER_RIGHT           ? "right"
                               : v == SH_ANSWER_NEEDS_SCORING ? "needs_scoring"
                                                              : "wrong";
-        assign_set_s(&r, "verdict", verdict);
+        sh_record_set_s(&r, "verdict", verdict);
         if (v == SH_ANSWER_NEEDS_SCORING)
-            assign_set_s(&r, "score", NULL);
+            sh_record_set_s(&r, "score", NULL);
         else
-            assign_set_i(&r, "score", v == SH_ANSWER_RIGHT ? g[i].score : 0);
+            sh_record_set_i(&r, "score", v == SH_ANSWER_RIGHT ? g[i].score : 0);
         if (g[i].answer) {
             int changed;
             rc = sh_record_update(c, p, &r, g[i].answer, school, pv, &changed, err);
         } else {
             int64_t key;
-            assign_set_i(&r, "school", school);
-            assign_set_i(&r, "submission", submission);
-            assign_set_i(&r, "task_item", g[i].task_item);
-            assign_set_i(&r, "item_version", g[i].version);
-            assign_set_s(&r, "response", "null");
-            assign_set_i(&r, "answered_at", now);
+            sh_record_set_i(&r, "school", school);
+            sh_record_set_i(&r, "submission", submission);
+            sh_record_set_i(&r, "task_item", g[i].task_item);
+            sh_record_set_i(&r, "item_version", g[i].version);
+            sh_record_set_s(&r, "response", "null");
+            sh_record_set_i(&r, "answered_at", now);
             rc = sh_record_insert(c, p, &r, school, pv, &key, NULL, err);
         }
         if (rc != SH_OK)
@@ -104,15 +104,15 @@ int assign_total(sh_conn *c, sh_pool *p, int64_t submission, int64_t school, int
         return SH_ERR;
     sh_record r;
     int changed;
-    if (assign_blank(p, &sh_assign_submission_entity, &r) != SH_OK)
+    if (sh_record_blank(p, &sh_assign_submission_entity, &r) != SH_OK)
         return oom(err);
     int64_t now = sh_now_ms();
-    assign_set_i(&r, "score", score);
-    assign_set_s(&r, "status", open ? "submitted" : "scored");
+    sh_record_set_i(&r, "score", score);
+    sh_record_set_s(&r, "status", open ? "submitted" : "scored");
     if (!open)
-        assign_set_i(&r, "scored_at", now);
+        sh_record_set_i(&r, "scored_at", now);
     if (submitting)
-        assign_set_i(&r, "submitted_at", now);
+        sh_record_set_i(&r, "submitted_at", now);
     if (sh_record_update(c, p, &r, submission, school, pv, &changed, err) != SH_OK)
         return SH_ERR;
     return sh_mastery_submission(c, submission, err);

@@ -27,11 +27,6 @@ typedef struct assign_task {
     int tiered;
 } assign_task;
 
-/* A record of e with every value unset, and setting its values by field name. */
-int assign_blank(sh_pool *p, const sh_entity *e, sh_record *r);
-void assign_set_i(sh_record *r, const char *name, int64_t v);
-void assign_set_s(sh_record *r, const char *name, const char *v);
-
 /* Load the task with public id uid (no reach check: the caller decides):
  * SH_OK, or SH_ERR with 404. */
 int assign_task_load(sh_req *req, sh_conn *c, const char *uid, assign_task *out);

@@ -172,10 +172,10 @@ static int still_open(sh_req *req, sh_conn *c, mine *m) {
 static int start(sh_req *req, sh_conn *c, const mine *m, const sh_provenance *pv) {
     sh_record r;
     int changed;
-    if (assign_blank(req->pool, &sh_assign_submission_entity, &r) != SH_OK)
+    if (sh_record_blank(req->pool, &sh_assign_submission_entity, &r) != SH_OK)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    assign_set_s(&r, "status", "started");
-    assign_set_i(&r, "started_at", sh_now_ms());
+    sh_record_set_s(&r, "status", "started");
+    sh_record_set_i(&r, "started_at", sh_now_ms());
     return sh_record_update(c, req->pool, &r, m->key, m->task.school, pv, &changed, &req->err);
 }
 
@@ -232,12 +232,11 @@ int assign_my_answer(sh_req *req) {
     if (rc == SH_OK && item && strlen(item) <= 64) {
         sh_stmt *s = sh_prepare(
             c,
-            "SELECT ti.id, ti.item_version_id, v.content, a.id FROM assign_submission sub"
+            "SELECT ti.id, ti.item_version_id, v.content FROM assign_submission sub"
             " JOIN assign_task_item ti ON ti.task_id = sub.task_id AND ti.school_id = sub.school_id"
             " AND (ti.student_id IS NULL OR ti.student_id = sub.student_id)"
             " JOIN item_version v ON v.id = ti.item_version_id"
-            " LEFT JOIN assign_answer a ON a.submission_id = sub.id AND a.task_item_id = ti.id"
-            " AND a.school_id = sub.school_id WHERE sub.id = $1 AND sub.school_id = $2 AND ti.uid = $3",
+            " WHERE sub.id = $1 AND sub.school_id = $2 AND ti.uid = $3",
             &req->err);
         rc = s ? SH_OK : SH_ERR;
         if (s) {
@@ -248,7 +247,6 @@ int assign_my_answer(sh_req *req) {
                 ti = sh_col_i64(s, 0);
                 version = sh_col_i64(s, 1);
                 content = json_loads(sh_col_text(s, 2), 0, NULL);
-                answer = sh_col_is_null(s, 3) ? 0 : sh_col_i64(s, 3);
             }
             sh_stmt_done(s);
             rc = req->err.status ? SH_ERR : SH_OK;
@@ -297,21 +295,21 @@ int assign_my_answer(sh_req *req) {
             }
         }
         sh_record r;
-        if (rc == SH_OK && assign_blank(req->pool, &sh_assign_answer_entity, &r) != SH_OK)
+        if (rc == SH_OK && sh_record_blank(req->pool, &sh_assign_answer_entity, &r) != SH_OK)
             rc = sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
         if (rc == SH_OK) {
-            assign_set_s(&r, "response", sh_pstrdup(req->pool, text));
-            assign_set_s(&r, "verdict", "pending");
-            assign_set_i(&r, "answered_at", sh_now_ms());
+            sh_record_set_s(&r, "response", sh_pstrdup(req->pool, text));
+            sh_record_set_s(&r, "verdict", "pending");
+            sh_record_set_i(&r, "answered_at", sh_now_ms());
             int changed;
             int64_t key;
             if (answer) {
                 rc = sh_record_update(c, req->pool, &r, answer, m.task.school, &pv, &changed, &req->err);
             } else {
-                assign_set_i(&r, "school", m.task.school);
-                assign_set_i(&r, "submission", m.key);
-                assign_set_i(&r, "task_item", ti);
-                assign_set_i(&r, "item_version", version);
+                sh_record_set_i(&r, "school", m.task.school);
+                sh_record_set_i(&r, "submission", m.key);
+                sh_record_set_i(&r, "task_item", ti);
+                sh_record_set_i(&r, "item_version", version);
                 rc = sh_record_insert(c, req->pool, &r, m.task.school, &pv, &key, NULL, &req->err);
             }
         }

@@ -1,26 +1,12 @@
-/* task.c — a task in the store: record helpers, finding a task within the
- * caller's reach (its class), and the task as JSON with its items and each
- * item's right rate. Reads assign_*, item_version and item_kp. */
+/* task.c — a task in the store: finding a task within the caller's reach (its
+ * class), and the task as JSON with its items and each item's right rate.
+ * Reads assign_*, item_version and item_kp. */
 #include "assign/module.h"
 
 #include "core/clock.h"
 #include "core/pool.h"
 
 #include <stdio.h>
-
-int assign_blank(sh_pool *p, const sh_entity *e, sh_record *r) {
-    r->e = e;
-    r->v = sh_pcalloc(p, (size_t)e->nfields * sizeof *r->v);
-    return r->v ? SH_OK : SH_ERR;
-}
-
-void assign_set_i(sh_record *r, const char *name, int64_t v) {
-    r->v[sh_entity_field_index(r->e, name)] = (sh_value){.set = 1, .i = v};
-}
-
-void assign_set_s(sh_record *r, const char *name, const char *v) {
-    r->v[sh_entity_field_index(r->e, name)] = (sh_value){.set = 1, .s = v, .is_null = v == NULL};
-}
 
 const char *assign_status_name(const char *status) {
     static const char *const names[][2] = {

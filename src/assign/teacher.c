@@ -80,7 +80,7 @@ static void task_fields(sh_req *req, const json_t *body, sh_record *r, int creat
             sh_err_add(&req->err, 400, "invalid_kind", "kind", NULL,
                        "类型应为 diagnostic（课前问学）或 homework（课后作业）");
         else
-            assign_set_s(r, "kind", kind);
+            sh_record_set_s(r, "kind", kind);
     }
     if (title || create) {
         const char *t = title ? sh_normalise_text(req->pool, title) : NULL;
@@ -89,7 +89,7 @@ static void task_fields(sh_req *req, const json_t *body, sh_record *r, int creat
         else if (strlen(t) > 180)
             sh_err_add(&req->err, 400, "too_long", "title", NULL, "作业标题不能超过 60 字");
         else
-            assign_set_s(r, "title", t);
+            sh_record_set_s(r, "title", t);
     }
     if (subject || create) {
         if (!subject)
@@ -98,7 +98,7 @@ static void task_fields(sh_req *req, const json_t *body, sh_record *r, int creat
             sh_err_add(&req->err, 400, "invalid_code", "subject", NULL,
                        "学科应为中小学课程代码（数学为 14）");
         else
-            assign_set_s(r, "subject", sh_pstrdup(req->pool, subject));
+            sh_record_set_s(r, "subject", sh_pstrdup(req->pool, subject));
     }
     if (due && !json_is_null(due)) {
         int64_t ms;
@@ -106,9 +106,9 @@ static void task_fields(sh_req *req, const json_t *body, sh_record *r, int creat
             sh_err_add(&req->err, 400, "invalid_time", "due_at", NULL,
                        "截止时间应为 ISO 8601 时间，如 2026-12-01T10:00:00Z");
         else
-            assign_set_i(r, "due_at", ms);
+            sh_record_set_i(r, "due_at", ms);
     } else if (due) {
-        assign_set_s(r, "due_at", NULL);
+        sh_record_set_s(r, "due_at", NULL);
     }
 }
 
@@ -129,7 +129,7 @@ int assign_task_create(sh_req *req) {
         rc = find_class(req, c, json_string_value(json_object_get(body, "class")), "assign.write", &t.klass,
                         &t.school);
     sh_record r;
-    if (rc == SH_OK && assign_blank(req->pool, &sh_assign_task_entity, &r) != SH_OK)
+    if (rc == SH_OK && sh_record_blank(req->pool, &sh_assign_task_entity, &r) != SH_OK)
         rc = sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     if (rc == SH_OK) {
         task_fields(req, body, &r, 1);
@@ -137,11 +137,11 @@ int assign_task_create(sh_req *req) {
     }
     sh_provenance pv = sh_req_provenance(req);
     if (rc == SH_OK && (rc = sh_begin_write(c, &req->err)) == SH_OK) {
-        assign_set_i(&r, "school", t.school);
-        assign_set_i(&r, "class", t.klass);
-        assign_set_s(&r, "status", "draft");
-        assign_set_i(&r, "tiered", 0);
-        assign_set_i(&r, "_author", me(req));
+        sh_record_set_i(&r, "school", t.school);
+        sh_record_set_i(&r, "class", t.klass);
+        sh_record_set_s(&r, "status", "draft");
+        sh_record_set_i(&r, "tiered", 0);
+        sh_record_set_i(&r, "_author", me(req));
         rc = sh_record_insert(c, req->pool, &r, t.school, &pv, &t.key, &t.uid, &req->err);
         t.kind = r.v[sh_entity_field_index(r.e, "kind")].s;
         int tiered = 0;
@@ -150,9 +150,9 @@ int assign_task_create(sh_req *req) {
         if (rc == SH_OK && tiered) {
             sh_record u;
             int changed;
-            rc = assign_blank(req->pool, &sh_assign_task_entity, &u);
+            rc = sh_record_blank(req->pool, &sh_assign_task_entity, &u);
             if (rc == SH_OK)
-                assign_set_i(&u, "tiered", 1);
+                sh_record_set_i(&u, "tiered", 1);
             if (rc == SH_OK)
                 rc = sh_record_update(c, req->pool, &u, t.key, t.school, &pv, &changed, &req->err);
         }
@@ -198,7 +198,7 @@ int assign_task_put(sh_req *req) {
         rc = req->err.status ? SH_ERR : SH_OK;
     }
     sh_record r;
-    if (rc == SH_OK && assign_blank(req->pool, &sh_assign_task_entity, &r) != SH_OK)
+    if (rc == SH_OK && sh_record_blank(req->pool, &sh_assign_task_entity, &r) != SH_OK)
         rc = sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
     if (rc == SH_OK) {
         task_fields(req, body, &r, 0);
@@ -213,7 +213,7 @@ int assign_task_put(sh_req *req) {
         if (json_object_get(body, "items") || json_object_get(body, "select") ||
             json_object_get(body, "tiers"))
             rc = assign_task_build(req, c, &t, body, &tiered);
-        assign_set_i(&r, "tiered", tiered);
+        sh_record_set_i(&r, "tiered", tiered);
         if (rc == SH_OK)
             rc = sh_record_update(c, req->pool, &r, t.key, t.school, &pv, &changed, &req->err);
         if (rc == SH_OK)
@@ -238,10 +238,10 @@ static int set_status(sh_req *req, sh_conn *c, const assign_task *t, const char 
                       const sh_provenance *pv) {
     sh_record r;
     int changed;
-    if (assign_blank(req->pool, &sh_assign_task_entity, &r) != SH_OK)
+    if (sh_record_blank(req->pool, &sh_assign_task_entity, &r) != SH_OK)
         return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-    assign_set_s(&r, "status", status);
-    assign_set_i(&r, at_field, sh_now_ms());
+    sh_record_set_s(&r, "status", status);
+    sh_record_set_i(&r, at_field, sh_now_ms());
     return sh_record_update(c, req->pool, &r, t->key, t->school, pv, &changed, &req->err);
 }
 
@@ -298,19 +298,19 @@ static int make_submissions(sh_req *req, sh_conn *c, const assign_task *t, const
         sh_record r;
         char reg[37];
         sh_new_uuid(reg);
-        if (assign_blank(req->pool, &sh_assign_submission_entity, &r) != SH_OK)
+        if (sh_record_blank(req->pool, &sh_assign_submission_entity, &r) != SH_OK)
             return sh_err_set(&req->err, 500, "out_of_memory", NULL, "内存不足");
-        assign_set_s(&r, "status", "assigned");
-        assign_set_s(&r, "registration", sh_pstrdup(req->pool, reg));
-        assign_set_i(&r, "max_score", all[i].max);
+        sh_record_set_s(&r, "status", "assigned");
+        sh_record_set_s(&r, "registration", sh_pstrdup(req->pool, reg));
+        sh_record_set_i(&r, "max_score", all[i].max);
         int changed;
         int64_t key;
         if (all[i].sub) {
             rc = sh_record_update(c, req->pool, &r, all[i].sub, t->school, pv, &changed, &req->err);
         } else {
-            assign_set_i(&r, "school", t->school);
-            assign_set_i(&r, "task", t->key);
-            assign_set_i(&r, "student", all[i].student);
+            sh_record_set_i(&r, "school", t->school);
+            sh_record_set_i(&r, "task", t->key);
+            sh_record_set_i(&r, "student", all[i].student);
             rc = sh_record_insert(c, req->pool, &r, t->school, pv, &key, NULL, &req->err);
         }
         if (rc != SH_OK)
@@ -506,13 +506,13 @@ int assign_answer_score(sh_req *req) {
     if (rc == SH_OK && (rc = sh_begin_write(c, &req->err)) == SH_OK) {
         sh_record r;
         int changed;
-        rc = assign_blank(req->pool, &sh_assign_answer_entity, &r);
+        rc = sh_record_blank(req->pool, &sh_assign_answer_entity, &r);
         if (rc == SH_OK) {
-            assign_set_s(&r, "verdict", "scored");
-            assign_set_i(&r, "score", json_integer_value(score));
-            assign_set_i(&r, "_scorer", me(req));
-            assign_set_s(&r, "comment", comment && *comment ? sh_pstrdup(req->pool, comment) : NULL);
-            assign_set_i(&r, "scored_at", sh_now_ms());
+            sh_record_set_s(&r, "verdict", "scored");
+            sh_record_set_i(&r, "score", json_integer_value(score));
+            sh_record_set_i(&r, "_scorer", me(req));
+            sh_record_set_s(&r, "comment", comment && *comment ? sh_pstrdup(req->pool, comment) : NULL);
+            sh_record_set_i(&r, "scored_at", sh_now_ms());
             rc = sh_record_update(c, req->pool, &r, answer, t.school, &pv, &changed, &req->err);
         }
         if (rc == SH_OK)

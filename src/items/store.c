@@ -56,19 +56,6 @@ int items_kp_keys(sh_conn *c, const sh_item *it, int64_t *keys, long line, sh_er
     return sh_err_count(err) > before ? SH_ERR : SH_OK;
 }
 
-/* A record of e with every value unset. */
-static int blank(sh_pool *p, const sh_entity *e, sh_record *r) {
-    r->e = e;
-    r->v = sh_pcalloc(p, (size_t)e->nfields * sizeof *r->v);
-    return r->v ? SH_OK : SH_ERR;
-}
-static void set_i(sh_record *r, const char *name, int64_t v) {
-    r->v[sh_entity_field_index(r->e, name)] = (sh_value){.set = 1, .i = v};
-}
-static void set_s(sh_record *r, const char *name, const char *v) {
-    r->v[sh_entity_field_index(r->e, name)] = (sh_value){.set = 1, .s = v, .is_null = v == NULL};
-}
-
 static int oom(sh_err *err) { return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足"); }
 
 /* The version's knowledge points become kp[0..n-1] (ordered). */
@@ -91,11 +78,11 @@ static int write_kp(sh_conn *c, sh_pool *p, int64_t vid, const int64_t *kp, int 
     for (int i = 0; i < n; i++) {
         sh_record r;
         int64_t key;
-        if (blank(p, &sh_item_kp_entity, &r) != SH_OK)
+        if (sh_record_blank(p, &sh_item_kp_entity, &r) != SH_OK)
             return oom(err);
-        set_i(&r, "item_version", vid);
-        set_i(&r, "point", kp[i]);
-        set_i(&r, "ordinal", i + 1);
+        sh_record_set_i(&r, "item_version", vid);
+        sh_record_set_i(&r, "point", kp[i]);
+        sh_record_set_i(&r, "ordinal", i + 1);
         if (sh_record_insert(c, p, &r, 0, pv, &key, NULL, err) != SH_OK)
             return SH_ERR;
     }
@@ -147,20 +134,20 @@ static int insert_version(sh_conn *c, sh_pool *p, int64_t item, int no, const ch
                           const char *content, int64_t author, const sh_provenance *pv, int64_t *vid,
                           sh_err *err) {
     sh_record r;
-    if (blank(p, &sh_item_version_entity, &r) != SH_OK)
+    if (sh_record_blank(p, &sh_item_version_entity, &r) != SH_OK)
         return oom(err);
-    set_i(&r, "item", item);
-    set_i(&r, "no", no);
-    set_s(&r, "status", status);
-    set_s(&r, "type", it->type);
-    set_i(&r, "difficulty", it->difficulty);
-    set_i(&r, "score", it->score);
-    set_s(&r, "stem", json_string_value(json_object_get(it->content, "stem")));
-    set_s(&r, "content", content);
+    sh_record_set_i(&r, "item", item);
+    sh_record_set_i(&r, "no", no);
+    sh_record_set_s(&r, "status", status);
+    sh_record_set_s(&r, "type", it->type);
+    sh_record_set_i(&r, "difficulty", it->difficulty);
+    sh_record_set_i(&r, "score", it->score);
+    sh_record_set_s(&r, "stem", json_string_value(json_object_get(it->content, "stem")));
+    sh_record_set_s(&r, "content", content);
     if (author)
-        set_i(&r, "_author", author);
+        sh_record_set_i(&r, "_author", author);
     if (strcmp(status, "published") == 0)
-        set_i(&r, "published_at", sh_now_ms());
+        sh_record_set_i(&r, "published_at", sh_now_ms());
     return sh_record_insert(c, p, &r, 0, pv, vid, NULL, err);
 }
 
@@ -181,9 +168,9 @@ static int retire_previous(sh_conn *c, sh_pool *p, int64_t item, int published, 
         return SH_ERR;
     sh_record r;
     int changed;
-    if (blank(p, &sh_item_version_entity, &r) != SH_OK)
+    if (sh_record_blank(p, &sh_item_version_entity, &r) != SH_OK)
         return oom(err);
-    set_s(&r, "status", "retired");
+    sh_record_set_s(&r, "status", "retired");
     return vid ? sh_record_update(c, p, &r, vid, 0, pv, &changed, err) : SH_OK;
 }
 
@@ -198,18 +185,18 @@ int items_save(sh_conn *c, sh_pool *p, const item_row *row, const sh_item *it, c
     int publish = strcmp(status, "published") == 0;
     *changed = 1;
     sh_record ir;
-    if (blank(p, &sh_item_entity, &ir) != SH_OK)
+    if (sh_record_blank(p, &sh_item_entity, &ir) != SH_OK)
         return oom(err);
     if (!row) { /* a new item at version 1 */
         int64_t key = 0, vid = 0;
-        set_s(&ir, "code", it->code);
+        sh_record_set_s(&ir, "code", it->code);
         if (org)
-            set_i(&ir, "org", org);
+            sh_record_set_i(&ir, "org", org);
         if (author)
-            set_i(&ir, "_author", author);
-        set_i(&ir, "latest", 1);
-        set_s(&ir, "status", status);
-        set_i(&ir, "published", publish ? 1 : 0);
+            sh_record_set_i(&ir, "_author", author);
+        sh_record_set_i(&ir, "latest", 1);
+        sh_record_set_s(&ir, "status", status);
+        sh_record_set_i(&ir, "published", publish ? 1 : 0);
         if (sh_record_insert(c, p, &ir, 0, pv, &key, uid, err) != SH_OK ||
             insert_version(c, p, key, 1, status, it, content, author, pv, &vid, err) != SH_OK)
             return SH_ERR;
@@ -233,16 +220,16 @@ int items_save(sh_conn *c, sh_pool *p, const item_row *row, const sh_item *it, c
     }
     if (strcmp(lv.status, "draft") == 0 || strcmp(lv.status, "in_review") == 0) {
         sh_record vr;
-        if (blank(p, &sh_item_version_entity, &vr) != SH_OK)
+        if (sh_record_blank(p, &sh_item_version_entity, &vr) != SH_OK)
             return oom(err);
-        set_s(&vr, "status", status);
-        set_s(&vr, "type", it->type);
-        set_i(&vr, "difficulty", it->difficulty);
-        set_i(&vr, "score", it->score);
-        set_s(&vr, "stem", json_string_value(json_object_get(it->content, "stem")));
-        set_s(&vr, "content", content);
+        sh_record_set_s(&vr, "status", status);
+        sh_record_set_s(&vr, "type", it->type);
+        sh_record_set_i(&vr, "difficulty", it->difficulty);
+        sh_record_set_i(&vr, "score", it->score);
+        sh_record_set_s(&vr, "stem", json_string_value(json_object_get(it->content, "stem")));
+        sh_record_set_s(&vr, "content", content);
         if (publish)
-            set_i(&vr, "published_at", sh_now_ms());
+            sh_record_set_i(&vr, "published_at", sh_now_ms());
         int ch;
         if (sh_record_update(c, p, &vr, lv.vid, 0, pv, &ch, err) != SH_OK ||
             write_kp(c, p, lv.vid, kp, it->nkp, pv, err) != SH_OK)
@@ -260,10 +247,10 @@ int items_save(sh_conn *c, sh_pool *p, const item_row *row, const sh_item *it, c
         return SH_ERR;
     if (!item_changed && !publish)
         return SH_OK;
-    set_i(&ir, "latest", no);
-    set_s(&ir, "status", status);
+    sh_record_set_i(&ir, "latest", no);
+    sh_record_set_s(&ir, "status", status);
     if (publish)
-        set_i(&ir, "published", no);
+        sh_record_set_i(&ir, "published", no);
     int ch;
     return sh_record_update(c, p, &ir, row->key, 0, pv, &ch, err);
 }
@@ -275,25 +262,26 @@ int items_set_status(sh_conn *c, sh_pool *p, const item_row *row, const char *st
         return SH_ERR;
     int publish = strcmp(status, "published") == 0;
     sh_record vr, ir;
-    if (blank(p, &sh_item_version_entity, &vr) != SH_OK || blank(p, &sh_item_entity, &ir) != SH_OK)
+    if (sh_record_blank(p, &sh_item_version_entity, &vr) != SH_OK ||
+        sh_record_blank(p, &sh_item_entity, &ir) != SH_OK)
         return oom(err);
-    set_s(&vr, "status", status);
+    sh_record_set_s(&vr, "status", status);
     if (reviewer && (publish || note))
-        set_i(&vr, "_reviewer", reviewer);
+        sh_record_set_i(&vr, "_reviewer", reviewer);
     if (note)
-        set_s(&vr, "review_note", note);
+        sh_record_set_s(&vr, "review_note", note);
     if (publish)
-        set_i(&vr, "published_at", sh_now_ms());
+        sh_record_set_i(&vr, "published_at", sh_now_ms());
     int ch;
     if (sh_record_update(c, p, &vr, lv.vid, 0, pv, &ch, err) != SH_OK)
         return SH_ERR;
     if (publish && retire_previous(c, p, row->key, row->published, row->latest, pv, err) != SH_OK)
         return SH_ERR;
-    set_s(&ir, "status", status);
+    sh_record_set_s(&ir, "status", status);
     if (publish)
-        set_i(&ir, "published", row->latest);
+        sh_record_set_i(&ir, "published", row->latest);
     else if (strcmp(status, "retired") == 0)
-        set_i(&ir, "published", 0);
+        sh_record_set_i(&ir, "published", 0);
     return sh_record_update(c, p, &ir, row->key, 0, pv, &ch, err);
 }
 

@@ -162,6 +162,12 @@ typedef enum { SH_INPUT_CREATE, SH_INPUT_UPDATE } sh_input_mode;
 
 const sh_field *sh_entity_field(const sh_entity *e, const char *name);
 int sh_entity_field_index(const sh_entity *e, const char *name);
+
+/* A record of e with every value unset (values from p); SH_ERR when out of
+ * memory. Then values set by field name (a NULL text is a null). */
+int sh_record_blank(sh_pool *p, const sh_entity *e, sh_record *r);
+void sh_record_set_i(sh_record *r, const char *name, int64_t v);
+void sh_record_set_s(sh_record *r, const char *name, const char *v);
 /* Highest grade of the entity's fields (就高从严, DR-02). */
 sh_grade sh_entity_grade(const sh_entity *e);
 

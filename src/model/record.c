@@ -14,6 +14,20 @@ void sh_set_code_lookup(sh_code_lookup_fn fn) { code_lookup = fn; }
 
 int sh_code_valid(const char *table, const char *code) { return code_lookup ? code_lookup(table, code) : -1; }
 
+int sh_record_blank(sh_pool *p, const sh_entity *e, sh_record *r) {
+    r->e = e;
+    r->v = sh_pcalloc(p, (size_t)e->nfields * sizeof *r->v);
+    return r->v ? SH_OK : SH_ERR;
+}
+
+void sh_record_set_i(sh_record *r, const char *name, int64_t v) {
+    r->v[sh_entity_field_index(r->e, name)] = (sh_value){.set = 1, .i = v};
+}
+
+void sh_record_set_s(sh_record *r, const char *name, const char *v) {
+    r->v[sh_entity_field_index(r->e, name)] = (sh_value){.set = 1, .s = v, .is_null = v == NULL};
+}
+
 const sh_field *sh_entity_field(const sh_entity *e, const char *name) {
     int i = sh_entity_field_index(e, name);
     return i < 0 ? NULL : &e->fields[i];
