@@ -386,7 +386,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const sh_static_file *f = dispatch(req);
     if (f)
         return send_static(req, c, f);
-    if (req->deferred && !req->err.status) {
+    if (req->then) { /* deferred: wait for the resume even when req->err is set (the module's
+                      * worker may have set a conflict already): until it resumes, it holds req */
         if (suspend_deferred(req, c))
             return MHD_YES;
         run_deferred(req); /* resumed before it could be suspended */

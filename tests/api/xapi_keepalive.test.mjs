@@ -4,7 +4,8 @@
 // pool (threads + 4 connections, one held by the xAPI committer) ran dry and the
 // worker waited for a connection forever. The server now gives the connection back
 // when the handler returns, and an xAPI write waits for its commit suspended
-// (sh_req_defer) rather than in the worker thread.
+// (sh_req_defer) rather than in the worker thread; a conflict set by the committer
+// is answered from the deferred reply.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -86,4 +87,37 @@ test('single statements on 64 connections to one worker thread: each request wai
   assert.equal(r.status, 409, r.text);
   assert.match(r.body.error.message, /[\u4e00-\u9fff]/);
   assert.ok(Date.now() - started < 60000);
+});
+
+test('conflicting PUTs among batches on 64 connections: each answered 409 from its deferred reply, the server stays up', async () => {
+  // The committer sets a request's error (the conflict) before it goes on with
+  // the other requests of its group (here batches of 100) and resumes them all.
+  // The worker that handed the request over must wait for that resume rather
+  // than answer the error itself, which freed the request under the committer.
+  const headers = { authorization: basic(client), 'x-experience-api-version': '1.0.3', 'content-type': 'application/json' };
+  const statement = (who, obj) => ({ actor: { mbox: `mailto:${who}@example.org` }, verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' }, object: { id: `http://example.org/clash/${obj}` } });
+  const id = crypto.randomUUID();
+  const first = await call(`${srv.url}/xapi/statements?statementId=${id}`, { method: 'PUT', headers, body: JSON.stringify(statement('first', 0)) });
+  assert.equal(first.status, 204, first.text);
+  const conflicts = [];
+  const batches = [];
+  await Promise.all(Array.from({ length: 64 }, async (_, c) => {
+    for (let i = 0; i < 5; i++) {
+      if (c % 2) {
+        const r = await call(`${srv.url}/xapi/statements?statementId=${id}`, { method: 'PUT', headers, body: JSON.stringify(statement(`clash${c}`, i)), signal: AbortSignal.timeout(60000) });
+        conflicts.push(r.status);
+      } else {
+        const body = JSON.stringify(Array.from({ length: 100 }, (__, k) => statement(`batch${c}-${k}`, i)));
+        const r = await call(`${srv.url}/xapi/statements`, { method: 'POST', headers, body, signal: AbortSignal.timeout(60000) });
+        batches.push(r.status);
+      }
+    }
+  }));
+  assert.deepEqual([...new Set(conflicts)], [409]);
+  assert.deepEqual([...new Set(batches)], [200]);
+  assert.equal(conflicts.length + batches.length, 320);
+  const stored = await call(`${srv.url}/xapi/statements?statementId=${id}`, { headers });
+  assert.equal(stored.status, 200, stored.text);
+  assert.equal(stored.body.actor.mbox, 'mailto:first@example.org');
+  assert.equal((await call(`${srv.url}/healthz`)).status, 200);
 });
