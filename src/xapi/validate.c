@@ -31,10 +31,16 @@ static int fail(vctx *v, const char *path, const char *fmt, ...) {
     return sh_err_set(v->err, 400, "invalid_statement", path, "%s：%s", path[0] ? path : "语句", msg);
 }
 
-/* Paths are for messages only: a long one is cut short. */
+/* Paths are for messages only: a long one is cut short. Built on every property
+ * checked, so without printf (which cost more than the checks themselves). */
 static void sub(char *out, const char *path, const char *key) {
-    if (snprintf(out, PATH_MAX_LEN, "%s%s%s", path, path[0] ? "." : "", key) >= PATH_MAX_LEN)
-        out[PATH_MAX_LEN - 1] = '\0';
+    size_t n = strnlen(path, PATH_MAX_LEN - 1);
+    memmove(out, path, n);
+    if (n && n < PATH_MAX_LEN - 1)
+        out[n++] = '.';
+    size_t k = strnlen(key, PATH_MAX_LEN - 1 - n);
+    memcpy(out + n, key, k);
+    out[n + k] = '\0';
 }
 static void idx(char *out, const char *path, size_t i) {
     if (snprintf(out, PATH_MAX_LEN, "%s[%zu]", path, i) >= PATH_MAX_LEN)
