@@ -2,8 +2,10 @@
 // through the import engine: the template detected from the headers (or named),
 // every field of the form stored with the form's codes mapped to the stored
 // tables, the two family blocks as guardian persons (deduplicated), re-import
-// changing nothing, GBK files with words instead of codes, and every kind of
-// error answered with row, column, value and a Chinese message, nothing written.
+// changing nothing, GBK files with words instead of codes, 身份证件有效期 as the
+// document's period (长期 without an end; lenient separators, strict values), the
+// demo's forms, and every kind of error answered with row, column, value and a
+// Chinese message, nothing written.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -183,6 +185,16 @@ test('身份证件有效期 is read under its header variants and separators; a 
   assert.equal(kept.status, 201, kept.text);
   assert.deepEqual(['3707020040', '3707020041'].map(periodOf), ['2022-03-05|', '2023-03-15|2028-03-15']);
   assert.equal(changes('update'), updates + 2);
+
+  // the start is declared beside the end: the data dictionary and the API document show both, graded alike
+  const dict = await call(`${srv.url}/api/v1/dictionary/person_document`);
+  assert.equal(dict.status, 200, dict.text);
+  const field = (name) => dict.body.fields.find((f) => f.name === name);
+  assert.deepEqual([field('valid_from')?.label, field('valid_from')?.grade, field('valid_to')?.grade], ['证件有效期起', 'L3', 'L3']);
+  const api = await call(`${srv.url}/api/openapi.json`);
+  const { valid_from: from, valid_to: to } = api.body.components.schemas.person_document.properties;
+  assert.deepEqual([from.type, from.format, from.title, from['x-grade']], ['string', 'date', '证件有效期起', 'L3']);
+  assert.deepEqual([to.format, to.title, to['x-grade']], ['date', '证件有效期至', 'L3']);
 });
 
 test('a wrong 身份证件有效期 names row, column, value and the expected form; nothing is written', async () => {
