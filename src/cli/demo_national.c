@@ -1,12 +1,14 @@
 /* demo_national.c — the demo city's students as national registry forms
  * (全国学籍系统《学生基本信息表》), one file per school, for trying the import with
  * a real-looking file: the form's headers from its template declaration
- * (import/tpl_national.c), a student's fields and flags, and the father and
+ * (import/tpl_national.c), a student's fields and flags (with the period of
+ * validity of the child's 居民身份证 where they have one), and the father and
  * mother as the two family blocks. Files vary as real ones do: every third school
  * writes GB18030 (Excel on Chinese Windows), every fourth an XLSX, every other
  * one the words (男, 汉族, 农业户口, 是) instead of the codes. See demo_national.h. */
 #include "cli/demo_national.h"
 
+#include "cli/demo_roster.h"
 #include "codes/codes.h"
 #include "core/alloc.h"
 #include "import/template.h"
@@ -94,9 +96,42 @@ int sh_demo_national_open(sh_conn *c, const char *dir, const char *school_code, 
     return SH_OK;
 }
 
+/* The child's 居民身份证 period of validity as the form writes it, drawn from the
+ * ID number (the same child, the same period), on the first day of the demo
+ * school year: from 16 a card is compulsory (applied for within three months of
+ * the 16th birthday) and valid 10 years; a younger child's card is valid 5
+ * years, and about one child in four has one. Empty when the child has none. */
+static void id_period(const sh_gen_person *ch, char out[32]) {
+    unsigned h = 2166136261u ^ 0x5eedu;
+    for (const char *p = ch->id_number; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    int32_t today = sh_day_of(SH_DEMO_SCHOOL_YEAR, 9, 1), sixteen = sh_day_years_before(ch->birth_day, -16);
+    int32_t first = sixteen, last = sixteen + 90, years = 10;
+    out[0] = '\0';
+    if (sixteen < 0 || sixteen > today) { /* under 16 */
+        if (h % 100 >= 25)
+            return;
+        years = 5;
+        first = sh_day_years_before(today, 5) + 1; /* still valid today */
+        if (first < ch->birth_day + 30)
+            first = ch->birth_day + 30;
+        last = today;
+    }
+    if (last > today)
+        last = today;
+    if (first > last)
+        return;
+    int32_t start = first + (int32_t)((h >> 8) % (uint32_t)(last - first + 1));
+    char from[11], to[11];
+    sh_day_iso(start, from);
+    sh_day_iso(sh_day_years_before(start, -years), to);
+    snprintf(out, 32, "%.4s.%.2s.%.2s-%.4s.%.2s.%.2s", from, from + 5, from + 8, to, to + 5, to + 8);
+}
+
 int sh_demo_national_row(sh_demo_national *n, const sh_demo_national_student *s, sh_err *err) {
     const sh_gen_person *ch = s->child, *dad = s->father, *mum = s->mother;
-    char birth[9], dad_guardian[2] = "1", entry[7];
+    char birth[9], dad_guardian[2] = "1", entry[7], period[32];
+    id_period(ch, period);
     snprintf(birth, sizeof birth, "%.4s%.2s%.2s", ch->birth, ch->birth + 5, ch->birth + 8);
     snprintf(entry, sizeof entry, "%.4s%.2s", s->entry_month, s->entry_month + 5);
     const char *pairs[][2] = {
@@ -110,6 +145,7 @@ int sh_demo_national_row(sh_demo_national *n, const sh_demo_national_student *s,
         {"nationality", "CHN"},
         {"id_type", "1"},
         {"id_number", ch->id_number},
+        {"id_valid", period[0] ? period : NULL},
         {"hmt_overseas", "00"},
         {"political_status", s->level >= 7 ? "03" : "13"},
         {"health", "10"},

@@ -365,7 +365,7 @@ static int complete_person(run *R, sh_pool *p, int64_t person, const sh_gen_pers
     put_text(R, &prof, "_match", sh_pstrdup(p, hex));
     if (insert(R, p, &prof, 0, NULL, NULL, err) != SH_OK)
         return SH_ERR;
-    return sh_person_add_document(R->c, p, person, "1", g->id_number, &R->pv, err);
+    return sh_person_add_document(R->c, p, person, "1", g->id_number, NULL, NULL, &R->pv, err);
 }
 
 /* The surname of a demo account's name (its first character). */

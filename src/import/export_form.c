@@ -2,7 +2,8 @@
  * layout (the national registry form): the template's headers, each column read
  * from the field its key names (the student, their profile and identity
  * document, the first two family members with theirs), codes mapped back
- * through the template's map and written the template's way (YYYYMMDD, YYYYMM),
+ * through the template's map and written the template's way (YYYYMMDD, YYYYMM,
+ * the document's period as 2010.06.01-2020.06.01 or …-长期),
  * sensitive values masked unless the reader unmasked. Importing the file gives
  * the same records. Rows are read in batches of keys (one query per batch, not
  * per student). */
@@ -75,7 +76,9 @@ static source resolve(const char *key) {
     } tree[] = {{"school_code", "o.school_code"},
                 {"grade", "g.name"},
                 {"class", "c.name"},
-                {"entry_date", "en.entry_date"}};
+                {"entry_date", "en.entry_date"},
+                /* the period of validity: start|end (no end: 长期), NULL without a start */
+                {"id_valid", "d.valid_from || '|' || COALESCE(d.valid_to, '')"}};
     for (size_t i = 0; i < sizeof tree / sizeof tree[0]; i++)
         if (strcmp(key, tree[i].key) == 0)
             return (source){.src = -1, .expr = tree[i].expr};
@@ -96,6 +99,10 @@ static source resolve(const char *key) {
 static const char *written(sh_pool *p, const sh_import_tcol *tc, const sh_field *f, const char *v) {
     if (f && f->type == SH_T_BOOL)
         return strcmp(v, "0") == 0 ? "0" : "1";
+    if (tc->format & SH_TPL_PERIOD) {
+        const char *bar = strchr(v, '|');
+        return bar ? sh_import_period_write(p, sh_pstrndup(p, v, (size_t)(bar - v)), bar + 1) : NULL;
+    }
     if (tc->map)
         v = sh_import_map_code(tc->map, v, 1);
     if ((tc->format & SH_TPL_COMPACT) && (strlen(v) == 10 || strlen(v) == 7) && v[4] == '-')

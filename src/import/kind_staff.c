@@ -112,12 +112,12 @@ static int staff_row(sh_import *im, const sh_import_row *row, sh_err *err) {
         if (has)
             return sh_err_add(err, 400, "number_taken", "staff_number", staff_number,
                               "工号 %s 在本校已属于另一位教职工（身份证件号不同）", staff_number);
-        if (sh_person_add_document(im->c, p, person, type, number, &im->o->pv, err) != SH_OK)
+        if (sh_person_add_document(im->c, p, person, type, number, NULL, NULL, &im->o->pv, err) != SH_OK)
             return SH_ERR;
     }
     if (!person)
         person = by_doc;
-    if (sh_import_person(im, &person, name, type, number, &prof, err) != SH_OK)
+    if (sh_import_person(im, &person, name, type, number, NULL, &prof, err) != SH_OK)
         return SH_ERR;
     if (!key) {
         *sh_import_value(&st, "school") = (sh_value){.set = 1, .i = school};

@@ -8,6 +8,7 @@
 #include "import/kinds.h"
 
 #include "core/clock.h"
+#include "import/template.h"
 #include "model/fieldcrypt.h"
 #include "roster/persons.h"
 #include "roster/roster.h"
@@ -46,6 +47,7 @@ enum {
     C_HEALTH,
     C_PINYIN,
     C_FORMER_NAME,
+    C_ID_VALID,
     C_ADMISSION,
     C_SOURCE,
     C_CLASS_NUMBER,
@@ -122,6 +124,7 @@ static const sh_import_column columns[C_COUNT] = {
     [C_HEALTH] = FORM("health", SH_MASK_HIDE),
     [C_PINYIN] = FORM("name_pinyin", SH_MASK_HIDE),
     [C_FORMER_NAME] = FORM("former_name", SH_MASK_NAME),
+    [C_ID_VALID] = FORM("id_valid", SH_MASK_NONE),
     [C_ADMISSION] = FORM("admission_mode", SH_MASK_NONE),
     [C_SOURCE] = FORM("student_source", SH_MASK_NONE),
     [C_CLASS_NUMBER] = FORM("class_number", SH_MASK_NONE),
@@ -282,6 +285,49 @@ static int enrol(sh_import *im, int64_t school, int64_t student, int64_t cls, co
     return sh_record_insert(im->c, im->row_pool, &e, school, &im->o->pv, &key, NULL, err);
 }
 
+/* The document's period of validity in the row (身份证件有效期), read the form's
+ * way (template.h sh_import_period_read); nothing given when the cell is empty. */
+static int read_period(sh_import *im, const sh_import_row *row, sh_import_period *out, sh_err *err) {
+    *out = (sh_import_period){0};
+    const char *v = sh_import_cell(row, C_ID_VALID);
+    v = v ? sh_normalise_text(im->row_pool, v) : NULL;
+    if (!v || !*v)
+        return SH_OK;
+    char from[11], to[11], bad[32];
+    const char *h = sh_import_header(im, C_ID_VALID);
+    static const char *const form = "应写作“2010.06.01-2020.06.01”或“2010.06.01-长期”";
+    switch (sh_import_period_read(v, from, to, bad)) {
+    case SH_PERIOD_OK: break;
+    case SH_PERIOD_FORM: return sh_err_add(err, 400, "invalid_period", "id_valid", v, "“%s”%s", h, form);
+    case SH_PERIOD_DATE:
+        return sh_err_add(err, 400, "invalid_date", "id_valid", v, "“%s”中的日期“%s”不存在，%s", h, bad,
+                          form);
+    case SH_PERIOD_ORDER:
+        return sh_err_add(err, 400, "period_order", "id_valid", v, "“%s”的截止日期应晚于起始日期，%s", h,
+                          form);
+    }
+    *out = (sh_import_period){.given = 1,
+                              .from = sh_pstrdup(im->row_pool, from),
+                              .to = to[0] ? sh_pstrdup(im->row_pool, to) : NULL};
+    return out->from && (!to[0] || out->to) ? SH_OK : sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+}
+
+/* A period needs the document it belongs to, and cannot start before the birth. */
+static int check_period(sh_import *im, const sh_import_row *row, const sh_import_period *period,
+                        const char *number, sh_record *prof, sh_err *err) {
+    if (!period->given)
+        return SH_OK;
+    const char *v = sh_import_cell(row, C_ID_VALID);
+    if (!number)
+        return sh_err_add(err, 400, "period_without_document", "id_valid", v, "填写了“%s”，但没有“%s”",
+                          sh_import_header(im, C_ID_VALID), sh_import_header(im, C_ID_NUMBER));
+    const sh_value *b = sh_import_value(prof, "birth_date");
+    if (b->set && !b->is_null && b->s && strcmp(period->from, b->s) < 0)
+        return sh_err_add(err, 400, "period_before_birth", "id_valid", v, "“%s”的起始日期早于出生日期",
+                          sh_import_header(im, C_ID_VALID));
+    return SH_OK;
+}
+
 static int student_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     sh_pool *p = im->row_pool;
     sh_record st = sh_import_record(p, &sh_student_entity),
@@ -302,8 +348,11 @@ static int student_row(sh_import *im, const sh_import_row *row, sh_err *err) {
     int has[2];
     for (int m = 0; m < 2; m++)
         has[m] = sh_import_member_read(im, row, m ? C_MEMBER2 : C_MEMBER1, &members[m], err);
+    sh_import_period period;
+    read_period(im, row, &period, err);
     int bad = sh_err_count(err) > 0;
-    if (sh_import_document(im, row, C_ID_TYPE, C_ID_NUMBER, &prof, &type, &number, err) != SH_OK || bad)
+    if (sh_import_document(im, row, C_ID_TYPE, C_ID_NUMBER, &prof, &type, &number, err) != SH_OK || bad ||
+        check_period(im, row, &period, number, &prof, err) != SH_OK)
         return SH_ERR;
     if (!sg->set && pg->set)
         *sg = *pg;
@@ -355,7 +404,7 @@ static int student_row(sh_import *im, const sh_import_row *row, sh_err *err) {
             return sh_err_add(err, 400, "enrolled_elsewhere", number ? "id_number" : "name", NULL,
                               "该学生在另一所学校在读，转学请通过学籍异动办理");
     }
-    if (sh_import_person(im, &person, name, type, number, &prof, err) != SH_OK)
+    if (sh_import_person(im, &person, name, type, number, &period, &prof, err) != SH_OK)
         return SH_ERR;
     if (!key) { /* school and person are immutable: set on insert only */
         *sh_import_value(&st, "school") = (sh_value){.set = 1, .i = school};

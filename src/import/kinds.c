@@ -3,6 +3,7 @@
 #include "import/kinds.h"
 
 #include "roster/persons.h"
+#include "roster/roster.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -99,15 +100,40 @@ int sh_import_document(sh_import *im, const sh_import_row *row, int type_col, in
     return SH_OK;
 }
 
+/* The period of validity of the document (type, number) the person already
+ * holds, made the row's: unchanged when it is the same. */
+static int keep_period(sh_import *im, const char *type, const char *number, const sh_import_period *period,
+                       sh_err *err) {
+    int64_t key = sh_person_document_key(im->c, type, number, err);
+    if (key <= 0)
+        return key < 0 ? SH_ERR : SH_OK;
+    sh_record doc = sh_import_record(im->row_pool, &sh_person_document_entity);
+    if (!doc.v)
+        return sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+    *sh_import_value(&doc, "valid_from") = (sh_value){.set = 1, .s = period->from};
+    *sh_import_value(&doc, "valid_to") = (sh_value){.set = 1, .s = period->to, .is_null = !period->to};
+    return sh_import_upsert(im, &doc, &key, 0, 0, err);
+}
+
 int sh_import_person(sh_import *im, int64_t *person, const char *name, const char *type, const char *number,
-                     sh_record *prof, sh_err *err) {
-    if (!*person)
-        return sh_person_register(im->c, im->row_pool, name, type, number, prof, &im->o->pv, person, err);
+                     const sh_import_period *period, sh_record *prof, sh_err *err) {
+    int dated = period && period->given && number;
+    if (!*person) {
+        /* a new person; a dated document is added with its period, not updated after */
+        if (!dated)
+            return sh_person_register(im->c, im->row_pool, name, type, number, prof, &im->o->pv, person, err);
+        if (sh_person_register(im->c, im->row_pool, name, NULL, NULL, prof, &im->o->pv, person, err) != SH_OK)
+            return SH_ERR;
+        return sh_person_add_document(im->c, im->row_pool, *person, type, number, period->from, period->to,
+                                      &im->o->pv, err);
+    }
     int64_t key =
         sh_import_i64(im, "SELECT id FROM person_profile WHERE person_id = $1", *person, NULL, 0, NULL, err);
     if (key < 0)
         return SH_ERR;
     if (!key)
         *sh_import_value(prof, "person") = (sh_value){.set = 1, .i = *person};
-    return sh_import_upsert(im, prof, &key, 0, 0, err);
+    if (sh_import_upsert(im, prof, &key, 0, 0, err) != SH_OK)
+        return SH_ERR;
+    return dated ? keep_period(im, type, number, period, err) : SH_OK;
 }

@@ -33,11 +33,19 @@ int sh_import_upsert(sh_import *im, sh_record *r, int64_t *key, int64_t school, 
 int sh_import_document(sh_import *im, const sh_import_row *row, int type_col, int number_col, sh_record *prof,
                        const char **type, const char **number, sh_err *err);
 
+/* A document's period of validity as a row gives it (the national form's
+ * 身份证件有效期): given when the cell was filled; to NULL for 长期 (no end). */
+typedef struct sh_import_period {
+    int given;
+    const char *from, *to; /* YYYY-MM-DD */
+} sh_import_period;
+
 /* Keep the person of a row: update the profile of *person (giving them one if
  * they have none), or register a new person (name, document, profile) when
- * *person is 0. */
+ * *person is 0. period (may be NULL): when given, the document's period of
+ * validity, set on the new document or updated on the person's existing one. */
 int sh_import_person(sh_import *im, int64_t *person, const char *name, const char *type, const char *number,
-                     sh_record *prof, sh_err *err);
+                     const sh_import_period *period, sh_record *prof, sh_err *err);
 
 /* The columns of a family block (the national form has two), as offsets from
  * the block's first column in its kind. */

@@ -92,7 +92,7 @@ int sh_import_member_write(sh_import *im, int64_t school, int64_t student, sh_im
                                          student, NULL, 0, sh_psprintf(p, "%s|%s", name, relation), err);
     if (person < 0)
         return SH_ERR;
-    if (sh_import_person(im, &person, name, m->type, m->number, &m->prof, err) != SH_OK)
+    if (sh_import_person(im, &person, name, m->type, m->number, NULL, &m->prof, err) != SH_OK)
         return SH_ERR;
     int64_t key = sh_import_i64_2(im, "SELECT id FROM guardian_link WHERE student_id = $1 AND person_id = $2",
                                   student, person, err);

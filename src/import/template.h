@@ -16,6 +16,7 @@
 enum {
     SH_TPL_COMPACT = 1 << 0, /* dates YYYYMMDD, months YYYYMM */
     SH_TPL_REGION = 1 << 1,  /* a division: 6 digits, or the 12-digit code whose first 6 are the county */
+    SH_TPL_PERIOD = 1 << 2, /* a document's period of validity in one cell: 2010.06.01-2020.06.01, …-长期 */
 };
 
 typedef struct sh_import_tcol {
@@ -76,5 +77,22 @@ int sh_import_export_form(sh_conn *c, const char *template_name, const int64_t *
 /* The stored code of a template code through map, or the template code of a
  * stored one (reverse); code itself when the map has no pair for it. */
 const char *sh_import_map_code(const char *const *map, const char *code, int reverse);
+
+/* Reading a period of validity (SH_TPL_PERIOD): what was wrong with the cell. */
+typedef enum {
+    SH_PERIOD_OK = 0,
+    SH_PERIOD_FORM,  /* not two dates (or a date and 长期) joined by a separator */
+    SH_PERIOD_DATE,  /* a date that does not exist (2020.02.30); bad gets it as written */
+    SH_PERIOD_ORDER, /* the end is not after the start */
+} sh_period_problem;
+
+/* Read a period of validity: "2010.06.01-2020.06.01" or "2010.06.01-长期" (长期有效
+ * too), the dates also as 2010-06-01, 2010/6/1 or 20100601, the two joined by
+ * - — – － ~ ～ 至 or 到, spaces allowed around the join. from and to get
+ * YYYY-MM-DD (to "" for 长期); v must be normalised text (ASCII digits). */
+sh_period_problem sh_import_period_read(const char *v, char from[11], char to[11], char bad[32]);
+/* The period written the form's way ("2010.06.01-2020.06.01", to NULL or "":
+ * "2010.06.01-长期"); NULL when from is not a date (nothing to write). */
+const char *sh_import_period_write(sh_pool *p, const char *from, const char *to);
 
 #endif

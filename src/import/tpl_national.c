@@ -48,6 +48,7 @@ static const sh_import_tcol columns[] = {
     {"health", "健康状况"},
     {"name_pinyin", "姓名拼音"},
     {"former_name", "曾用名"},
+    {"id_valid", "身份证件有效期", "证件有效期|身份证有效期", NULL, NULL, SH_TPL_PERIOD},
     {"hukou_place", "户口所在地", "户口所在地行政区划", NULL, NULL, SH_TPL_REGION},
     {"hukou_type", "户口性质", NULL, "xjxt_hukou_type", hukou_map},
     {"specialty", "特长"},

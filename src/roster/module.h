@@ -7,7 +7,7 @@
 #include "roster/roster.h"
 #include "store/migrate.h"
 
-#define SH_ROSTER_NMIGRATIONS 2
+#define SH_ROSTER_NMIGRATIONS 3
 extern const sh_migration sh_roster_migrations[SH_ROSTER_NMIGRATIONS];
 
 /* The org nodes a row of e (alias t) hangs under, as SQL for sh_scope_org_set. */

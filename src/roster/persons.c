@@ -48,12 +48,16 @@ int sh_person_check_document(sh_pool *p, const char **type, const char **number,
     return SH_OK;
 }
 
-int64_t sh_person_by_document(sh_conn *c, const char *type, const char *number, sh_err *err) {
+/* One column (person_id or id) of the document of that type and number; 0 when none. */
+static int64_t document_row(sh_conn *c, int key, const char *type, const char *number, sh_err *err) {
     unsigned char h[SH_LOOKUP_HASH_BYTES];
     if (sh_lookup_hash(number, strlen(number), h) != SH_OK)
         return sh_err_set(err, 500, "encryption_unavailable", NULL, "未加载密钥");
     sh_stmt *s =
-        sh_prepare(c, "SELECT person_id FROM person_document WHERE doc_type = $1 AND number_hash = $2", err);
+        sh_prepare(c,
+                   key ? "SELECT id FROM person_document WHERE doc_type = $1 AND number_hash = $2"
+                       : "SELECT person_id FROM person_document WHERE doc_type = $1 AND number_hash = $2",
+                   err);
     if (!s)
         return SH_ERR;
     sh_bind_text(s, 1, type, -1);
@@ -62,6 +66,14 @@ int64_t sh_person_by_document(sh_conn *c, const char *type, const char *number, 
     int64_t id = rc == SH_ROW ? sh_col_i64(s, 0) : 0;
     sh_stmt_done(s);
     return rc == SH_ERR ? SH_ERR : id;
+}
+
+int64_t sh_person_by_document(sh_conn *c, const char *type, const char *number, sh_err *err) {
+    return document_row(c, 0, type, number, err);
+}
+
+int64_t sh_person_document_key(sh_conn *c, const char *type, const char *number, sh_err *err) {
+    return document_row(c, 1, type, number, err);
 }
 
 /* The name as the match hash sees it: spaces (ASCII and ideographic) dropped,
@@ -178,11 +190,12 @@ int sh_person_register(sh_conn *c, sh_pool *p, const char *name, const char *typ
     int64_t key;
     if (sh_record_insert(c, p, profile, 0, pv, &key, NULL, err) != SH_OK)
         return SH_ERR;
-    return number ? sh_person_add_document(c, p, *person, type, number, pv, err) : SH_OK;
+    return number ? sh_person_add_document(c, p, *person, type, number, NULL, NULL, pv, err) : SH_OK;
 }
 
 int sh_person_add_document(sh_conn *c, sh_pool *p, int64_t person, const char *type, const char *number,
-                           const sh_provenance *pv, sh_err *err) {
+                           const char *valid_from, const char *valid_to, const sh_provenance *pv,
+                           sh_err *err) {
     sh_record doc = {.e = &sh_person_document_entity,
                      .v = sh_pcalloc(p, sizeof(sh_value) * (size_t)sh_person_document_entity.nfields)};
     if (!doc.v)
@@ -190,6 +203,10 @@ int sh_person_add_document(sh_conn *c, sh_pool *p, int64_t person, const char *t
     put(&doc, "person", (sh_value){.i = person});
     put(&doc, "type", (sh_value){.s = type ? type : "1"});
     put(&doc, "number", (sh_value){.s = number});
+    if (valid_from) {
+        put(&doc, "valid_from", (sh_value){.s = valid_from});
+        put(&doc, "valid_to", (sh_value){.s = valid_to, .is_null = !valid_to});
+    }
     int64_t key;
     return sh_record_insert(c, p, &doc, 0, pv, &key, NULL, err);
 }

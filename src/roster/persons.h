@@ -19,6 +19,8 @@ int sh_person_check_document(sh_pool *p, const char **type, const char **number,
 
 /* The person holding this document: its key, 0 when nobody does, SH_ERR on failure. */
 int64_t sh_person_by_document(sh_conn *c, const char *type, const char *number, sh_err *err);
+/* The key of the document itself (its person_document row); 0 when none, SH_ERR on failure. */
+int64_t sh_person_document_key(sh_conn *c, const char *type, const char *number, sh_err *err);
 
 /* Hex of the keyed hash of name|gender|birth (either may be NULL) into out. The
  * name is normalised first (spaces dropped, full-width forms made ASCII, the dots
@@ -34,9 +36,12 @@ int sh_person_match_hex(const char *name, const char *gender, const char *birth,
 int sh_person_register(sh_conn *c, sh_pool *p, const char *name, const char *type, const char *number,
                        sh_record *profile, const sh_provenance *pv, int64_t *person, sh_err *err);
 
-/* Give a registered person a document (of a type they do not hold yet). */
+/* Give a registered person a document (of a type they do not hold yet), with
+ * its period of validity when valid_from is given (YYYY-MM-DD; valid_to NULL:
+ * no end, 长期). */
 int sh_person_add_document(sh_conn *c, sh_pool *p, int64_t person, const char *type, const char *number,
-                           const sh_provenance *pv, sh_err *err);
+                           const char *valid_from, const char *valid_to, const sh_provenance *pv,
+                           sh_err *err);
 
 /* Key rotation: recompute every profile's match hash under the lookup key in use
  * (birth dates decrypted under the field key in use), written directly — the

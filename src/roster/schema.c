@@ -122,4 +122,7 @@ const sh_migration sh_roster_migrations[SH_ROSTER_NMIGRATIONS] = {
      ROSTER_TABLES("id BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA")},
     {2, "the national student-registry form's fields", REGISTRY_FORM_COLUMNS("BLOB"),
      REGISTRY_FORM_COLUMNS("BYTEA")},
+    /* the form's 身份证件有效期 is a period: its start beside the existing end */
+    {3, "the start of an identity document's period of validity",
+     "ALTER TABLE person_document ADD COLUMN valid_from TEXT;", NULL},
 };

@@ -2,8 +2,10 @@
 // through the import engine: the template detected from the headers (or named),
 // every field of the form stored with the form's codes mapped to the stored
 // tables, the two family blocks as guardian persons (deduplicated), re-import
-// changing nothing, GBK files with words instead of codes, and every kind of
-// error answered with row, column, value and a Chinese message, nothing written.
+// changing nothing, GBK files with words instead of codes, 身份证件有效期 as the
+// document's period (长期 without an end; lenient separators, strict values), the
+// demo's forms, and every kind of error answered with row, column, value and a
+// Chinese message, nothing written.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -32,7 +34,7 @@ after(async () => { await srv.stop(); });
 
 const M = (n, what) => `家庭成员或监护人${n}${what}`;
 const HEADERS = ['★学校标识码', '学校名称', '★姓名', '★性别', '★出生日期', '★出生地', '★籍贯', '★民族', '★国籍/地区',
-  '★身份证件类型', '身份证件号', '★港澳台侨外', '政治面貌', '★健康状况', '姓名拼音', '曾用名', '★户口所在地', '★户口性质',
+  '★身份证件类型', '身份证件号', '★港澳台侨外', '政治面貌', '★健康状况', '姓名拼音', '曾用名', '身份证件有效期', '★户口所在地', '★户口性质',
   '特长', '学籍辅号', '班内学号', '★年级', '★班级', '★入学年月', '★入学方式', '★就读方式', '学生来源', '★现住址',
   '★通信地址', '★家庭地址', '★联系电话', '★邮政编码', '电子信箱', '主页地址', '★是否独生子女', '★是否受过学前教育',
   '★是否留守儿童', '★是否进城务工人员随迁子女', '★是否孤儿', '★是否烈士或优抚子女', '随班就读', '残疾类型',
@@ -49,7 +51,7 @@ function pupil(i, over = {}) {
   const row = {
     学校标识码: ctx.school.school_code, 学校名称: ctx.school.name, 姓名: `王${'甲乙丙丁戊己庚辛壬癸'[i % 10]}明`, 性别: '1',
     出生日期: birth.replaceAll('-', ''), 出生地: '370702000000', 籍贯: '370702', 民族: '01', '国籍/地区': 'CHN',
-    身份证件类型: '1', 身份证件号: id, 港澳台侨外: '00', 政治面貌: '13', 健康状况: '10', 姓名拼音: 'WANG MING', 曾用名: '',
+    身份证件类型: '1', 身份证件号: id, 港澳台侨外: '00', 政治面貌: '13', 健康状况: '10', 姓名拼音: 'WANG MING', 曾用名: '', 身份证件有效期: '',
     户口所在地: '370702', 户口性质: '1', 特长: '书法', 学籍辅号: `37070200${i}`, 班内学号: String(i), 年级: ctx.grade,
     班级: ctx.class.name, 入学年月: '202409', 入学方式: '11', 就读方式: '1', 学生来源: '1',
     现住址: `山东省潍坊市潍城区胜利街${i}号`, 通信地址: `山东省潍坊市潍城区胜利街${i}号`, 家庭地址: `山东省潍坊市潍城区胜利街${i}号`,
@@ -66,7 +68,9 @@ function pupil(i, over = {}) {
   };
   return row;
 }
-const csv = (rows) => [HEADERS.join(','), ...rows.map((r) => HEADERS.map((h) => r[h.replace('★', '')] ?? '').join(','))].join('\r\n') + '\r\n';
+// `rename` gives some columns the header variant a file uses ({身份证件有效期: '★证件有效期'})
+const csv = (rows, rename = {}) => [HEADERS.map((h) => rename[h.replace('★', '')] ?? h).join(','),
+  ...rows.map((r) => HEADERS.map((h) => r[h.replace('★', '')] ?? '').join(','))].join('\r\n') + '\r\n';
 const upload = (body, query = '') => admin.send('POST', `/api/v1/imports/students${query}`, body, { 'content-type': 'text/csv' });
 const count = (table) => Number(sql(srv.db, `SELECT count(*) FROM ${table}`));
 
@@ -87,12 +91,22 @@ test('a national-form file is recognised by its headers; the dry run names the t
   assertError(await upload(csv([pupil(1)]), '?template=oneroster2'), 400, 'unknown_template', 'template');
 });
 
+// Two siblings sharing a father (one person with two links); the first with a
+// child's five-year card, the second with one of no end written with dashes.
+function siblings() {
+  const a = pupil(3, { 身份证件有效期: '2024.05.01-2029.05.01' });
+  const b = pupil(4, { ...Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith(M('一', '')))),
+    身份证件有效期: '2023-03-15—长期' });
+  return [a, b];
+}
+// The stored period of validity of a pupil's document: "valid_from|valid_to".
+const periodOf = (local) => sql(srv.db, `SELECT d.valid_from, d.valid_to FROM person_document d
+  JOIN student s ON s.person_id = d.person_id WHERE s.local_number = '${local}'`);
+
 test('the whole form is stored: codes mapped per template, flags graded and encrypted, family blocks as guardians', async () => {
   const students = count('student');
   const persons = count('person');
-  // two siblings share a father: he is one person with two links
-  const a = pupil(3);
-  const b = pupil(4, Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith(M('一', '')))));
+  const [a, b] = siblings();
   const r = await upload(csv([a, b]));
   assert.equal(r.status, 201, r.text);
   assert.deepEqual([r.body.template, r.body.created, r.body.error_count], ['national', 2, 0]);
@@ -104,6 +118,11 @@ test('the whole form is stored: codes mapped per template, flags graded and encr
     p.hmt_overseas, p.nationality, p.name_pinyin FROM student s JOIN person_profile p ON p.person_id = s.person_id
     WHERE s.local_number = '370702003'`).split('|');
   assert.deepEqual(row.slice(1), ['11', '1', '3', '3.5', '1', '1', '0', '2024-09', '370702', '370702', '370702', '13', '00', '156', 'WANG MING']);
+  // 身份证件有效期: a period, and one of no end (长期) without an end date
+  assert.equal(periodOf('370702003'), '2024-05-01|2029-05-01');
+  assert.equal(periodOf('370702004'), '2023-03-15|');
+  assert.equal(sql(srv.db, `SELECT count(*) FROM person_document d JOIN student s ON s.person_id = d.person_id
+    WHERE s.local_number = '370702004' AND d.valid_to IS NULL`), '1');
   // sensitive flags are ciphertext at rest; in clear only with the permission and a reason (audited)
   if (!usePostgres) {
     assert.equal(sql(srv.db, `SELECT typeof(left_behind) || typeof(needs_aid) || typeof(hukou_type) FROM student WHERE uid = '${row[0]}'`),
@@ -131,8 +150,7 @@ test('the whole form is stored: codes mapped per template, flags graded and encr
 });
 
 test('importing the same form again changes nothing', async () => {
-  const a = pupil(3);
-  const b = pupil(4, Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith(M('一', '')))));
+  const [a, b] = siblings();
   const changes = count('change_log');
   const persons = count('person');
   const links = count('guardian_link');
@@ -140,6 +158,75 @@ test('importing the same form again changes nothing', async () => {
   assert.equal(r.status, 201, r.text);
   assert.deepEqual([r.body.created, r.body.updated, r.body.unchanged], [0, 0, 2]);
   assert.deepEqual([count('change_log'), count('person'), count('guardian_link')], [changes, persons, links]);
+});
+
+test('身份证件有效期 is read under its header variants and separators; a changed period replaces the stored one', async () => {
+  const rows = [
+    pupil(40, { 身份证件有效期: '2022/3/5 至 2027/3/5' }),
+    pupil(41, { 身份证件有效期: '20230315-长期有效' }),
+    pupil(42), // no period: none stored
+  ];
+  const r = await upload(csv(rows, { 身份证件有效期: '★证件有效期' }));
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual([r.body.created, r.body.error_count, r.body.ignored_columns], [3, 0, '学校名称']);
+  assert.deepEqual(['3707020040', '3707020041', '3707020042'].map(periodOf), ['2022-03-05|2027-03-05', '2023-03-15|', '|']);
+
+  // the card renewed as one of no end, the other given an end; an empty cell keeps what is stored
+  const changes = (op) => Number(sql(srv.db, `SELECT count(*) FROM change_log WHERE entity = 'person_document' AND op = '${op}'`));
+  const updates = changes('update');
+  const again = await upload(csv([
+    pupil(40, { 身份证件有效期: '2022.03.05-长期' }), pupil(41, { 身份证件有效期: '2023.03.15-2028.03.15' }), pupil(42),
+  ]));
+  assert.equal(again.status, 201, again.text);
+  assert.deepEqual([again.body.created, again.body.updated, again.body.unchanged, again.body.error_count], [0, 0, 3, 0]);
+  assert.deepEqual(['3707020040', '3707020041', '3707020042'].map(periodOf), ['2022-03-05|', '2023-03-15|2028-03-15', '|']);
+  assert.equal(changes('update'), updates + 2); // each change is in the change feed
+  const kept = await upload(csv([pupil(40), pupil(41)]));
+  assert.equal(kept.status, 201, kept.text);
+  assert.deepEqual(['3707020040', '3707020041'].map(periodOf), ['2022-03-05|', '2023-03-15|2028-03-15']);
+  assert.equal(changes('update'), updates + 2);
+
+  // the start is declared beside the end: the data dictionary and the API document show both, graded alike
+  const dict = await call(`${srv.url}/api/v1/dictionary/person_document`);
+  assert.equal(dict.status, 200, dict.text);
+  const field = (name) => dict.body.fields.find((f) => f.name === name);
+  assert.deepEqual([field('valid_from')?.label, field('valid_from')?.grade, field('valid_to')?.grade], ['证件有效期起', 'L3', 'L3']);
+  const api = await call(`${srv.url}/api/openapi.json`);
+  const { valid_from: from, valid_to: to } = api.body.components.schemas.person_document.properties;
+  assert.deepEqual([from.type, from.format, from.title, from['x-grade']], ['string', 'date', '证件有效期起', 'L3']);
+  assert.deepEqual([to.format, to.title, to['x-grade']], ['date', '证件有效期至', 'L3']);
+});
+
+test('a wrong 身份证件有效期 names row, column, value and the expected form; nothing is written', async () => {
+  const before = ['student', 'person', 'person_document', 'change_log'].map(count);
+  const r = await upload(csv([
+    pupil(50, { 身份证件有效期: '2024.05.01-2029.05.01' }), // a good row, not written either
+    pupil(51, { 身份证件有效期: '2010.06.01' }), // no end
+    pupil(52, { 身份证件有效期: '2020.02.30-2025.02.28' }), // no such day
+    pupil(53, { 身份证件有效期: '2025.06.01-2020.06.01' }), // the end before the start
+    pupil(54, { 身份证件有效期: '2008.01.01-2013.01.01' }), // before the pupil was born (2012)
+    pupil(55, { 身份证件类型: 'Z', 身份证件号: '', 身份证件有效期: '2024.05.01-2029.05.01' }), // no document
+    pupil(56, { 身份证件有效期: '2024.05.01—2029.05.01—2034.05.01' }),
+  ]));
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.committed, false);
+  const c = col('身份证件有效期');
+  assert.deepEqual(r.body.errors.map((e) => [e.row, e.column, e.code, e.value]), [
+    [3, c, 'invalid_period', '2010.06.01'],
+    [4, c, 'invalid_date', '2020.02.30-2025.02.28'],
+    [5, c, 'period_order', '2025.06.01-2020.06.01'],
+    [6, c, 'period_before_birth', '2008.01.01-2013.01.01'],
+    [7, c, 'period_without_document', '2024.05.01-2029.05.01'],
+    [8, c, 'invalid_period', '2024.05.01—2029.05.01—2034.05.01'],
+  ]);
+  const msg = Object.fromEntries(r.body.errors.map((e) => [e.row, e.message]));
+  assert.equal(msg[3], '“身份证件有效期”应写作“2010.06.01-2020.06.01”或“2010.06.01-长期”');
+  assert.equal(msg[4], '“身份证件有效期”中的日期“2020.02.30”不存在，应写作“2010.06.01-2020.06.01”或“2010.06.01-长期”');
+  assert.equal(msg[5], '“身份证件有效期”的截止日期应晚于起始日期，应写作“2010.06.01-2020.06.01”或“2010.06.01-长期”');
+  assert.equal(msg[6], '“身份证件有效期”的起始日期早于出生日期');
+  assert.equal(msg[7], '填写了“身份证件有效期”，但没有“身份证件号”');
+  assert.deepEqual(['student', 'person', 'person_document', 'change_log'].map(count), before);
+  assert.equal(periodOf('3707020050'), '');
 });
 
 test('a GBK file with words instead of codes imports the same', async () => {
@@ -236,6 +323,47 @@ test('the demo writes each school as a national form (UTF-8, GB18030, XLSX; code
   }
   // two family blocks per pupil became two guardians each
   assert.equal(sql(db, 'SELECT count(*) FROM guardian_link'), String(2 * Number(sql(db, 'SELECT count(*) FROM student'))));
+  // the imported 身份证件有效期: five- or ten-year periods, ending on the day they started
+  const stored = sql(db, 'SELECT valid_from, valid_to FROM person_document WHERE valid_from IS NOT NULL').split('\n');
+  assert.ok(stored.length > 10, stored.join());
+  for (const p of stored) {
+    const [from, to] = p.split('|');
+    const sameDay = to.slice(4) === from.slice(4) || (from.slice(4) === '-02-29' && to.slice(4) === '-02-28');
+    assert.ok([5, 10].includes(Number(to.slice(0, 4)) - Number(from.slice(0, 4))) && sameDay, p);
+  }
+  // in the files: everyone from 16 (on the school year's first day) has a ten-year card issued
+  // within three months of the 16th birthday; about a quarter of the younger ones a five-year card
+  const utf8 = files.filter((f, i) => f.endsWith('.csv') && !gbk.includes(f)).map((f) => raw[files.indexOf(f)].toString('utf8').replace(/^\uFEFF/, ''));
+  let older = 0;
+  let younger = 0;
+  let carded = 0;
+  for (const text of utf8) {
+    const [head, ...rows] = text.trim().split(/\r?\n/).map((l) => l.split(','));
+    const [b, v] = [head.indexOf('出生日期'), head.indexOf('身份证件有效期')];
+    for (const r of rows) {
+      const birth = r[b].replace(/(\d{4})(\d\d)(\d\d)/, '$1-$2-$3');
+      const sixteen = `${Number(birth.slice(0, 4)) + 16}${birth.slice(4).replace('-02-29', '-02-28')}`;
+      const period = r[v].match(/^(\d{4})\.(\d\d)\.(\d\d)-(\d{4})\.(\d\d)\.(\d\d)$/);
+      assert.ok(r[v] === '' || period, r[v]);
+      const start = period && `${period[1]}-${period[2]}-${period[3]}`;
+      const years = period && Number(period[4]) - Number(period[1]);
+      if (sixteen <= '2026-09-01') {
+        older++;
+        assert.equal(years, 10, `${birth} ${r[v]}`);
+        const days = (Date.parse(start) - Date.parse(sixteen)) / 86400000;
+        assert.ok(days >= 0 && days <= 90 && start <= '2026-09-01', `${birth} ${r[v]}`);
+      } else {
+        younger++;
+        if (period) {
+          carded++;
+          assert.equal(years, 5, `${birth} ${r[v]}`);
+          assert.ok(start > birth && start <= '2026-09-01' && `${period[4]}-${period[5]}-${period[6]}` > '2026-09-01', `${birth} ${r[v]}`);
+        }
+      }
+    }
+  }
+  assert.ok(older > 100 && younger > 1000, JSON.stringify({ older, younger }));
+  assert.ok(carded / younger > 0.18 && carded / younger < 0.32, JSON.stringify({ carded, younger }));
   fs.rmSync(dir, { recursive: true });
 });
 

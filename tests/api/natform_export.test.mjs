@@ -3,7 +3,8 @@
 // permission and a reason (audited); the file imported into another database
 // with the same organisation tree (and no people) gives identical records —
 // every student field (flags and 学生类别 too), the class entry date, every
-// family member, and the same form exported again.
+// family member, the documents' periods of validity (身份证件有效期, 长期 too),
+// and the same form exported again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -70,10 +71,14 @@ const FILLED = {
   家庭成员或监护人二关系说明: '母亲', 家庭成员或监护人二户口所在地: '370702', 家庭成员或监护人二职务: '会计',
 };
 
+// 身份证件有效期 of those students: two periods, one of no end (长期), two none.
+const PERIODS = ['2021.10.08-2026.10.08', '2024.05.01-2029.05.01', '2025.03.15-长期', '', ''];
+const periods = (db) => sql(db, 'SELECT valid_from, valid_to FROM person_document WHERE valid_from IS NOT NULL ORDER BY valid_from').split('\n');
+
 test('export → import into an empty database → identical records, and the same form again', async () => {
   const filled = await download(as.admin, src.url, `school=${as.school}&format=csv&template=national&unmask_reason=${REASON}`);
   const [h, ...body] = rowsOf(filled.bytes);
-  const some = body.slice(0, 5).map((r) => r.map((v, j) => FILLED[h[j]] ?? v));
+  const some = body.slice(0, 5).map((r, i) => r.map((v, j) => (h[j] === '身份证件有效期' ? PERIODS[i] : FILLED[h[j]] ?? v)));
   const refill = await call(`${src.url}/api/v1/imports/students`, {
     method: 'POST', body: [h, ...some].map((r) => r.join(',')).join('\r\n') + '\r\n',
     headers: { cookie: as.admin.cookie, 'x-csrf-token': as.admin.csrf, 'content-type': 'text/csv' },
@@ -152,6 +157,9 @@ test('export → import into an empty database → identical records, and the sa
   assert.deepEqual(theirs.students, students);
   assert.deepEqual(theirs.enrolments, mine.enrolments);
   assert.deepEqual(theirs.members, mine.members);
+  // the periods of validity of the students' documents, 长期 without an end
+  assert.deepEqual(periods(src.db), ['2021-10-08|2026-10-08', '2024-05-01|2029-05-01', '2025-03-15|']);
+  assert.deepEqual(periods(dst.db), periods(src.db));
 
   // profiles, documents and family members: the form exported again is the same, cell for cell
   const again = await download(as.dstAdmin, dst.url, `school=${dstSchool}&format=csv&template=national&unmask_reason=${REASON}`);
@@ -162,6 +170,7 @@ test('export → import into an empty database → identical records, and the sa
   const [head, ...rows] = rowsOf(first.bytes);
   assert.deepEqual(head.filter((_, j) => !rows.some((r) => r[j] !== '')), []);
   assert.deepEqual(head.slice(-2), ['学生类别', '入班日期']);
+  assert.deepEqual(rows.map((r) => r[head.indexOf('身份证件有效期')]).filter(Boolean).sort(), PERIODS.filter(Boolean));
   assert.equal(rowsOf(again.bytes).length, n + 1);
 });
 
