@@ -134,23 +134,21 @@ const char *sh_cli_home(void) {
     static char home[PATH_MAX];
     if (home[0])
         return home;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    /* the project root: the nearest directory above the program (build/shushu,
+     * build/asan/shushu) that holds data/codes; else the working directory */
+    char dir[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
     if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0; /* build/ */
-            slash = strrchr(exe, '/');
-            if (slash) {
-                *slash = 0; /* project root */
-                char probe[PATH_MAX + 32];
-                struct stat st;
-                snprintf(probe, sizeof probe, "%s/data/codes", exe);
-                if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
-                    snprintf(home, sizeof home, "%s", exe);
-                    return home;
-                }
+        dir[n] = 0;
+        char *slash;
+        for (int up = 0; up < 4 && (slash = strrchr(dir, '/')) != NULL && slash != dir; up++) {
+            *slash = 0;
+            char probe[PATH_MAX + 32];
+            struct stat st;
+            snprintf(probe, sizeof probe, "%s/data/codes", dir);
+            if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+                snprintf(home, sizeof home, "%s", dir);
+                return home;
             }
         }
     }

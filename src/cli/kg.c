@@ -36,8 +36,10 @@ int sh_cli_open(sh_app *app, const char *db, const char *keys) {
     sh_err err;
     sh_err_init(&err);
     int rc = sh_app_init(app, &err) == SH_OK && sh_app_open_store(app, db, 0, &err) == SH_OK ? SH_OK : SH_ERR;
-    if (rc != SH_OK)
+    if (rc != SH_OK) {
         sh_cli_error("无法打开数据库", &err);
+        sh_app_close(app); /* nothing is left open when it fails */
+    }
     sh_err_clear(&err);
     return rc;
 }
