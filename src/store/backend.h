@@ -84,6 +84,10 @@ struct sh_db_ops {
     /* A number that changes when another connection commits; NULL when the
      * backend cannot tell (then only this process's own writes are followed). */
     int (*data_version)(sh_conn *c, int64_t *out, sh_err *err);
+    /* Bulk load (sh_copy_begin): NULL when the backend has none. */
+    int (*copy_begin)(sh_conn *c, const char *sql, sh_err *err);
+    int (*copy_data)(sh_conn *c, const char *data, size_t len, sh_err *err);
+    int (*copy_end)(sh_conn *c, int abort, sh_err *err);
     const char *begin_sql, *begin_write_sql;
     const char *list_tables_sql;   /* one column: table name */
     const char *table_columns_sql; /* $1 = table; one column: column name */

@@ -395,6 +395,74 @@ const char *sh_sql_json_ids(const sh_conn *c, int n, char *buf, size_t cap) {
     return buf;
 }
 
+/* ---- bulk load (COPY) ---- */
+
+int sh_copy_supported(const sh_conn *c) { return c->db->ops->copy_begin != NULL; }
+
+int sh_copy_begin(sh_conn *c, const char *table, const char *const *cols, int ncols, sh_err *err) {
+    if (!sh_copy_supported(c))
+        return sh_err_set(err, 500, "unsupported", NULL, "此数据库不支持批量装入");
+    sh_buf sql;
+    sh_buf_init(&sql, 1 << 16);
+    sh_buf_printf(&sql, "COPY %s (", table);
+    for (int i = 0; i < ncols; i++)
+        sh_buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
+    sh_buf_puts(&sql, ") FROM STDIN");
+    uint64_t t0 = sh_mono_ns();
+    int rc = sh_buf_ok(&sql) == SH_OK ? c->db->ops->copy_begin(c, sql.data, err)
+                                      : sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+    sh_store_account(sh_mono_ns() - t0);
+    if (rc == SH_OK)
+        c->dirty |= UINT64_C(1) << sh_table_slot(table);
+    sh_buf_free(&sql);
+    return rc;
+}
+
+int sh_copy_send(sh_conn *c, const char *data, size_t len, sh_err *err) {
+    uint64_t t0 = sh_mono_ns();
+    int rc = c->db->ops->copy_data(c, data, len, err);
+    sh_store_account(sh_mono_ns() - t0);
+    return rc;
+}
+
+int sh_copy_end(sh_conn *c, int abort, sh_err *err) {
+    uint64_t t0 = sh_mono_ns();
+    int rc = c->db->ops->copy_end(c, abort, err);
+    sh_store_account(sh_mono_ns() - t0);
+    return rc;
+}
+
+/* COPY's text format: backslash, tab, newline and carriage return escaped. */
+void sh_copy_text(sh_buf *b, const char *v, size_t len) {
+    size_t from = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *esc = v[i] == '\\'   ? "\\\\"
+                          : v[i] == '\t' ? "\\t"
+                          : v[i] == '\n' ? "\\n"
+                          : v[i] == '\r' ? "\\r"
+                                         : NULL;
+        if (!esc)
+            continue;
+        sh_buf_append(b, v + from, i - from);
+        sh_buf_puts(b, esc);
+        from = i + 1;
+    }
+    sh_buf_append(b, v + from, len - from);
+}
+
+/* bytea in its hex form, whose leading backslash COPY wants doubled. */
+void sh_copy_bytes(sh_buf *b, const void *v, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = v;
+    sh_buf_puts(b, "\\\\x");
+    for (size_t i = 0; i < len; i++) {
+        char pair[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
+        sh_buf_append(b, pair, 2);
+    }
+}
+
+void sh_copy_null(sh_buf *b) { sh_buf_puts(b, "\\N"); }
+
 int sh_query_i64(sh_conn *c, const char *sql, int64_t *out, sh_err *err) {
     sh_stmt *s = sh_prepare(c, sql, err);
     if (!s)

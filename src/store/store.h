@@ -13,6 +13,7 @@
 #ifndef SH_STORE_H
 #define SH_STORE_H
 
+#include "core/buf.h"
 #include "core/err.h"
 
 #include <stddef.h>
@@ -110,6 +111,21 @@ int sh_in_tx(const sh_conn *c);
  * off (0) returns to the default. Nothing on PostgreSQL, whose buffers are the
  * server's. */
 void sh_bulk_write(sh_conn *c, int on);
+
+/* Bulk load of one table inside the caller's write transaction: PostgreSQL's
+ * COPY … FROM STDIN in its text format (one line per row, values separated by
+ * tabs; sh_copy_text/_bytes/_null append values in that form). sh_copy_supported
+ * is 0 when the backend has no such path (SQLite: insert instead). Between
+ * sh_copy_begin and sh_copy_end the connection takes nothing but sh_copy_send;
+ * sh_copy_end with abort set ends a copy that is given up (its transaction is then
+ * rolled back). Each returns SH_OK or SH_ERR with err filled. */
+int sh_copy_supported(const sh_conn *c);
+int sh_copy_begin(sh_conn *c, const char *table, const char *const *cols, int ncols, sh_err *err);
+int sh_copy_send(sh_conn *c, const char *data, size_t len, sh_err *err);
+int sh_copy_end(sh_conn *c, int abort, sh_err *err);
+void sh_copy_text(sh_buf *b, const char *v, size_t len);
+void sh_copy_bytes(sh_buf *b, const void *v, size_t len);
+void sh_copy_null(sh_buf *b);
 
 /* Columns of a table as stored (for the declaration check). Calls fn once per
  * column; SH_ERR when the table does not exist. */

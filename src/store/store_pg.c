@@ -641,6 +641,51 @@ static int pg_data_version(sh_conn *base, int64_t *out, sh_err *err) {
     return SH_OK;
 }
 
+/* ---- COPY … FROM STDIN (sh_copy_begin) ---- */
+
+static int pg_copy_begin(sh_conn *base, const char *sql, sh_err *err) {
+    pg_conn *c = PC(base);
+    if (apply_deadline(c, err) != SH_OK)
+        return SH_ERR;
+    PGresult *r = PQexec(c->h, sql);
+    int ok = r && PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok)
+        fail(c->h, r, err, "copy");
+    PQclear(r);
+    return ok ? SH_OK : SH_ERR;
+}
+
+static int pg_copy_data(sh_conn *base, const char *data, size_t len, sh_err *err) {
+    pg_conn *c = PC(base);
+    while (len) { /* PQputCopyData takes an int length */
+        int part = len > (1u << 30) ? 1 << 30 : (int)len;
+        if (PQputCopyData(c->h, data, part) != 1)
+            return fail(c->h, NULL, err, "copy");
+        data += part;
+        len -= (size_t)part;
+    }
+    return SH_OK;
+}
+
+/* End the copy and read its outcome (a constraint broken by a row comes here). */
+static int pg_copy_end(sh_conn *base, int abort, sh_err *err) {
+    pg_conn *c = PC(base);
+    int sent = PQputCopyEnd(c->h, abort ? "copy given up" : NULL) == 1, ok = sent && !abort;
+    PGresult *r;
+    while ((r = PQgetResult(c->h)) != NULL) {
+        if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+            c->changes = PQcmdTuples(r)[0] ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
+        } else if (ok) {
+            fail(c->h, r, err, "copy");
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    if (!sent)
+        fail(c->h, NULL, err, "copy");
+    return ok ? SH_OK : SH_ERR;
+}
+
 const sh_db_ops sh_pg_ops = {
     .name = "postgres",
     .kind = SH_DB_POSTGRES,
@@ -667,6 +712,9 @@ const sh_db_ops sh_pg_ops = {
     .changes = pg_changes,
     .autocommit = pg_autocommit,
     .data_version = pg_data_version,
+    .copy_begin = pg_copy_begin,
+    .copy_data = pg_copy_data,
+    .copy_end = pg_copy_end,
     .begin_sql = "BEGIN",
     .begin_write_sql = "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")",
     .list_tables_sql =

@@ -1,7 +1,8 @@
 /* transfer.c — copy a deployment between stores and checksum its tables (see
  * transfer.h). Everything goes through the store interface; the only
  * backend-specific SQL is the target's catalog (PostgreSQL) and the collation of
- * text keys. Table and column names come from the catalogs and are checked to be
+ * text keys. A target that takes COPY (PostgreSQL) gets each table in one COPY;
+ * else rows go a few per INSERT. Table and column names come from the catalogs and are checked to be
  * plain identifiers before they are put into SQL. */
 #include "store/transfer.h"
 
@@ -398,6 +399,62 @@ static void insert_sql(sh_buf *b, const sh_xfer_table *t, int rows) {
     }
 }
 
+/* Append the current row of from as a line of COPY's text format. */
+static void copy_line(sh_buf *b, sh_stmt *from, const sh_xfer_table *t) {
+    for (int i = 0; i < t->ncols; i++) {
+        if (i)
+            sh_buf_putc(b, '\t');
+        if (sh_col_is_null(from, i)) {
+            sh_copy_null(b);
+        } else if (t->kinds[i] == SH_XK_BYTES) {
+            sh_copy_bytes(b, sh_col_blob(from, i), sh_col_len(from, i));
+        } else if (t->kinds[i] == SH_XK_FLOAT8 || t->kinds[i] == SH_XK_FLOAT4) {
+            sh_buf_printf(b, "%.17g", sh_col_double(from, i));
+        } else {
+            sh_copy_text(b, sh_col_text(from, i), sh_col_len(from, i));
+        }
+    }
+    sh_buf_putc(b, '\n');
+}
+
+#define COPY_CHUNK (1u << 20) /* bytes of rows sent at a time */
+
+/* The rows of in into t by COPY: one statement for the whole table. */
+static int copy_rows(sh_conn *dst, sh_xfer_table *t, sh_stmt *in, int64_t total, int64_t *done,
+                     sh_xfer_progress fn, void *ctx, sh_err *err) {
+    const char *cols[SH_XFER_MAX_COLS];
+    for (int i = 0; i < t->ncols; i++)
+        cols[i] = t->cols[i];
+    if (sh_copy_begin(dst, t->name, cols, t->ncols, err) != SH_OK)
+        return SH_ERR;
+    sh_buf lines;
+    sh_buf_init(&lines, 0);
+    int rc = SH_OK, st = SH_DONE;
+    while (rc == SH_OK && (st = sh_step(in, err)) == SH_ROW) {
+        if (*done == total) {
+            rc = sh_err_set(err, 409, "source_changed", "from", "复制表 %s 时源数据的行数发生变化", t->name);
+            break;
+        }
+        copy_line(&lines, in, t);
+        if (sh_buf_ok(&lines) != SH_OK)
+            rc = sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
+        else if (lines.len >= COPY_CHUNK && (rc = sh_copy_send(dst, lines.data, lines.len, err)) == SH_OK)
+            sh_buf_reset(&lines);
+        if (++*done % PAGE_ROWS == 0 && fn)
+            fn(ctx, t->name, *done, total);
+    }
+    if (rc == SH_OK && st == SH_ERR)
+        rc = SH_ERR;
+    if (rc == SH_OK && lines.len)
+        rc = sh_copy_send(dst, lines.data, lines.len, err);
+    sh_buf_free(&lines);
+    if (sh_copy_end(dst, rc != SH_OK, err) != SH_OK)
+        rc = SH_ERR;
+    if (rc == SH_OK && fn && *done % PAGE_ROWS)
+        fn(ctx, t->name, *done, total);
+    return rc;
+}
+
 static int copy_table(sh_conn *src, sh_conn *dst, sh_xfer_table *t, sh_xfer_progress fn, void *ctx,
                       sh_err *err) {
     int64_t total = 0, done = 0;
@@ -411,7 +468,10 @@ static int copy_table(sh_conn *src, sh_conn *dst, sh_xfer_table *t, sh_xfer_prog
     source_select(&sql, t);
     sh_stmt *in = sh_buf_ok(&sql) == SH_OK ? sh_prepare(src, sql.data, err) : NULL, *out = NULL;
     int rc = in ? SH_OK : SH_ERR, in_batch = 0, size = 0, st = SH_DONE;
-    while (rc == SH_OK && (st = sh_step(in, err)) == SH_ROW) {
+    int by_copy = rc == SH_OK && sh_copy_supported(dst); /* else a few rows per INSERT */
+    if (by_copy)
+        rc = copy_rows(dst, t, in, total, &done, fn, ctx, err);
+    while (!by_copy && rc == SH_OK && (st = sh_step(in, err)) == SH_ROW) {
         if (!out) { /* a statement for the next min(batch, left) rows */
             size = total - done < batch ? (int)(total - done) : batch;
             if (size <= 0) {

@@ -62,6 +62,12 @@ before(async () => {
   });
   assert.equal(posted.status, 200, posted.text);
   await srv.stop();
+  // values the bulk copy must carry exactly (the checksums compare them): text with a tab,
+  // a newline, a carriage return and backslashes, and doubles to their last digit
+  sql(source, "UPDATE xapi_client SET name = '迁移' || char(9) || '测试' || char(10) || '平台' || char(13) || '\\N\\x00\\' WHERE name = '迁移测试平台'");
+  sql(source, `INSERT INTO mastery_param (uid, point_id, prior, learn, forget, guess, slip, responses, log_likelihood,
+    fitted_at, version, created_at, updated_at) SELECT 'copy-probe', MIN(id), 0.1 + 0.2, 1e-300, 0, 0.2, 0.1, 3,
+    -1234.5678901234567, 1, 1, 1, 1 FROM kg_point`);
   target = await newDatabase(dir, 'target.db');
   migrated = cli(['migrate-data', '--from', source, '--to', target, '--keys', `${dbFile(target)}.key`]);
 });
@@ -92,6 +98,11 @@ test('migrate-data copies every table and prints matching counts and checksums',
   assert.ok(Number(sql(source, 'SELECT count(*) FROM xapi_statement')) >= 5);
   assert.equal(sql(target, 'SELECT count(*) FROM xapi_statement'), sql(source, 'SELECT count(*) FROM xapi_statement'));
   assert.equal(sql(target, 'SELECT count(*) FROM student'), sql(source, 'SELECT count(*) FROM student'));
+  // the escaped text and the doubles arrived as they were (besides the checksums above)
+  const probe = "SELECT length(name), instr(name, char(9)), instr(name, char(10)), instr(name, char(13)) FROM xapi_client WHERE name LIKE '迁移%'";
+  assert.equal(sql(target, probe.replace(/instr\(name, (char\(\d+\))\)/g, 'strpos(name, $1)').replace(/char\(/g, 'chr(')), sql(source, probe));
+  assert.equal(sql(source, probe), '16|3|6|9');
+  assert.equal(sql(target, "SELECT prior = 0.1::float8 + 0.2::float8, learn = 1e-300::float8, log_likelihood = -1234.5678901234567::float8 FROM mastery_param WHERE uid = 'copy-probe'"), '1|1|1');
 });
 
 test('the same signed-in users get identical answers from the SQLite and the PostgreSQL server', { skip }, async () => {
