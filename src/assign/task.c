@@ -196,6 +196,27 @@ int assign_items_kp(sh_conn *c, const assign_task *t, json_t *items, sh_err *err
     return rc == SH_ERR ? SH_ERR : SH_OK;
 }
 
+/* The students' tiers of a tiered task (a draft's rows of status draft too),
+ * in class order: [{student: {id, name}, tier}]. */
+static int task_tiers_json(sh_req *req, sh_conn *c, const assign_task *t, json_t *out) {
+    sh_stmt *s =
+        sh_prepare(c,
+                   "SELECT st.uid, st.name, sub.tier FROM assign_submission sub JOIN student st"
+                   " ON st.id = sub.student_id AND st.school_id = sub.school_id"
+                   " WHERE sub.task_id = $1 AND sub.school_id = $2 AND sub.tier IS NOT NULL ORDER BY st.id",
+                   &req->err);
+    if (!s)
+        return SH_ERR;
+    sh_bind_i64(s, 1, t->key);
+    sh_bind_i64(s, 2, t->school);
+    int rc;
+    while ((rc = sh_step(s, &req->err)) == SH_ROW)
+        json_array_append_new(out, json_pack("{s:{s:s,s:s},s:s}", "student", "id", sh_col_text(s, 0), "name",
+                                             sh_col_text(s, 1), "tier", sh_col_text(s, 2)));
+    sh_stmt_done(s);
+    return rc == SH_ERR ? SH_ERR : SH_OK;
+}
+
 json_t *assign_task_json(sh_req *req, sh_conn *c, const assign_task *t, int items) {
     sh_stmt *s = sh_prepare(c,
                             "SELECT " TASK_COLUMNS " FROM assign_task t JOIN org_unit k ON k.id = t.class_id"
@@ -208,9 +229,10 @@ json_t *assign_task_json(sh_req *req, sh_conn *c, const assign_task *t, int item
     json_t *o = sh_step(s, &req->err) == SH_ROW ? assign_task_row_json(s) : NULL;
     sh_stmt_done(s);
     if (o && items) {
-        json_t *list = json_array();
+        json_t *list = json_array(), *tiers = json_array();
         json_object_set_new(o, "items", list);
-        if (task_items_json(req, c, t, list) != SH_OK) {
+        json_object_set_new(o, "tiers", tiers);
+        if (task_items_json(req, c, t, list) != SH_OK || task_tiers_json(req, c, t, tiers) != SH_OK) {
             json_decref(o);
             return NULL;
         }
