@@ -248,7 +248,11 @@ test('tiered homework: per-student items and tiers; each student gets the common
   assert.equal(r.body.tiered, true);
   assert.equal(r.body.assigned, 0, 'a draft is assigned to nobody yet');
   assert.equal(r.body.items[1].student.id, ctx.studentUid);
+  // the draft shows its tiers to the teacher (the students are not assigned yet)
+  assert.deepEqual(r.body.tiers.map((x) => [x.student.id, x.tier]), [[ctx.studentUid, 'A']]);
+  assert.deepEqual((await as.teacher.get(`/api/v1/assign/tasks/${r.body.id}`)).body.tiers.map((x) => x.tier), ['A']);
   assert.equal((await as.teacher.post(`/api/v1/assign/tasks/${r.body.id}/publish`)).status, 200);
+  assert.deepEqual((await as.teacher.get(`/api/v1/assign/tasks/${r.body.id}`)).body.tiers.map((x) => x.tier), ['A']);
   const mine = (await as.student.get('/api/v1/my/tasks')).body.items.find((x) => x.task === r.body.id);
   assert.equal(mine.item_count, 2);
   const subs = (await as.teacher.get(`/api/v1/assign/tasks/${r.body.id}/submissions`)).body.items;
