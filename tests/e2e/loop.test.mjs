@@ -83,7 +83,10 @@ async function answerTask(s, title, items, rights, name) {
   assert.match(await page.locator('[data-test=my-task-page] .meta').innerText(), new RegExp(`共 ${items.length} 题`));
   for (let i = 0; i < items.length; i++) {
     await answer(q, items[i], rights[i]);
-    if (i < items.length - 1) await page.locator('[data-test=next]').click();
+    if (i < items.length - 1) {
+      await page.locator('[data-test=next]').click();
+      await q.locator('.qhead', { hasText: `第 ${i + 2} 题` }).waitFor(); // the next item is on screen
+    }
   }
   assert.equal(await page.locator('[data-test=next]').count(), 0, `${s.login} has ${items.length} items`);
   if (name) await shot(page, name);
