@@ -18,7 +18,7 @@ extern const sh_entity sh_assign_task_item_entity;
 extern const sh_entity sh_assign_submission_entity;
 extern const sh_entity sh_assign_answer_entity;
 
-#define ASSIGN_MAX_ITEMS 100 /* items of one task (all students together) */
+#define ASSIGN_MAX_ITEMS 300 /* items of one task, all students together (tiered: up to 3 each, and more) */
 
 /* A task as the store holds it. */
 typedef struct assign_task {
@@ -38,7 +38,8 @@ json_t *assign_round_json(sh_stmt *s, int col, double scale);
  * class): SH_OK, or SH_ERR with 404 (missing and out of reach alike). */
 int assign_task_find(sh_req *req, sh_conn *c, const char *uid, const char *perm, assign_task *out);
 /* The task as JSON: its fields, and with items its items (content, answer and
- * explanation) and each item's right rate among graded answers. */
+ * explanation), each item's right rate among graded answers and the students'
+ * tiers (the teacher's view). */
 json_t *assign_task_json(sh_req *req, sh_conn *c, const assign_task *t, int items);
 
 /* The columns assign_task_row_json reads, over assign_task t joined to its

@@ -115,10 +115,20 @@ json_t *assign_task_row_json(sh_stmt *s) {
     return o;
 }
 
+/* sql prepared with the task's key as $1 and its school as $2; NULL on failure. */
+static sh_stmt *prepare_task(sh_conn *c, const char *sql, const assign_task *t, sh_err *err) {
+    sh_stmt *s = sh_prepare(c, sql, err);
+    if (s) {
+        sh_bind_i64(s, 1, t->key);
+        sh_bind_i64(s, 2, t->school);
+    }
+    return s;
+}
+
 /* Each item of the task: ordinal, score, the student it is for, its content
  * (whole: the teacher's view), knowledge points and right rate. */
 static int task_items_json(sh_req *req, sh_conn *c, const assign_task *t, json_t *out) {
-    sh_stmt *s = sh_prepare(
+    sh_stmt *s = prepare_task(
         c,
         "SELECT ti.uid, ti.ordinal, ti.score, st.uid, st.name, v.content, i.uid, i.code, v.no,"
         " (SELECT COUNT(*) FROM assign_answer a WHERE a.task_item_id = ti.id AND a.school_id = ti.school_id"
@@ -133,11 +143,9 @@ static int task_items_json(sh_req *req, sh_conn *c, const assign_task *t, json_t
         " JOIN item i ON i.id = v.item_id LEFT JOIN student st ON st.id = ti.student_id"
         " AND st.school_id = ti.school_id WHERE ti.task_id = $1 AND ti.school_id = $2"
         " ORDER BY ti.student_id IS NOT NULL, ti.ordinal, ti.id",
-        &req->err);
+        t, &req->err);
     if (!s)
         return SH_ERR;
-    sh_bind_i64(s, 1, t->key);
-    sh_bind_i64(s, 2, t->school);
     int rc;
     while ((rc = sh_step(s, &req->err)) == SH_ROW) {
         json_t *content = json_loads(sh_col_text(s, 5), 0, NULL);
@@ -170,16 +178,14 @@ static int task_items_json(sh_req *req, sh_conn *c, const assign_task *t, json_t
 
 int assign_items_kp(sh_conn *c, const assign_task *t, json_t *items, sh_err *err) {
     sh_stmt *s =
-        sh_prepare(c,
-                   "SELECT ti.uid, p.uid, p.code, p.name FROM assign_task_item ti"
-                   " JOIN item_kp k ON k.version_id = ti.item_version_id"
-                   " JOIN kg_point p ON p.id = k.point_id WHERE ti.task_id = $1 AND ti.school_id = $2"
-                   " ORDER BY ti.id, k.ordinal",
-                   err);
+        prepare_task(c,
+                     "SELECT ti.uid, p.uid, p.code, p.name FROM assign_task_item ti"
+                     " JOIN item_kp k ON k.version_id = ti.item_version_id"
+                     " JOIN kg_point p ON p.id = k.point_id WHERE ti.task_id = $1 AND ti.school_id = $2"
+                     " ORDER BY ti.id, k.ordinal",
+                     t, err);
     if (!s)
         return SH_ERR;
-    sh_bind_i64(s, 1, t->key);
-    sh_bind_i64(s, 2, t->school);
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it) { json_object_set_new(it, "knowledge_points", json_array()); }
@@ -196,21 +202,40 @@ int assign_items_kp(sh_conn *c, const assign_task *t, json_t *items, sh_err *err
     return rc == SH_ERR ? SH_ERR : SH_OK;
 }
 
+/* The students' tiers of a tiered task (a draft's rows of status draft too),
+ * in class order: [{student: {id, name}, tier}]. */
+static int task_tiers_json(sh_req *req, sh_conn *c, const assign_task *t, json_t *out) {
+    sh_stmt *s =
+        prepare_task(c,
+                     "SELECT st.uid, st.name, sub.tier FROM assign_submission sub JOIN student st"
+                     " ON st.id = sub.student_id AND st.school_id = sub.school_id"
+                     " WHERE sub.task_id = $1 AND sub.school_id = $2 AND sub.tier IS NOT NULL ORDER BY st.id",
+                     t, &req->err);
+    if (!s)
+        return SH_ERR;
+    int rc;
+    while ((rc = sh_step(s, &req->err)) == SH_ROW)
+        json_array_append_new(out, json_pack("{s:{s:s,s:s},s:s}", "student", "id", sh_col_text(s, 0), "name",
+                                             sh_col_text(s, 1), "tier", sh_col_text(s, 2)));
+    sh_stmt_done(s);
+    return rc == SH_ERR ? SH_ERR : SH_OK;
+}
+
 json_t *assign_task_json(sh_req *req, sh_conn *c, const assign_task *t, int items) {
-    sh_stmt *s = sh_prepare(c,
-                            "SELECT " TASK_COLUMNS " FROM assign_task t JOIN org_unit k ON k.id = t.class_id"
-                            " WHERE t.id = $1 AND t.school_id = $2",
-                            &req->err);
+    sh_stmt *s =
+        prepare_task(c,
+                     "SELECT " TASK_COLUMNS " FROM assign_task t JOIN org_unit k ON k.id = t.class_id"
+                     " WHERE t.id = $1 AND t.school_id = $2",
+                     t, &req->err);
     if (!s)
         return NULL;
-    sh_bind_i64(s, 1, t->key);
-    sh_bind_i64(s, 2, t->school);
     json_t *o = sh_step(s, &req->err) == SH_ROW ? assign_task_row_json(s) : NULL;
     sh_stmt_done(s);
     if (o && items) {
-        json_t *list = json_array();
+        json_t *list = json_array(), *tiers = json_array();
         json_object_set_new(o, "items", list);
-        if (task_items_json(req, c, t, list) != SH_OK) {
+        json_object_set_new(o, "tiers", tiers);
+        if (task_items_json(req, c, t, list) != SH_OK || task_tiers_json(req, c, t, tiers) != SH_OK) {
             json_decref(o);
             return NULL;
         }

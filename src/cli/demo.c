@@ -8,7 +8,7 @@
  * key file on PostgreSQL). Then
  * cli/demo_roster.c fills the schools with people — staff, students and their
  * families, terms, class profiles and teaching assignments — one transaction per
- * school (--people school fills only the demo accounts' school, --people none
+ * school (--people school fills only the demo accounts' schools, --people none
  * nobody). The same --seed always gives the same city and people (the passwords
  * differ each time). The database is marked as a demo, which the console shows as
  * 演示环境. */
@@ -175,7 +175,7 @@ int cmd_demo(int argc, char **argv) {
         {"scale", 1, NULL, "small（约 60 所学校，默认）或 city（百万学生规模，用于基准测试）"},
         {"seed", 1, NULL, "随机种子，相同种子生成相同的城市，默认 1"},
         {"people", 1, NULL,
-         "all（每所学校的师生与家长，默认）、school（仅演示账号所在学校）或 none（只建机构与账号）"},
+         "all（每所学校的师生与家长，默认）、school（仅演示账号所在的两所学校）或 none（只建机构与账号）"},
         {"files", 1, NULL,
          "把学生与家庭成员写成导入文件（目录中的 students.csv、guardians.csv），数据库只建机构与账号"},
         {"force", 0, NULL, "数据库已存在时仍然继续（仅当其中没有机构数据）"},
@@ -293,10 +293,11 @@ int cmd_demo(int argc, char **argv) {
     fclose(csv);
     printf("示范市已生成：%d 个区县，%d 所学校，%d 个班级（种子 %llu）→ %s\n", plan.ndistricts, nschools,
            nclasses, (unsigned long long)seed, db);
-    printf("演示账号（每个内置角色一个，含密码与动态验证码密钥）→ %s\n", csv_path);
+    printf("演示账号（每个内置角色一个，另有初中数学教师与学生各一，含密码与动态验证码密钥）→ %s\n", csv_path);
     sh_demo_roster_stats made;
     if (people != SH_DEMO_PEOPLE_NONE)
-        sh_progress_start(&pg, "生成师生与家长", people == SH_DEMO_PEOPLE_SCHOOL ? 1 : nschools);
+        sh_progress_start(&pg, "生成师生与家长",
+                          people == SH_DEMO_PEOPLE_SCHOOL ? SH_DEMO_ACCOUNT_SCHOOLS : nschools);
     int filled = sh_demo_roster(c, seed, people, &pg, &made, &err);
     if (people != SH_DEMO_PEOPLE_NONE)
         sh_progress_end(&pg);

@@ -167,9 +167,20 @@ typedef struct demo_account {
     char name[64];
     int64_t org[2];
     int norg;
+    int64_t school; /* the school of org[0] when it is a class, 0 otherwise */
 } demo_account;
 
-enum { ACC_HEAD, ACC_TEACHER, ACC_ADMIN, ACC_STUDENT, ACC_GUARDIAN, NACCOUNTS };
+/* the teaching loop's 初中 maths teacher and student come last (cli/accounts.c) */
+enum {
+    ACC_HEAD,
+    ACC_TEACHER,
+    ACC_ADMIN,
+    ACC_STUDENT,
+    ACC_GUARDIAN,
+    ACC_JUNIOR_TEACHER,
+    ACC_JUNIOR_STUDENT,
+    NACCOUNTS
+};
 
 /* A student to be written into a later school: a duplicate registration or a
  * transfer. */
@@ -438,8 +449,9 @@ static int load_accounts(run *R, sh_err *err) {
     static const struct {
         const char *login;
         char gender;
-    } logins[NACCOUNTS] = {
-        {"head.teacher", '2'}, {"teacher", '1'}, {"school.admin", '2'}, {"student", '2'}, {"guardian", '1'}};
+    } logins[NACCOUNTS] = {{"head.teacher", '2'},  {"teacher", '1'},  {"school.admin", '2'},
+                           {"student", '2'},       {"guardian", '1'}, {"math.teacher", '2'},
+                           {"junior.student", '1'}};
     sh_stmt *s =
         sh_prepare(R->c,
                    "SELECT a.person_id, p.name, r.org_id FROM account a JOIN person p ON p.id = a.person_id"
@@ -468,19 +480,35 @@ static int load_accounts(run *R, sh_err *err) {
             a->person = 0;
     }
     sh_stmt_done(s);
-    /* their school: the school of the head teacher's class */
-    int64_t head_class = R->acc[ACC_HEAD].norg ? R->acc[ACC_HEAD].org[0] : 0;
-    if (!head_class)
-        return SH_OK;
+    /* the school of each account's class; the accounts' school is the head teacher's */
     s = sh_prepare(R->c, "SELECT school_id FROM org_unit WHERE id = $1 AND kind = 'class'", err);
     if (!s)
         return SH_ERR;
-    sh_bind_i64(s, 1, head_class);
-    int rc = sh_step(s, err);
-    if (rc == SH_ROW)
-        R->account_school = sh_col_i64(s, 0);
+    for (int i = 0; i < NACCOUNTS; i++) {
+        demo_account *a = &R->acc[i];
+        if (!a->norg)
+            continue;
+        sh_stmt_reset(s);
+        sh_bind_i64(s, 1, a->org[0]);
+        int rc = sh_step(s, err);
+        if (rc == SH_ERR) {
+            sh_stmt_done(s);
+            return SH_ERR;
+        }
+        if (rc == SH_ROW)
+            a->school = sh_col_i64(s, 0);
+    }
     sh_stmt_done(s);
-    return rc == SH_ERR ? SH_ERR : SH_OK;
+    R->account_school = R->acc[ACC_HEAD].school;
+    return SH_OK;
+}
+
+/* 1 when a demo account has a class in the school. */
+static int has_accounts(const run *R, int64_t school) {
+    for (int i = 0; i < NACCOUNTS; i++)
+        if (school && R->acc[i].school == school)
+            return 1;
+    return 0;
 }
 
 /* The counties of the city: where people born elsewhere come from. */
@@ -652,24 +680,28 @@ static int class_index(const school_ctx *S, int64_t id) {
 }
 
 /* The demo accounts of this school take their places: the head teacher teaches
- * 语文 in her class and heads it, the teacher teaches 数学 in his. */
+ * 语文 in her class and heads it, each subject teacher teaches 数学 in theirs. */
 static void place_account_teachers(run *R, school_ctx *S) {
-    if (S->id != R->account_school)
-        return;
-    const demo_account *head = &R->acc[ACC_HEAD], *teacher = &R->acc[ACC_TEACHER];
-    int hc = head->person && head->norg ? class_index(S, head->org[0]) : -1;
-    int tc = teacher->person && teacher->norg ? class_index(S, teacher->org[0]) : -1;
-    for (int i = 0; i < S->nslots; i++) {
-        slot *t = &S->slots[i];
-        if (hc >= 0 && strcmp(t->codes, "13") == 0 && teaches(t, hc)) {
-            t->account = ACC_HEAD;
-            t->is_head = 1;
-            S->classes[hc].head = i;
-            hc = -1;
-        } else if (tc >= 0 && strcmp(t->codes, "14") == 0 && teaches(t, tc)) {
-            t->account = ACC_TEACHER;
-            t->reserved = 1; /* a subject teacher, not a head teacher */
-            tc = -1;
+    static const struct {
+        int acc;
+        const char *codes;
+        int head;
+    } places[] = {{ACC_HEAD, "13", 1}, {ACC_TEACHER, "14", 0}, {ACC_JUNIOR_TEACHER, "14", 0}};
+    for (size_t j = 0; j < NELEMS(places); j++) {
+        const demo_account *a = &R->acc[places[j].acc];
+        int k = a->person && a->norg && a->school == S->id ? class_index(S, a->org[0]) : -1;
+        for (int i = 0; k >= 0 && i < S->nslots; i++) {
+            slot *t = &S->slots[i];
+            if (t->account >= 0 || strcmp(t->codes, places[j].codes) != 0 || !teaches(t, k))
+                continue;
+            t->account = places[j].acc;
+            if (places[j].head) {
+                t->is_head = 1;
+                S->classes[k].head = i;
+            } else {
+                t->reserved = 1; /* a subject teacher, not a head teacher */
+            }
+            k = -1;
         }
     }
 }
@@ -1039,11 +1071,15 @@ static int add_parents(run *R, sh_pool *sp, sh_pool *p, const school_ctx *S, fam
     return (fam->mother_uid = sh_pstrdup(sp, uid)) ? SH_OK : oom(err);
 }
 
-/* One student of class k, with their family. which_carry: 0 none, 1 the copy of
- * a duplicate registration, 2 a transfer, to be written in a later school. */
-static int add_student(run *R, sh_pool *sp, sh_pool *p, school_ctx *S, class_ctx *k, int demo_student,
+/* One student of class k, with their family. demo: the ACC_* student account
+ * whose person this is, -1 none. which_carry: 0 none, 1 the copy of a duplicate
+ * registration, 2 a transfer, to be written in a later school. */
+static int add_student(run *R, sh_pool *sp, sh_pool *p, school_ctx *S, class_ctx *k, int demo,
                        int which_carry, sh_err *err) {
     sh_rng *r = &R->rng;
+    int demo_student = demo >= 0;
+    /* the demo guardian is the father of the first demo student */
+    int demo_father = demo == ACC_STUDENT && R->acc[ACC_GUARDIAN].person;
     /* born in the school year for the grade; a few a year older */
     int age_shift = sh_rng_chance(r, 40) ? 1 : 0;
     int32_t from = sh_day_of(Y - 6 - k->level - age_shift, 9, 1),
@@ -1053,7 +1089,7 @@ static int add_student(run *R, sh_pool *sp, sh_pool *p, school_ctx *S, class_ctx
     const sh_people_place *pl = rural ? &S->rural : &S->urban;
     sh_gen_person child;
     if (demo_student
-            ? account_person(R, pl, ACC_STUDENT, from, to, &child, err)
+            ? account_person(R, pl, demo, from, to, &child, err)
             : sh_people_make(R->people, pl, 0, from, to, fam ? fam->child_surname : NULL, &child, err))
         return SH_ERR;
     int sibling = fam != NULL;
@@ -1067,7 +1103,7 @@ static int add_student(run *R, sh_pool *sp, sh_pool *p, school_ctx *S, class_ctx
         snprintf(fam->child_surname, sizeof fam->child_surname, "%s", child.surname);
         if (sh_people_parents(R->people, pl, &child, fam->dad, fam->mum, err) != SH_OK)
             return SH_ERR;
-        if (demo_student && R->acc[ACC_GUARDIAN].person)
+        if (demo_father)
             snprintf(fam->dad->name, sizeof fam->dad->name, "%.*s", SH_PEOPLE_NAME_MAX - 1,
                      R->acc[ACC_GUARDIAN].name);
     } else {
@@ -1086,17 +1122,16 @@ static int add_student(run *R, sh_pool *sp, sh_pool *p, school_ctx *S, class_ctx
                .entry_date = sh_psprintf(p, "%d-09-01", k->entry_year),
                .rural = rural};
     int phone = (S->kind == SENIOR && sh_rng_chance(r, 300)) || (S->kind == JUNIOR && sh_rng_chance(r, 100));
-    int rc =
-        demo_student
-            ? complete_person(R, p, R->acc[ACC_STUDENT].person, &child, fam->eth, NULL, &u.person_uid, err)
-            : new_person(R, p, &child, fam->eth, doc, phone, NULL, &u.person, &u.person_uid, err);
+    int rc = demo_student
+                 ? complete_person(R, p, R->acc[demo].person, &child, fam->eth, NULL, &u.person_uid, err)
+                 : new_person(R, p, &child, fam->eth, doc, phone, NULL, &u.person, &u.person_uid, err);
     if (rc != SH_OK)
         return SH_ERR;
     if (demo_student)
-        u.person = R->acc[ACC_STUDENT].person;
+        u.person = R->acc[demo].person;
     if (add_pupil(R, p, S, k, &u, err) != SH_OK)
         return SH_ERR;
-    if (!sibling && add_parents(R, sp, p, S, fam, demo_student && R->acc[ACC_GUARDIAN].person, err) != SH_OK)
+    if (!sibling && add_parents(R, sp, p, S, fam, demo_father, err) != SH_OK)
         return SH_ERR;
     if (add_guardian(R, p, S, &u, fam->father, fam->father_uid, fam->dad->name, "51", err) != SH_OK ||
         add_guardian(R, p, S, &u, fam->mother, fam->mother_uid, fam->mum->name, "52", err) != SH_OK)
@@ -1158,11 +1193,16 @@ static int fill_class(run *R, sh_pool *sp, school_ctx *S, int c, sh_err *err) {
         return oom(err);
     class_ctx *k = &S->classes[c];
     int n = class_size(R, S), rc = SH_OK;
-    int demo_class = S->id == R->account_school && R->acc[ACC_STUDENT].person && R->acc[ACC_STUDENT].norg &&
-                     R->acc[ACC_STUDENT].org[0] == k->id;
+    int demo = -1; /* the student account of this class, the class's first student */
+    static const int students[] = {ACC_STUDENT, ACC_JUNIOR_STUDENT};
+    for (size_t j = 0; j < NELEMS(students); j++) {
+        const demo_account *a = &R->acc[students[j]];
+        if (a->person && a->norg && a->school == S->id && a->org[0] == k->id)
+            demo = students[j];
+    }
     for (int i = 0; rc == SH_OK && i < n; i++) {
         int which = i == 3 && c == S->dup_class ? 1 : i == 5 && c == S->transfer_class ? 2 : 0;
-        rc = add_student(R, sp, p, S, k, demo_class && i == 0, which, err);
+        rc = add_student(R, sp, p, S, k, i == 0 ? demo : -1, which, err);
     }
     /* students of earlier schools who arrive in this grade */
     int stage = S->kind;
@@ -1335,7 +1375,7 @@ int sh_demo_roster(sh_conn *c, uint64_t seed, sh_demo_people which, sh_progress 
             rc = oom(err);
     }
     for (int i = 0; rc == SH_OK && i < nrows; i++) {
-        if (which == SH_DEMO_PEOPLE_SCHOOL && rows[i].id != R->account_school &&
+        if (which == SH_DEMO_PEOPLE_SCHOOL && !has_accounts(R, rows[i].id) &&
             !(R->account_school == 0 && i == 0))
             continue;
         school_ctx S;

@@ -32,9 +32,13 @@
 /* Which schools get people. */
 typedef enum {
     SH_DEMO_PEOPLE_NONE = 0, /* only the organisation tree and the accounts */
-    SH_DEMO_PEOPLE_SCHOOL,   /* the school of the demo accounts' classes */
+    SH_DEMO_PEOPLE_SCHOOL,   /* the schools of the demo accounts' classes (SH_DEMO_ACCOUNT_SCHOOLS) */
     SH_DEMO_PEOPLE_ALL,      /* every school */
 } sh_demo_people;
+
+/* Schools the demo accounts have classes in: the first school of the first
+ * district (a 高中) and the district's first 初级中学 (the teaching loop's). */
+#define SH_DEMO_ACCOUNT_SCHOOLS 2
 
 typedef struct sh_demo_roster_stats {
     long long schools, classes, staff, students, guardians, persons, transfers, duplicates;

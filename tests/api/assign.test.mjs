@@ -248,7 +248,11 @@ test('tiered homework: per-student items and tiers; each student gets the common
   assert.equal(r.body.tiered, true);
   assert.equal(r.body.assigned, 0, 'a draft is assigned to nobody yet');
   assert.equal(r.body.items[1].student.id, ctx.studentUid);
+  // the draft shows its tiers to the teacher (the students are not assigned yet)
+  assert.deepEqual(r.body.tiers.map((x) => [x.student.id, x.tier]), [[ctx.studentUid, 'A']]);
+  assert.deepEqual((await as.teacher.get(`/api/v1/assign/tasks/${r.body.id}`)).body.tiers.map((x) => x.tier), ['A']);
   assert.equal((await as.teacher.post(`/api/v1/assign/tasks/${r.body.id}/publish`)).status, 200);
+  assert.deepEqual((await as.teacher.get(`/api/v1/assign/tasks/${r.body.id}`)).body.tiers.map((x) => x.tier), ['A']);
   const mine = (await as.student.get('/api/v1/my/tasks')).body.items.find((x) => x.task === r.body.id);
   assert.equal(mine.item_count, 2);
   const subs = (await as.teacher.get(`/api/v1/assign/tasks/${r.body.id}/submissions`)).body.items;
@@ -275,7 +279,7 @@ test('hostile and malformed input: clear Chinese errors, nothing written', async
   assertError(await post({ ...base, items: [{ item: ITEMS[0], score: 1000 }] }), 400, 'out_of_range', 'items[0].score');
   assertError(await post({ ...base, items: [ITEMS[0], ITEMS[0]] }), 400, 'duplicate', 'items[1].item');
   assertError(await post({ ...base, items: [{ item: ITEMS[0], student: 'someone' }] }), 400, 'unknown_reference', 'items[0].student');
-  assertError(await post({ ...base, items: Array.from({ length: 101 }, () => ITEMS[0]) }), 400, 'too_many');
+  assertError(await post({ ...base, items: Array.from({ length: 301 }, () => ITEMS[0]) }), 400, 'too_many');
   assertError(await post({ ...base, items: 'RJM-I-01-001' }), 400, 'invalid_type');
   const huge = await post({ ...base, title: 'x'.repeat(600000) });
   assert.ok([400, 413].includes(huge.status), huge.text);

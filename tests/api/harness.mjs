@@ -27,8 +27,8 @@ export function tmpdir() {
 }
 
 // `shushu demo` fills every school with staff, students and families by default
-// (about 30 s, minutes under the sanitizers). The tests fill only the school of
-// the demo accounts (about 1,000 students with their staff and families, a few
+// (about 30 s, minutes under the sanitizers). The tests fill only the two schools
+// of the demo accounts (about 1,000 students with their staff and families, a few
 // seconds), so every route meets a populated roster, unless SHUSHU_DEMO_PEOPLE
 // says otherwise (all | school | none).
 const demoPeople = process.env.SHUSHU_DEMO_PEOPLE || 'school';
@@ -159,18 +159,55 @@ export function totp(secretB32, step = Math.floor(Date.now() / 30000)) {
   return String((mac.readUInt32BE(off) & 0x7fffffff) % 1e6).padStart(6, '0');
 }
 
-// The demo accounts `shushu demo` wrote beside the database, by role.
-export function demoAccounts(db) {
+// The demo accounts `shushu demo` wrote beside the database, in its order.
+function demoAccountRows(db) {
   const text = fs.readFileSync(`${dbFile(db)}.accounts.csv`, 'utf8').replace(/^\uFEFF/, '');
   const [header, ...lines] = text.trim().split('\n');
   const cols = header.split(',');
-  const out = {};
-  for (const line of lines) {
+  return lines.map((line) => {
     const vals = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g).map((v) => v.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
-    const row = Object.fromEntries(cols.map((c, i) => [c, vals[i]]));
-    out[row.role] = row;
-  }
+    return Object.fromEntries(cols.map((c, i) => [c, vals[i]]));
+  });
+}
+
+// The demo accounts by role: the first account of each role (the 高中 ones; the
+// 初中 maths teacher and student of the teaching loop come later, see demoLogins).
+export function demoAccounts(db) {
+  const out = {};
+  for (const row of demoAccountRows(db)) out[row.role] ??= row;
   return out;
+}
+
+// Every demo account by login (math.teacher, junior.student, …).
+export function demoLogins(db) {
+  return Object.fromEntries(demoAccountRows(db).map((row) => [row.login, row]));
+}
+
+// Portal accounts for up to n more students of the class of a demo student
+// account (login), made as an operator with file access could: each a copy of
+// that account (its password, organisation and student role) for the student's
+// own person. Returns [{login, password, name, student (public id)}], class order.
+export function classmateAccounts(db, login, n) {
+  const acct = demoLogins(db)[login];
+  const q = login.replaceAll("'", "''");
+  const rows = sql(db, `SELECT s.person_id || '|' || s.uid || '|' || s.name FROM student s
+    JOIN enrollment e ON e.student_id = s.id AND e.exit_date IS NULL
+    WHERE e.class_id = (SELECT r.org_id FROM role_assignment r JOIN account a ON a.id = r.account_id
+      WHERE a.login = '${q}' AND r.role = 'student')
+    AND s.person_id NOT IN (SELECT person_id FROM account) ORDER BY s.id LIMIT ${Number(n)}`);
+  const uid = () => [...crypto.randomBytes(26)].map((b) => '0123456789abcdefghjkmnpqrstvwxyz'[b & 31]).join('');
+  return (rows ? rows.split('\n') : []).map((line, i) => {
+    const [person, student, name] = line.split('|');
+    const made = `${login}.${i + 2}`;
+    sql(db, `INSERT INTO account (uid, person_id, login, login_key, password_hash, must_change_password,
+        password_changed_at, created_at, updated_at, org_id)
+      SELECT '${uid()}', ${Number(person)}, '${made}', '${made}', password_hash, 0, password_changed_at, created_at,
+        updated_at, org_id FROM account WHERE login = '${q}';
+      INSERT INTO role_assignment (uid, account_id, role, org_id, created_at, updated_at)
+      SELECT '${uid()}', (SELECT id FROM account WHERE login = '${made}'), r.role, r.org_id, r.created_at, r.updated_at
+      FROM role_assignment r JOIN account a ON a.id = r.account_id WHERE a.login = '${q}';`);
+    return { login: made, password: acct.password, name, student };
+  });
 }
 
 // A TOTP step not used yet for this login: the server accepts each step once per

@@ -77,7 +77,8 @@ test('the student answers it on a phone, submits and sees the result', async () 
   await card.click();
   const q = page.locator('[data-test=question]');
   await q.waitFor();
-  for (;;) {
+  for (let no = 1; ; no++) {
+    await q.locator('.qhead', { hasText: `第 ${no} 题` }).waitFor(); // not the previous item's buttons
     const input = q.locator('[data-test=answer-input]');
     if (await input.locator('[data-test=opt-A]').count()) await input.locator('[data-test=opt-A]').click();
     else if (await input.locator('[data-test=tf-true]').count()) await input.locator('[data-test=tf-true]').click();
@@ -92,7 +93,7 @@ test('the student answers it on a phone, submits and sees the result', async () 
   }
   await shot(page, 'portal-answer-375');
   await page.locator('[data-test=submit]').click();
-  await page.getByRole('button', { name: '提交' }).last().click();
+  await page.locator('.el-message-box').getByRole('button', { name: '提交' }).click();
   const result = page.locator('[data-test=result]');
   await result.waitFor();
   assert.match(await result.innerText(), /主观题等待老师评分/);

@@ -1,5 +1,6 @@
 // The 学情 reports: a class's report (and its CSV/XLSX download address), a student's report,
-// and the portal's own report (a student's or a guarded child's).
+// the portal's own report (a student's or a guarded child's), and a class's tier suggestions
+// (分层作业).
 import { getJSON } from './http.js'
 
 const enc = encodeURIComponent
@@ -17,3 +18,5 @@ export function classReportFile(cls, subject, task, format) {
 }
 export const studentReport = (id, subject) => getJSON(`/api/v1/students/${enc(id)}/mastery?subject=${enc(subject)}`)
 export const myReport = (student) => getJSON(`/api/v1/my/mastery?student=${enc(student)}`)
+export const classTiers = (cls, subject, points) =>
+  getJSON(`/api/v1/classes/${enc(cls)}/tiers?${new URLSearchParams({ subject, points: points.join(',') })}`)
