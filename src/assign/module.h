@@ -18,7 +18,18 @@ extern const sh_entity sh_assign_task_item_entity;
 extern const sh_entity sh_assign_submission_entity;
 extern const sh_entity sh_assign_answer_entity;
 
-#define ASSIGN_MAX_ITEMS 100 /* items of one task (all students together) */
+#define ASSIGN_MAX_ITEMS 100      /* items of one task (all students together; a practice task grows) */
+#define ASSIGN_MAX_RESPONSE 20000 /* bytes of one response as JSON */
+#define ASSIGN_INVALID_RESPONSE                                                                                                      \
+    "作答的形式与题型不符：单选题为选项字母，多选题为选项字母的数组，判断题为 true 或 false，" \
+    "填空题为数字，主观题为文字"
+
+/* The student rows the caller reaches in the portal, with own = 1 for their
+ * own record and 0 for a child they are the legal guardian of: $1 is the
+ * caller's person. */
+#define ASSIGN_MINE                                                                                          \
+    "(SELECT t.id AS sid, 1 AS own FROM student t WHERE t.person_id = $1"                                    \
+    " UNION ALL SELECT g.student_id, 0 FROM guardian_link g WHERE g.person_id = $1 AND g.is_guardian = 1)"
 
 /* A task as the store holds it. */
 typedef struct assign_task {
@@ -82,6 +93,10 @@ int assign_total(sh_conn *c, sh_pool *p, int64_t submission, int64_t school, int
  * or the student after submitting). NULL with err set on failure. */
 json_t *assign_submission_json(sh_req *req, sh_conn *c, const assign_task *t, int64_t submission, int reveal);
 
+/* Take out of an item's content what a student may not see before answering:
+ * the answer, explanation, rubric, tolerance and the options' misconceptions. */
+void assign_hide_answer(json_t *content);
+
 /* Chinese name of a status or verdict. */
 const char *assign_status_name(const char *status);
 
@@ -99,5 +114,8 @@ int assign_my_tasks(sh_req *req);
 int assign_my_task(sh_req *req);
 int assign_my_answer(sh_req *req);
 int assign_my_submit(sh_req *req);
+
+int assign_practice_next(sh_req *req);
+int assign_practice_answer(sh_req *req);
 
 #endif
