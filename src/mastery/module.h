@@ -68,6 +68,9 @@ int sh_mastery_each_row(sh_stmt *s, sh_err *err, int (*fn)(void *ctx, sh_stmt *s
  * points into the object edges (point key → [prereq key]). */
 int sh_mastery_scope_load(sh_conn *c, const char *points_json, json_t *points, json_t *edges, sh_err *err);
 int64_t sh_mastery_point_key(const json_t *point);
+/* A sh_mastery_each_row callback: the row's column 1 (an integer) appended to
+ * the array of the object arg under column 0 (an integer, as its key). */
+int sh_mastery_group_row(void *arg, sh_stmt *s);
 /* P(L)(1 − S) + (1 − P(L))G with the point's guess and slip. */
 double sh_mastery_predict(const json_t *point, double p_known);
 /* Called by the walk for each point to work on, in order; pass 0 a

@@ -61,7 +61,7 @@ static int on_point(void *arg, sh_stmt *s) {
     return o && json_array_append_new(arg, o) == 0 ? SH_OK : SH_ERR;
 }
 
-static int on_edge(void *arg, sh_stmt *s) {
+int sh_mastery_group_row(void *arg, sh_stmt *s) {
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 0));
     json_t *list = json_object_get(arg, key);
@@ -80,7 +80,8 @@ int sh_mastery_scope_load(sh_conn *c, const char *points_json, json_t *points, j
     }
     if (sh_mastery_each_row(s, err, on_point, points) != SH_OK)
         return SH_ERR;
-    return sh_mastery_each_row(sh_mastery_prepare_scope(c, EDGES_SQL, points_json, err), err, on_edge, edges);
+    return sh_mastery_each_row(sh_mastery_prepare_scope(c, EDGES_SQL, points_json, err), err,
+                               sh_mastery_group_row, edges);
 }
 
 int64_t sh_mastery_point_key(const json_t *point) {

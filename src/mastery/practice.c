@@ -71,15 +71,6 @@ static int on_state(void *arg, sh_stmt *s) {
     return json_object_set_new(arg, key, json_real(sh_col_double(s, 1))) == 0 ? SH_OK : SH_ERR;
 }
 
-static int on_item(void *arg, sh_stmt *s) {
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 0));
-    json_t *list = json_object_get(arg, key);
-    if (!list)
-        json_object_set_new(arg, key, list = json_array());
-    return json_array_append_new(list, json_integer(sh_col_i64(s, 1))) == 0 ? SH_OK : SH_ERR;
-}
-
 /* The default scope into keys ("[3,7]"): the points met, unless whole (or
  * none is open: nothing met, or all of it mastered), the whole subject;
  * *whole says which. */
@@ -160,7 +151,7 @@ static int choose(sh_conn *c, int64_t student, int64_t school, const char *point
         sh_bind_i64(s, 4, SH_MASTERY_PRACTICE_RECENT);
     }
     if (rc == SH_OK)
-        rc = sh_mastery_each_row(s, err, on_item, x.items);
+        rc = sh_mastery_each_row(s, err, sh_mastery_group_row, x.items);
     if (rc == SH_OK) {
         double mean;
         const sh_mastery_band *b = sh_mastery_walk(x.points, x.edges, x.known, consider, &x, &mean);

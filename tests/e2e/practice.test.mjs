@@ -83,7 +83,7 @@ test('a student practises three items at 375 px and sees each verdict and the ma
   const next = await api.get('/api/v1/my/practice/next?subject=14');
   assert.equal(next.body.practised, 3);
   // back on the home page the 学习情况 card shows the points practised
-  await page.locator('.back').click();
+  await page.locator('.sh-portal-back').click();
   await page.locator('[data-test=portal-mastery] .point').first().waitFor();
   await page.waitForLoadState('networkidle');
   await shot(page, 'practice-home-375');
