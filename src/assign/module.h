@@ -5,6 +5,7 @@
 
 #include "assign/assign.h"
 #include "identity/access.h"
+#include "mastery/mastery.h"
 #include "model/api.h"
 #include "model/write.h"
 
@@ -114,6 +115,41 @@ int assign_my_tasks(sh_req *req);
 int assign_my_task(sh_req *req);
 int assign_my_answer(sh_req *req);
 int assign_my_submit(sh_req *req);
+
+/* Practice (自主练习, docs/teaching.md §Practice): practice.c (the student and
+ * the next item), practice_offer.c (the offers in the store), practice_answer.c. */
+typedef struct assign_learner {
+    int64_t student, school, klass; /* klass: the class they are in now, 0 when none */
+    int own;                        /* the caller is the student (a guardian reads only) */
+    const char *uid, *name;
+} assign_learner;
+/* An offer: the task item of a practice waiting for the student's answer. */
+typedef struct assign_offer {
+    int64_t key, version;
+    const char *uid;
+} assign_offer;
+/* The caller's own student record, or with uid (non-empty) one of theirs or a
+ * child they are the legal guardian of: SH_OK, or SH_ERR with 404. */
+int assign_learner_find(sh_req *req, sh_conn *c, const char *uid, assign_learner *l);
+/* The chosen points (codes or ids of the subject, at most 50) from a
+ * comma-separated list or a JSON array, as a JSON array of keys; *json NULL
+ * when none is given. SH_ERR with 400 naming the field points. */
+int assign_practice_points(sh_req *req, sh_conn *c, const char *subject, const char *list, const json_t *arr,
+                           const char **json);
+/* Pick the next item for the learner and, for the student, offer it (in the
+ * caller's write transaction then). Nothing when the learner is in no class. */
+int assign_practice_pick(sh_req *req, sh_conn *c, const assign_learner *l, const char *subject,
+                         const char *points, sh_mastery_pick *pick, assign_offer *o);
+/* Make the pick the learner's offer, replacing an unanswered other one; the
+ * practice task is made on the first offer (practice_offer.c). */
+int assign_practice_offer(sh_req *req, sh_conn *c, const assign_learner *l, const char *subject,
+                          const sh_mastery_pick *pick, assign_offer *o);
+/* The next item as the replies give it; NULL with req->err on failure. */
+json_t *assign_practice_next_json(sh_req *req, sh_conn *c, const assign_learner *l, const char *subject,
+                                  const sh_mastery_pick *pick, const assign_offer *o);
+/* An item version's content with its item {id, code} and score; whole when
+ * reveal, else as the student sees it before answering. */
+json_t *assign_version_json(sh_conn *c, int64_t version, int reveal, sh_err *err);
 
 int assign_practice_next(sh_req *req);
 int assign_practice_answer(sh_req *req);
