@@ -38,6 +38,14 @@ static const sh_route routes[] = {
      "保存一题的作答（仅学生本人，提交前可多次保存）：{\"response\": …}", NULL, NULL, 0, TAG},
     {SH_POST, "/api/v1/my/tasks/{id}/submit", "self.read", assign_my_submit,
      "提交作业（仅一次）：客观题立即判分，主观题待教师评分，未答的题记为错误", NULL, NULL, 0, TAG},
+    {SH_GET, "/api/v1/my/practice/next", "self.read", assign_practice_next,
+     "自主练习的下一题：subject（课程代码，必填）、points（知识点编码，逗号分隔，可选）、student（家长：所监护学生，"
+     "只读）；按先修优先、薄弱优先的顺序选出预测答对概率最接近该层次目标的客观题；无题可练时 item 为 null 并说明原因",
+     NULL, NULL, SH_ROUTE_NO_BODY, TAG},
+    {SH_POST, "/api/v1/my/practice/answers", "self.read", assign_practice_answer,
+     "作答自主练习的一题（仅学生本人，只能作答最近给出的那道题）：{\"item\": 题目标识, \"response\": …, "
+     "\"points\"?: [编码]}；立即判分，返回正误、答案、解析、知识点掌握概率的变化和下一题",
+     NULL, NULL, 0, TAG},
 };
 
 static const sh_entity *const entities[] = {&sh_assign_task_entity, &sh_assign_task_item_entity,

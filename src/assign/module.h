@@ -5,6 +5,7 @@
 
 #include "assign/assign.h"
 #include "identity/access.h"
+#include "mastery/mastery.h"
 #include "model/api.h"
 #include "model/write.h"
 
@@ -19,6 +20,17 @@ extern const sh_entity sh_assign_submission_entity;
 extern const sh_entity sh_assign_answer_entity;
 
 #define ASSIGN_MAX_ITEMS 300 /* items of one task, all students together (tiered: up to 3 each, and more) */
+#define ASSIGN_MAX_RESPONSE 20000 /* bytes of one response as JSON */
+#define ASSIGN_INVALID_RESPONSE                                                                                                      \
+    "作答的形式与题型不符：单选题为选项字母，多选题为选项字母的数组，判断题为 true 或 false，" \
+    "填空题为数字，主观题为文字"
+
+/* The student rows the caller reaches in the portal, with own = 1 for their
+ * own record and 0 for a child they are the legal guardian of: $1 is the
+ * caller's person. */
+#define ASSIGN_MINE                                                                                          \
+    "(SELECT t.id AS sid, 1 AS own FROM student t WHERE t.person_id = $1"                                    \
+    " UNION ALL SELECT g.student_id, 0 FROM guardian_link g WHERE g.person_id = $1 AND g.is_guardian = 1)"
 
 /* A task as the store holds it. */
 typedef struct assign_task {
@@ -83,6 +95,10 @@ int assign_total(sh_conn *c, sh_pool *p, int64_t submission, int64_t school, int
  * or the student after submitting). NULL with err set on failure. */
 json_t *assign_submission_json(sh_req *req, sh_conn *c, const assign_task *t, int64_t submission, int reveal);
 
+/* Take out of an item's content what a student may not see before answering:
+ * the answer, explanation, rubric, tolerance and the options' misconceptions. */
+void assign_hide_answer(json_t *content);
+
 /* Chinese name of a status or verdict. */
 const char *assign_status_name(const char *status);
 
@@ -100,5 +116,43 @@ int assign_my_tasks(sh_req *req);
 int assign_my_task(sh_req *req);
 int assign_my_answer(sh_req *req);
 int assign_my_submit(sh_req *req);
+
+/* Practice (自主练习, docs/teaching.md §Practice): practice.c (the student and
+ * the next item), practice_offer.c (the offers in the store), practice_answer.c. */
+typedef struct assign_learner {
+    int64_t student, school, klass; /* klass: the class they are in now, 0 when none */
+    int own;                        /* the caller is the student (a guardian reads only) */
+    const char *uid, *name;
+} assign_learner;
+/* An offer: the task item of a practice waiting for the student's answer. */
+typedef struct assign_offer {
+    int64_t key, version;
+    const char *uid;
+} assign_offer;
+/* The caller's own student record, or with uid (non-empty) one of theirs or a
+ * child they are the legal guardian of: SH_OK, or SH_ERR with 404. */
+int assign_learner_find(sh_req *req, sh_conn *c, const char *uid, assign_learner *l);
+/* The chosen points (codes or ids of the subject, at most 50) from a
+ * comma-separated list or a JSON array, as a JSON array of keys; *json NULL
+ * when none is given. SH_ERR with 400 naming the field points. */
+int assign_practice_points(sh_req *req, sh_conn *c, const char *subject, const char *list, const json_t *arr,
+                           const char **json);
+/* Pick the next item for the learner and, for the student, offer it (in the
+ * caller's write transaction then). Nothing when the learner is in no class. */
+int assign_practice_pick(sh_req *req, sh_conn *c, const assign_learner *l, const char *subject,
+                         const char *points, sh_mastery_pick *pick, assign_offer *o);
+/* Make the pick the learner's offer, replacing an unanswered other one; the
+ * practice task is made on the first offer (practice_offer.c). */
+int assign_practice_offer(sh_req *req, sh_conn *c, const assign_learner *l, const char *subject,
+                          const sh_mastery_pick *pick, assign_offer *o);
+/* The next item as the replies give it; NULL with req->err on failure. */
+json_t *assign_practice_next_json(sh_req *req, sh_conn *c, const assign_learner *l, const char *subject,
+                                  const sh_mastery_pick *pick, const assign_offer *o);
+/* An item version's content with its item {id, code} and score; whole when
+ * reveal, else as the student sees it before answering. */
+json_t *assign_version_json(sh_conn *c, int64_t version, int reveal, sh_err *err);
+
+int assign_practice_next(sh_req *req);
+int assign_practice_answer(sh_req *req);
 
 #endif

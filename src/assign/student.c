@@ -15,13 +15,6 @@
 
 #include <stdio.h>
 
-#define MAX_RESPONSE 20000 /* bytes of one response as JSON */
-
-/* The student rows the caller reaches: $1 is the caller's person. */
-#define MINE                                                                                                 \
-    "(SELECT t.id AS sid, 1 AS own FROM student t WHERE t.person_id = $1"                                    \
-    " UNION ALL SELECT g.student_id, 0 FROM guardian_link g WHERE g.person_id = $1 AND g.is_guardian = 1)"
-
 int assign_my_tasks(sh_req *req) {
     const sh_principal *p = sh_principal_of(req);
     sh_conn *c = sh_req_conn(req);
@@ -37,10 +30,10 @@ int assign_my_tasks(sh_req *req) {
         " (SELECT COUNT(*) FROM assign_task_item ti WHERE ti.task_id = t.id AND ti.school_id = t.school_id"
         "  AND (ti.student_id IS NULL OR ti.student_id = sub.student_id)),"
         " (SELECT COUNT(*) FROM assign_answer a WHERE a.submission_id = sub.id AND a.school_id = sub.school_id)"
-        " FROM " MINE " m JOIN student st ON st.id = m.sid"
+        " FROM " ASSIGN_MINE " m JOIN student st ON st.id = m.sid"
         " JOIN assign_submission sub ON sub.student_id = st.id AND sub.school_id = st.school_id"
         " JOIN assign_task t ON t.id = sub.task_id AND t.school_id = sub.school_id"
-        " WHERE sub.status <> 'draft' AND t.status <> 'draft'"
+        " WHERE sub.status <> 'draft' AND t.status <> 'draft' AND t.kind <> 'practice'"
         " ORDER BY CASE WHEN t.status = 'published' AND sub.status IN ('assigned', 'started') THEN 0 ELSE 1 END,"
         " CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, sub.id DESC LIMIT 500",
         &req->err);
@@ -98,9 +91,10 @@ static int find_mine(sh_req *req, sh_conn *c, mine *m) {
     if (p && p->person_id && uid && strlen(uid) <= 64) {
         sh_stmt *s = sh_prepare(c,
                                 "SELECT sub.id, MAX(m.own), sub.status, sub.registration, t.uid"
-                                " FROM " MINE " m JOIN assign_submission sub ON sub.student_id = m.sid"
+                                " FROM " ASSIGN_MINE " m JOIN assign_submission sub ON sub.student_id = m.sid"
                                 " JOIN assign_task t ON t.id = sub.task_id AND t.school_id = sub.school_id"
                                 " WHERE sub.uid = $2 AND sub.status <> 'draft' AND t.status <> 'draft'"
+                                " AND t.kind <> 'practice'"
                                 " GROUP BY sub.id, sub.status, sub.registration, t.uid",
                                 &req->err);
         if (!s)
@@ -260,12 +254,11 @@ int assign_my_answer(sh_req *req) {
         if (!json_is_object(body) || !resp || json_is_null(resp))
             rc = sh_err_set(&req->err, 400, "required", "response", "请填写作答");
         else if (sh_item_check(content, resp) == SH_ANSWER_INVALID)
-            rc = sh_err_set(
-                &req->err, 400, "invalid_response", "response",
-                "作答的形式与题型不符：单选题为选项字母，多选题为选项字母的数组，判断题为 true 或 false，"
-                "填空题为数字，主观题为文字");
-        else if (!(text = json_dumps(resp, JSON_COMPACT | JSON_ENCODE_ANY)) || strlen(text) > MAX_RESPONSE)
-            rc = sh_err_set(&req->err, 400, "too_long", "response", "作答太长（至多 %d 字节）", MAX_RESPONSE);
+            rc = sh_err_set(&req->err, 400, "invalid_response", "response", ASSIGN_INVALID_RESPONSE);
+        else if (!(text = json_dumps(resp, JSON_COMPACT | JSON_ENCODE_ANY)) ||
+                 strlen(text) > ASSIGN_MAX_RESPONSE)
+            rc = sh_err_set(&req->err, 400, "too_long", "response", "作答太长（至多 %d 字节）",
+                            ASSIGN_MAX_RESPONSE);
     }
     json_decref(content);
     sh_provenance pv = sh_req_provenance(req);

@@ -51,10 +51,11 @@ int assign_tasks_list(sh_req *req) {
     if (find_class(req, c, cls, "assign.read", &klass, &school) != SH_OK)
         return SH_ERR;
     char sql[2400];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM assign_task t JOIN org_unit k ON k.id = t.class_id"
-             " WHERE t.class_id = $1 AND t.school_id = $2 ORDER BY t.id DESC LIMIT 500",
-             assign_task_columns());
+    snprintf(
+        sql, sizeof sql,
+        "SELECT %s FROM assign_task t JOIN org_unit k ON k.id = t.class_id"
+        " WHERE t.class_id = $1 AND t.school_id = $2 AND t.kind <> 'practice' ORDER BY t.id DESC LIMIT 500",
+        assign_task_columns());
     sh_stmt *s = sh_prepare(c, sql, &req->err);
     if (!s)
         return SH_ERR;
@@ -357,6 +358,8 @@ int assign_task_close(sh_req *req) {
     if (!c || assign_task_find(req, c, sh_req_param(req, "id"), "assign.write", &t) != SH_OK ||
         need_status(req, &t, "published") != SH_OK)
         return SH_ERR;
+    if (strcmp(t.kind, "practice") == 0)
+        return sh_err_set(&req->err, 409, "practice", "kind", "自主练习由学生自己进行，不能截止");
     sh_provenance pv = sh_req_provenance(req);
     int rc = sh_begin_write(c, &req->err);
     if (rc == SH_OK) {

@@ -7,8 +7,7 @@
 
 #include "core/clock.h"
 
-/* What a student may see of an item before submitting. */
-static void hide_answer(json_t *o) {
+void assign_hide_answer(json_t *o) {
     json_object_del(o, "answer");
     json_object_del(o, "explanation");
     json_object_del(o, "rubric");
@@ -42,7 +41,7 @@ static int items_json(sh_req *req, sh_conn *c, const assign_task *t, int64_t sub
             o = json_object();
         }
         if (!reveal)
-            hide_answer(o);
+            assign_hide_answer(o);
         json_object_del(o, "source");
         json_object_set_new(o, "id", json_string(sh_col_text(s, 0)));
         json_object_set_new(o, "no", json_integer(++no));

@@ -58,7 +58,8 @@ static int task_of(sh_req *req, int64_t class_id, int64_t school, int64_t *task)
     if (!uid || !*uid)
         return SH_OK;
     sh_stmt *s = sh_prepare(sh_req_conn(req),
-                            "SELECT id FROM assign_task WHERE uid = $1 AND class_id = $2 AND school_id = $3",
+                            "SELECT id FROM assign_task WHERE uid = $1 AND class_id = $2 AND school_id = $3"
+                            " AND kind <> 'practice'",
                             &req->err);
     if (!s)
         return SH_ERR;
@@ -261,7 +262,7 @@ static int points_of(sh_req *req, int64_t class_id, int64_t school, const char *
                        "SELECT DISTINCT k.point_id FROM assign_task t JOIN assign_task_item ti"
                        " ON ti.task_id = t.id AND ti.school_id = t.school_id JOIN item_kp k"
                        " ON k.version_id = ti.item_version_id WHERE t.class_id = $1 AND t.school_id = $2"
-                       " AND t.subject = $3 AND t.status <> 'draft' ORDER BY 1",
+                       " AND t.subject = $3 AND t.status <> 'draft' AND t.kind <> 'practice' ORDER BY 1",
                        &req->err);
         if (!s)
             return SH_ERR;

@@ -52,6 +52,37 @@ typedef struct sh_mastery_band {
 } sh_mastery_band;
 extern const sh_mastery_band sh_mastery_bands[3];
 #define SH_MASTERY_TIER_ITEMS 3
+
+/* The plan shared by tiers and practice (plan.c). A point is a JSON object
+ * {_key, id, code, name, prior, learn, guess, slip, chosen}. */
+/* The direct prerequisites of the chosen points: SQL for `IN …`, the chosen
+ * points' subquery written where %1$s stands. */
+#define SH_MASTERY_SCOPE_POINTS "(SELECT e.prereq_id FROM kg_edge e WHERE e.point_id IN (%1$s))"
+/* sql_fmt with the store's subquery over the JSON array of point keys bound
+ * as $1 written where %1$s stands, prepared, points_json bound; NULL with err. */
+sh_stmt *sh_mastery_prepare_scope(sh_conn *c, const char *sql_fmt, const char *points_json, sh_err *err);
+/* Step s (NULL: SH_ERR, err already set) to its end, fn per row; finishes s. */
+int sh_mastery_each_row(sh_stmt *s, sh_err *err, int (*fn)(void *ctx, sh_stmt *s), void *ctx);
+/* The chosen points (keys in points_json) and their direct prerequisites into
+ * the array points (graph order, with parameters), the edges of the chosen
+ * points into the object edges (point key → [prereq key]). */
+int sh_mastery_scope_load(sh_conn *c, const char *points_json, json_t *points, json_t *edges, sh_err *err);
+int64_t sh_mastery_point_key(const json_t *point);
+/* A sh_mastery_each_row callback: the row's column 1 (an integer) appended to
+ * the array of the object arg under column 0 (an integer, as its key). */
+int sh_mastery_group_row(void *arg, sh_stmt *s);
+/* P(L)(1 − S) + (1 − P(L))G with the point's guess and slip. */
+double sh_mastery_predict(const json_t *point, double p_known);
+/* Called by the walk for each point to work on, in order; pass 0 a
+ * prerequisite (not mastered) of a chosen point not mastered, 1 a chosen point
+ * not mastered, 2 a mastered chosen point; why in Chinese. A point may come twice. */
+typedef void (*sh_mastery_visit)(void *arg, const sh_mastery_band *b, json_t *point, double p_known, int pass,
+                                 const char *why);
+/* One student's tier from the mean P(known) over the chosen points (known:
+ * point key → P, a point missing at its prior; *mean set), then visit on each
+ * point in the order above (within a pass, graph order). Returns the band. */
+const sh_mastery_band *sh_mastery_walk(json_t *points, json_t *edges, const json_t *known,
+                                       sh_mastery_visit visit, void *arg, double *mean);
 /* Tiers and suggested items for each student of the class over the points
  * whose keys are the JSON array points_json ("[3,7]"). */
 int sh_mastery_tiers(sh_conn *c, int64_t class_id, int64_t school, const char *points_json, json_t **out,

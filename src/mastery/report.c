@@ -19,7 +19,7 @@
     "SELECT k.point_id FROM assign_task t JOIN assign_task_item ti ON ti.school_id = t.school_id"            \
     " AND ti.task_id = t.id JOIN item_kp k ON k.version_id = ti.item_version_id"                             \
     " WHERE t.class_id = $1 AND t.school_id = $2 AND t.subject = $3 AND ($4 = 0 OR t.id = $4)"               \
-    " AND t.status <> 'draft'"
+    " AND t.status <> 'draft' AND t.kind <> 'practice'"
 #define CLASS_STATES                                                                                             \
     "SELECT ms.student_id, ms.point_id, ms.p_known, ms.answers, ms.rights"                                       \
     " FROM mastery_state ms JOIN enrollment en ON en.school_id = ms.school_id AND en.student_id = ms.student_id" \
@@ -47,7 +47,8 @@ static const char RECENT_SQL[] =
 #define CLASS_ANSWERS                                                                                         \
     " FROM assign_answer a JOIN assign_task_item ti ON ti.id = a.task_item_id AND ti.school_id = a.school_id" \
     " JOIN assign_task t ON t.id = ti.task_id AND t.school_id = ti.school_id"                                 \
-    " WHERE t.class_id = $1 AND t.school_id = $2 AND t.subject = $3 AND ($4 = 0 OR t.id = $4)"
+    " WHERE t.class_id = $1 AND t.school_id = $2 AND t.subject = $3 AND ($4 = 0 OR t.id = $4)"                \
+    " AND t.kind <> 'practice'"
 
 static const char WRONG_SQL[] =
     "SELECT iv.uid, iv.stem, iv.content, g.response, g.n, tot.n FROM (SELECT a.item_version_id AS vid,"

@@ -331,6 +331,14 @@ const requests = {
     in: async () => ({ path: `/api/v1/my/tasks/${(await freshTask()).sub}/submit` }),
     out: async () => ({ path: `/api/v1/my/tasks/${(await sharedTask()).otherSub}/submit` }), outcome: 'missing', anyStatus: true,
   },
+  // practice: the student's own next item (a guardian reads their child's); only the item
+  // offered to the student can be answered (a guardian is refused by the handler)
+  'GET /api/v1/my/practice/next': { in: () => ({ path: '/api/v1/my/practice/next?subject=14' }) },
+  'POST /api/v1/my/practice/answers': {
+    in: async () => ({ path: '/api/v1/my/practice/answers', body: { item: await practiceOffer(), response: 'A' } }),
+    out: () => ({ path: '/api/v1/my/practice/answers', body: { item: otherOffer(), response: 'A' } }),
+    outcome: 'missing', anyStatus: true,
+  },
   // xAPI: LRS clients are registered by administrators within their reach …
   'GET /api/v1/xapi/clients': {
     in: () => ({ path: `/api/v1/xapi/clients?org=${ctx.schoolIn}` }),
@@ -630,6 +638,29 @@ async function sharedTask() {
   if (!ctx.task) ctx.task = await freshTask({ answered: true });
   return ctx.task;
 }
+// The item offered to the demo student now, and one offered to a student of the school out
+// of reach (made behind the server's back).
+async function practiceOffer() {
+  const r = await clients.student.get('/api/v1/my/practice/next?subject=14');
+  assert.equal(r.status, 200, r.text);
+  return r.body.item.id;
+}
+function otherOffer() {
+  if (ctx.otherOffer) return ctx.otherOffer;
+  const now = Date.now();
+  const [sid, school, cls] = sql(srv.db, `SELECT s.id, s.school_id, e.class_id FROM student s JOIN enrollment e
+    ON e.student_id = s.id AND e.exit_date IS NULL WHERE s.uid = '${ctx.out.student}' ORDER BY e.id LIMIT 1`).split('|');
+  sql(srv.db, `INSERT INTO assign_task (uid, school_id, class_id, subject, kind, title, status, tiered, version, created_at, updated_at)
+    VALUES ('mxpractice', ${school}, ${cls}, '14', 'practice', '自主练习', 'published', 1, 1, ${now}, ${now});
+    INSERT INTO assign_submission (uid, school_id, task_id, student_id, status, registration, version, created_at, updated_at)
+    SELECT 'mxpsub', ${school}, id, ${sid}, 'started', 'r', 1, ${now}, ${now} FROM assign_task WHERE uid = 'mxpractice';
+    INSERT INTO assign_task_item (uid, school_id, task_id, item_version_id, ordinal, score, student_id, version, created_at, updated_at)
+    SELECT 'mxpitem', ${school}, t.id, (SELECT MIN(id) FROM item_version WHERE status = 'published' AND type = 'single'), 1, 3, ${sid}, 1, ${now}, ${now}
+    FROM assign_task t WHERE t.uid = 'mxpractice';`);
+  ctx.otherOffer = 'mxpitem';
+  return ctx.otherOffer;
+}
+
 // A task of the class out of reach: made in reach, then moved (with one submission, given to a
 // student of that class) behind the server's back — no demo account teaches there.
 async function outTask(fresh = false, publish = !fresh) {

@@ -77,8 +77,7 @@ test('the student answers it on a phone, submits and sees the result', async () 
   await card.click();
   const q = page.locator('[data-test=question]');
   await q.waitFor();
-  for (let no = 1; ; no++) {
-    await q.locator('.qhead', { hasText: `第 ${no} 题` }).waitFor(); // not the previous item's buttons
+  for (let n = 1; ; n++) {
     const input = q.locator('[data-test=answer-input]');
     if (await input.locator('[data-test=opt-A]').count()) await input.locator('[data-test=opt-A]').click();
     else if (await input.locator('[data-test=tf-true]').count()) await input.locator('[data-test=tf-true]').click();
@@ -90,10 +89,12 @@ test('the student answers it on a phone, submits and sees the result', async () 
     assert.ok((await width(page)) <= 376, `portal is ${await width(page)}px wide`);
     if (!(await page.locator('[data-test=next]').count())) break;
     await page.locator('[data-test=next]').click();
+    // the next item is on screen once its number is the current one (the save comes first)
+    await page.locator('.num.cur', { hasText: new RegExp(`^${n + 1}$`) }).waitFor();
   }
   await shot(page, 'portal-answer-375');
   await page.locator('[data-test=submit]').click();
-  await page.locator('.el-message-box').getByRole('button', { name: '提交' }).click();
+  await page.locator('.el-message-box').getByRole('button', { name: '提交' }).click(); // the dialog's, once it is open
   const result = page.locator('[data-test=result]');
   await result.waitFor();
   assert.match(await result.innerText(), /主观题等待老师评分/);

@@ -539,3 +539,58 @@ TEST(mastery_tiers_by_mean_with_items_inside_the_band) {
     sh_db_release(c);
     sh_app_close(app);
 }
+
+/* The next best practice item, by hand over the fixture's graph (point 1 is
+ * the prerequisite of point 2; items 1–2 on point 1, 3–4 on 2, 5, 6 and 8 on
+ * 3, 7 on 4) with the defaults (guess 0.2, slip 0.1): the prediction on a
+ * point is 0.2 + 0.7 P(known). */
+TEST(mastery_practice_next_follows_the_walk_and_the_band_middle) {
+    sh_conn *c;
+    sh_app *app = open_app("mastery7.db", &c);
+    REQUIRE(app);
+    REQUIRE(add_students(c, 1) == SH_OK);
+    const double known[4] = {0.5, 0.3, 0.6, 0.9};
+    for (int k = 1; k <= 4; k++)
+        REQUIRE(
+            execf(c,
+                  "INSERT INTO mastery_state (uid, school_id, student_id, point_id, p_known, answers, rights,"
+                  " source, ability, version, created_at, updated_at) VALUES ('ms%d', 2, 1, %d, %.2f, 1, 0,"
+                  " 'bkt', 0, 1, 1, 1)",
+                  k, k, known[k - 1]) == SH_OK);
+    sh_err e;
+    sh_err_init(&e);
+    sh_mastery_pick p;
+    /* points 2, 3, 4: mean 0.6 → B (target 0.725); point 2 is weak, so its
+     * prerequisite 1 (0.5, not mastered) comes first: its older item */
+    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[2,3,4]", &p, &e) == SH_OK);
+    CHECK(p.version == 1 && p.point == 1 && p.pass == 0);
+    CHECK_STR(p.tier, "B");
+    CHECK(fabs(p.target - 0.725) < 1e-12 && fabs(p.predicted - 0.55) < 1e-12 && fabs(p.mean - 0.6) < 1e-12);
+    CHECK_STR(p.why, "先修知识点未掌握");
+    /* points 3, 4: mean 0.75 → A (target 0.625); no prerequisite, point 3 is
+     * weak (0.62) and comes before the mastered point 4 */
+    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[3,4]", &p, &e) == SH_OK);
+    CHECK(p.version == 5 && p.point == 3 && p.pass == 1);
+    CHECK_STR(p.tier, "A");
+    /* points 1, 3: both weak, mean 0.55 → B (target 0.725): point 3 (0.62) is
+     * nearer than point 1 (0.55), though point 1 comes first in the graph */
+    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[1,3]", &p, &e) == SH_OK);
+    CHECK(p.version == 5 && p.point == 3);
+    /* point 4 only: mastered, still offered (pass 2) */
+    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[4]", &p, &e) == SH_OK);
+    CHECK(p.version == 7 && p.pass == 2);
+    CHECK_STR(p.why, "巩固提高");
+    /* the default scope: the points met (all four, mean 0.575 → B); 1 first */
+    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", NULL, &p, &e) == SH_OK);
+    CHECK(p.version == 1 && p.pass == 0);
+    /* no items on a point: nothing, with the reason */
+    REQUIRE(exec(c,
+                 "INSERT INTO kg_point (id, uid, subject, code, name, edition, grade, semester, chapter,"
+                 " ordinal, version, created_at, updated_at) VALUES (9, 'p9', '14', 'P9', '空', '人教版', 7,"
+                 " '上', '第一章', 9, 1, 1, 1)") == SH_OK);
+    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[9]", &p, &e) == SH_OK);
+    CHECK(p.version == 0 && p.why && strlen(p.why) > 0);
+    sh_err_clear(&e);
+    sh_db_release(c);
+    sh_app_close(app);
+}

@@ -1,5 +1,6 @@
 // Assignments (作业): the teacher's tasks of a class, a task with its items and submissions,
-// scoring a subjective answer; the portal's own tasks, saving answers and submitting.
+// scoring a subjective answer; the portal's own tasks, saving answers and submitting; the
+// portal's practice (自主练习): the next item and answering it.
 import { getJSON, postJSON, putJSON } from './http.js'
 
 const enc = encodeURIComponent
@@ -18,6 +19,10 @@ export const myTasks = () => getJSON('/api/v1/my/tasks')
 export const myTask = (id) => getJSON(`/api/v1/my/tasks/${enc(id)}`)
 export const saveAnswer = (id, item, response) => putJSON(`/api/v1/my/tasks/${enc(id)}/answers/${enc(item)}`, { response })
 export const submitTask = (id) => postJSON(`/api/v1/my/tasks/${enc(id)}/submit`)
+
+export const practiceNext = (subject, student) =>
+  getJSON(`/api/v1/my/practice/next?subject=${enc(subject)}${student ? `&student=${enc(student)}` : ''}`)
+export const practiceAnswer = (item, response) => postJSON('/api/v1/my/practice/answers', { item, response })
 
 export const KINDS = [
   { value: 'diagnostic', label: '课前问学' },

@@ -1,5 +1,6 @@
 // The phone portal for students and parents (/m), with its own layout: their class, their
-// record, each child of a parent; 我的作业 and answering a task; and the password page.
+// record, each child of a parent; 我的作业 and answering a task; 自主练习 one item at a time;
+// and the password page.
 export const topRoutes = [
   {
     path: '/m',
@@ -23,6 +24,12 @@ export const topRoutes = [
         name: 'portal-task',
         component: () => import('../pages/portal/MyTaskPage.vue'),
         meta: { title: '作业' },
+      },
+      {
+        path: 'practice',
+        name: 'portal-practice',
+        component: () => import('../pages/portal/PracticePage.vue'),
+        meta: { title: '自主练习' },
       },
       {
         path: 'password',
