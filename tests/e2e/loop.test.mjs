@@ -80,12 +80,12 @@ async function answerTask(s, title, items, rights, name) {
   await page.locator('[data-test=my-task]', { hasText: title }).click();
   const q = page.locator('[data-test=question]');
   await q.waitFor();
-  assert.match(await page.locator('[data-test=my-task-page] .meta').innerText(), new RegExp(`共 ${items.length} 题`));
+  assert.match(await page.locator('[data-test=my-task-page] [data-test=task-meta]').innerText(), new RegExp(`共 ${items.length} 题`));
   for (let i = 0; i < items.length; i++) {
     await answer(q, items[i], rights[i]);
     if (i < items.length - 1) {
       await page.locator('[data-test=next]').click();
-      await q.locator('.qhead', { hasText: `第 ${i + 2} 题` }).waitFor(); // the next item is on screen
+      await q.locator('[data-test=qhead]', { hasText: `第 ${i + 2} 题` }).waitFor(); // the next item is on screen
     }
   }
   assert.equal(await page.locator('[data-test=next]').count(), 0, `${s.login} has ${items.length} items`);
