@@ -25,11 +25,13 @@
  * commit in between (writes of other databases of the cluster raise it too, which
  * only costs a rebuild). Tables written through this connection are marked from the
  * statement's text (INSERT INTO t, UPDATE t, DELETE FROM t; anything else that is
- * not a SELECT marks every table). */
+ * not a SELECT marks every table). The server's notices are dropped but for those
+ * of Shushu's own SQL, which go to the event log. */
 #include "store/backend.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/log.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -125,7 +127,17 @@ static int retryable(const PGresult *r) {
     return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
 }
 
-static void quiet(void *arg, const char *message) { (void)arg, (void)message; }
+/* Notices are dropped ("relation … already exists, skipping"), except those Shushu's
+ * own SQL raises for the operator ("shushu: …": a partition made, pg_trgm missing). */
+static void notice(void *arg, const char *message) {
+    (void)arg;
+    const char *own = strstr(message, "shushu: ");
+    if (!own)
+        return;
+    int warning = strncmp(message, "WARNING", 7) == 0;
+    own += strlen("shushu: ");
+    sh_log(warning ? SH_LOG_WARN : SH_LOG_INFO, "pg_notice", "%.*s", (int)strcspn(own, "\n"), own);
+}
 
 /* Run sql without parameters; SH_OK or SH_ERR with err filled. */
 static int run_plain(pg_conn *c, const char *sql, sh_err *err, const char *what) {
@@ -140,7 +152,7 @@ static int run_plain(pg_conn *c, const char *sql, sh_err *err, const char *what)
 }
 
 static int session_setup(pg_conn *c, const sh_db *db, sh_err *err) {
-    PQsetNoticeProcessor(c->h, quiet, NULL);
+    PQsetNoticeProcessor(c->h, notice, NULL);
     c->timeout_ms = 0;
     c->dropped[0] = '\0';
     if (!(db->flags & SH_DB_READONLY))
