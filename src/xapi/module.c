@@ -107,33 +107,36 @@ static const sh_entity *const entities[] = {&x_client_entity,       &statement_e
                                             &activity_index_entity, &activity_entity,  &attachment_entity,
                                             &document_entity};
 
-#define XAPI_TABLES(PK, INT64, BYTES)                                                                          \
-    "CREATE TABLE xapi_client (" PK ", uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"                          \
-    " client_key TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL,"                                             \
-    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), can_read INTEGER NOT NULL,"                           \
-    " can_write INTEGER NOT NULL, external_agents INTEGER NOT NULL DEFAULT 0,"                                 \
-    " created_by " INT64 " REFERENCES account(id), revoked_at BIGINT, created_at BIGINT NOT NULL,"             \
-    " updated_at BIGINT NOT NULL);"                                                                            \
-    "CREATE INDEX xapi_client_org ON xapi_client(org_id);"                                                     \
-    "CREATE TABLE xapi_statement (" PK ", statement_id TEXT NOT NULL UNIQUE,"                                  \
-    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), client_id " INT64                                     \
-    " NOT NULL REFERENCES xapi_client(id), verb_id TEXT NOT NULL, registration TEXT, void_target TEXT,"        \
-    " voided INTEGER NOT NULL DEFAULT 0, stored_ms BIGINT NOT NULL, body TEXT NOT NULL);"                      \
-    "CREATE INDEX xapi_statement_org ON xapi_statement(org_id, id);"                                           \
-    "CREATE INDEX xapi_statement_verb ON xapi_statement(verb_id, id);"                                         \
-    "CREATE INDEX xapi_statement_registration ON xapi_statement(registration, id)"                             \
-    " WHERE registration IS NOT NULL;"                                                                         \
-    "CREATE INDEX xapi_statement_stored ON xapi_statement(stored_ms);"                                         \
-    "CREATE INDEX xapi_statement_void ON xapi_statement(void_target) WHERE void_target IS NOT NULL;"           \
-    "CREATE TABLE xapi_statement_agent (agent_key TEXT NOT NULL, related INTEGER NOT NULL,"                    \
-    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                          \
-    " PRIMARY KEY (agent_key, related, statement_pk));"                                                        \
-    "CREATE TABLE xapi_statement_activity (activity_id TEXT NOT NULL, related INTEGER NOT NULL,"               \
-    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                          \
-    " PRIMARY KEY (activity_id, related, statement_pk));"                                                      \
-    "CREATE TABLE xapi_activity (activity_id TEXT PRIMARY KEY, definition TEXT NOT NULL,"                      \
-    " updated_at BIGINT NOT NULL);"                                                                            \
-    "CREATE TABLE xapi_attachment (sha2 TEXT PRIMARY KEY, content_type TEXT NOT NULL, length BIGINT NOT NULL," \
+/* The indexes behind the statement filters (order: id), on both backends. */
+#define XAPI_STATEMENT_INDEXES                                                                               \
+    "CREATE INDEX xapi_statement_org ON xapi_statement(org_id, id);"                                         \
+    "CREATE INDEX xapi_statement_verb ON xapi_statement(verb_id, id);"                                       \
+    "CREATE INDEX xapi_statement_registration ON xapi_statement(registration, id)"                           \
+    " WHERE registration IS NOT NULL;"                                                                       \
+    "CREATE INDEX xapi_statement_stored ON xapi_statement(stored_ms);"                                       \
+    "CREATE INDEX xapi_statement_void ON xapi_statement(void_target) WHERE void_target IS NOT NULL;"
+
+#define XAPI_TABLES(PK, INT64, BYTES)                                                                            \
+    "CREATE TABLE xapi_client (" PK ", uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"                            \
+    " client_key TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL,"                                               \
+    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), can_read INTEGER NOT NULL,"                             \
+    " can_write INTEGER NOT NULL, external_agents INTEGER NOT NULL DEFAULT 0,"                                   \
+    " created_by " INT64 " REFERENCES account(id), revoked_at BIGINT, created_at BIGINT NOT NULL,"               \
+    " updated_at BIGINT NOT NULL);"                                                                              \
+    "CREATE INDEX xapi_client_org ON xapi_client(org_id);"                                                       \
+    "CREATE TABLE xapi_statement (" PK ", statement_id TEXT NOT NULL UNIQUE,"                                    \
+    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), client_id " INT64                                       \
+    " NOT NULL REFERENCES xapi_client(id), verb_id TEXT NOT NULL, registration TEXT, void_target TEXT,"          \
+    " voided INTEGER NOT NULL DEFAULT 0, stored_ms BIGINT NOT NULL, body TEXT NOT NULL);" XAPI_STATEMENT_INDEXES \
+    "CREATE TABLE xapi_statement_agent (agent_key TEXT NOT NULL, related INTEGER NOT NULL,"                      \
+    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                            \
+    " PRIMARY KEY (agent_key, related, statement_pk));"                                                          \
+    "CREATE TABLE xapi_statement_activity (activity_id TEXT NOT NULL, related INTEGER NOT NULL,"                 \
+    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                            \
+    " PRIMARY KEY (activity_id, related, statement_pk));"                                                        \
+    "CREATE TABLE xapi_activity (activity_id TEXT PRIMARY KEY, definition TEXT NOT NULL,"                        \
+    " updated_at BIGINT NOT NULL);"                                                                              \
+    "CREATE TABLE xapi_attachment (sha2 TEXT PRIMARY KEY, content_type TEXT NOT NULL, length BIGINT NOT NULL,"   \
     " data " BYTES " NOT NULL, created_at BIGINT NOT NULL);"
 
 #define XAPI_DOCUMENTS(PK, INT64, BYTES)                                                                     \
@@ -181,13 +184,7 @@ static const sh_entity *const entities[] = {&x_client_entity,       &statement_e
                                         "INSERT INTO xapi_statement_key SELECT statement_id, id FROM xapi_statement_unpartitioned;"             \
                                         "DROP TABLE xapi_statement_unpartitioned;"                                                              \
                                         "ALTER TABLE xapi_statement ADD PRIMARY KEY (id, stored_ms);"                                           \
-                                        "CREATE INDEX xapi_statement_statement_id ON xapi_statement(statement_id);"                             \
-                                        "CREATE INDEX xapi_statement_org ON xapi_statement(org_id, id);"                                        \
-                                        "CREATE INDEX xapi_statement_verb ON xapi_statement(verb_id, id);"                                      \
-                                        "CREATE INDEX xapi_statement_registration ON xapi_statement(registration, id)"                          \
-                                        " WHERE registration IS NOT NULL;"                                                                      \
-                                        "CREATE INDEX xapi_statement_stored ON xapi_statement(stored_ms);"                                      \
-                                        "CREATE INDEX xapi_statement_void ON xapi_statement(void_target) WHERE void_target IS NOT NULL;"        \
+                                        "CREATE INDEX xapi_statement_statement_id ON xapi_statement(statement_id);" XAPI_STATEMENT_INDEXES      \
                                         "ALTER TABLE xapi_statement_agent ADD FOREIGN KEY (statement_pk)"                                       \
                                         " REFERENCES xapi_statement_key(statement_pk) DEFERRABLE INITIALLY DEFERRED;"                           \
                                         "ALTER TABLE xapi_statement_activity ADD FOREIGN KEY (statement_pk)"                                    \
