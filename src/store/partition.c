@@ -84,9 +84,12 @@ int sh_partitions_upkeep_tx(sh_conn *c, sh_err *err) {
 int sh_partitions_upkeep(sh_conn *c, sh_err *err) {
     if (sh_db_kind_of_conn(c) != SH_DB_POSTGRES)
         return SH_OK;
+    /* creating a partition locks its parent against readers for a moment: waited for at
+     * most 2 s (a long reader, or this thread's own read elsewhere), else tried later */
     if (sh_begin_write(c, err) != SH_OK)
         return SH_ERR;
-    if (sh_partitions_upkeep_tx(c, err) != SH_OK) {
+    if (sh_exec(c, "SET LOCAL lock_timeout = '2s'", err) != SH_OK ||
+        sh_partitions_upkeep_tx(c, err) != SH_OK) {
         sh_rollback(c);
         return SH_ERR;
     }
