@@ -142,6 +142,10 @@ SELECT create_distributed_table('mastery_state', 'school_id', colocate_with => '
 SELECT create_distributed_table('mastery_event', 'school_id', colocate_with => 'student');
 
 -- 4. on the coordinator: the audit chain, the change feed, sessions, jobs, xAPI events --
+-- audit_log, change_log and xapi_statement are partitioned by month (PostgreSQL): each is
+-- named here by its parent alone; its partitions, DEFAULT included, follow the parent, and
+-- the partitions Shushu creates later (CREATE TABLE … PARTITION OF) join it the same way.
+-- xapi_statement_key (PostgreSQL only) keeps statement ids unique across those months.
 SELECT citus_add_local_table_to_metadata('audit_head');
 SELECT citus_add_local_table_to_metadata('audit_log');
 SELECT citus_add_local_table_to_metadata('change_log');
@@ -152,3 +156,4 @@ SELECT citus_add_local_table_to_metadata('xapi_statement_activity');
 SELECT citus_add_local_table_to_metadata('xapi_statement_agent');
 SELECT citus_add_local_table_to_metadata('xapi_document');
 SELECT citus_add_local_table_to_metadata('xapi_attachment');
+SELECT citus_add_local_table_to_metadata('xapi_statement_key');

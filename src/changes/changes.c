@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "identity/access.h"
+#include "store/partition.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,23 @@ static const sh_migration migrations[] = {
      " school_id BIGINT, op TEXT NOT NULL, fields TEXT NOT NULL, natural_key TEXT, actor_id BIGINT,"
      " source TEXT NOT NULL, source_ref TEXT, at BIGINT NOT NULL);"
      "CREATE INDEX change_log_row ON change_log(row_uid, version);"},
+    /* PostgreSQL: partitioned by the month of at (store/partition.h), keyed by
+     * (version, at); version keeps its one sequence, so the feed's order is the
+     * same single increasing number across months. */
+    {2, "change log partitioned by month (PostgreSQL)", "SELECT 1",
+     "ALTER TABLE change_log RENAME TO change_log_unpartitioned;"
+     "ALTER TABLE change_log_unpartitioned RENAME CONSTRAINT change_log_pkey TO change_log_unpartitioned_pkey;"
+     "DROP INDEX change_log_row;"
+     "CREATE TABLE change_log (version BIGINT NOT NULL DEFAULT nextval('change_log_version_seq'),"
+     " entity TEXT NOT NULL, row_uid TEXT NOT NULL, school_id BIGINT, op TEXT NOT NULL, fields TEXT NOT NULL,"
+     " natural_key TEXT, actor_id BIGINT, source TEXT NOT NULL, source_ref TEXT, at BIGINT NOT NULL)"
+     " PARTITION BY RANGE (at);"
+     "ALTER SEQUENCE change_log_version_seq OWNED BY change_log.version;" SH_PG_MONTHLY(
+         "change_log", "at",
+         "change_log_unpartitioned") "INSERT INTO change_log SELECT * FROM change_log_unpartitioned;"
+                                     "DROP TABLE change_log_unpartitioned;"
+                                     "ALTER TABLE change_log ADD PRIMARY KEY (version, at);"
+                                     "CREATE INDEX change_log_row ON change_log(row_uid, version);"},
 };
 
 #define FEED_DEFAULT_LIMIT 100

@@ -94,5 +94,9 @@ const sh_entity sh_item_kp_entity = {.name = "item_kp",
 const sh_migration sh_items_migrations[] = {
     {1, "item bank: items, versions and their knowledge points",
      ITEM_TABLES("id INTEGER PRIMARY KEY", "INTEGER"), ITEM_TABLES("id BIGSERIAL PRIMARY KEY", "BIGINT")},
+    /* the stem search of the item list: v.stem LIKE '%q%' (items_list) */
+    {2, "trigram index for the stem search (PostgreSQL)", "SELECT 1",
+     SH_PG_TRIGRAM_INDEXES(
+         "CREATE INDEX item_version_stem_trgm ON item_version USING gin (stem gin_trgm_ops);")},
 };
 const int sh_items_nmigrations = sizeof sh_items_migrations / sizeof sh_items_migrations[0];

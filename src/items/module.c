@@ -44,7 +44,7 @@ const sh_module sh_items_module = {
     .routes = routes,
     .nroutes = sizeof routes / sizeof routes[0],
     .migrations = sh_items_migrations,
-    .nmigrations = 1,
+    .nmigrations = 2, /* the length of sh_items_migrations (entities.c) */
     .entities = entities,
     .nentities = sizeof entities / sizeof entities[0],
 };

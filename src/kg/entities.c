@@ -149,5 +149,9 @@ const sh_entity sh_kg_edge_entity = {
 const sh_migration sh_kg_migrations[] = {
     {1, "knowledge graph: points and prerequisite edges", KG_TABLES("id INTEGER PRIMARY KEY", "INTEGER"),
      KG_TABLES("id BIGSERIAL PRIMARY KEY", "BIGINT")},
+    /* the point search: name LIKE '%q%' OR code LIKE 'q%' (kg_points_list) */
+    {2, "trigram indexes for the point search (PostgreSQL)", "SELECT 1",
+     SH_PG_TRIGRAM_INDEXES("CREATE INDEX kg_point_name_trgm ON kg_point USING gin (name gin_trgm_ops);"
+                           "CREATE INDEX kg_point_code_trgm ON kg_point USING gin (code gin_trgm_ops);")},
 };
 const int sh_kg_nmigrations = sizeof sh_kg_migrations / sizeof sh_kg_migrations[0];

@@ -50,7 +50,7 @@ const sh_module sh_kg_module = {
     .routes = routes,
     .nroutes = sizeof routes / sizeof routes[0],
     .migrations = sh_kg_migrations,
-    .nmigrations = 1,
+    .nmigrations = 2, /* the length of sh_kg_migrations (entities.c) */
     .entities = entities,
     .nentities = sizeof entities / sizeof entities[0],
 };

@@ -53,6 +53,7 @@ struct sh_db {
     sh_conn *watch;
     _Atomic uint64_t watched_at_ns;
     int64_t data_version;
+    _Atomic int64_t partitions_due_ms; /* next monthly partition upkeep (partition.h); 0 = at once */
     void *backend; /* the backend's own state of this database (SQLite: the checkpointer) */
 };
 

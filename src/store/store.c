@@ -2,6 +2,7 @@
  * per-connection statement cache, transactions and time accounting. Backends
  * (store_sqlite.c, store_pg.c) do the talking to the database. */
 #include "store/backend.h"
+#include "store/partition.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -329,6 +330,7 @@ int sh_begin(sh_conn *c, sh_err *err) {
 }
 
 int sh_begin_write(sh_conn *c, sh_err *err) {
+    sh_partitions_due(c); /* monthly partitions, before the first write of a month */
     if (sh_exec(c, c->db->ops->begin_write_sql, err) != SH_OK)
         return SH_ERR;
     c->in_tx = 1;

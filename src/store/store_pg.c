@@ -13,6 +13,13 @@
  * the meaning they have on SQLite. Statements run at READ COMMITTED, so a writer
  * that waited for the lock sees what the previous one committed.
  *
+ * A statement with a LIKE runs as the unnamed statement instead (PQexecParams):
+ * planned at every execution with its values, because the plan of a substring
+ * search depends on the pattern. A prepared one changes to a generic plan after
+ * five runs, and the generic plan of `name LIKE '%' || $1 || '%'` walks the primary
+ * key and filters every row instead of asking the trigram index (measured in
+ * docs/operations.md: 56–100 ms against 4 ms on 200,000 knowledge points).
+ *
  * Statement timeouts follow the connection's deadline (SET statement_timeout, sent
  * only when the deadline changes noticeably). Outside a transaction a statement is
  * retried after a serialization failure or deadlock, and once after the session was
@@ -25,11 +32,13 @@
  * commit in between (writes of other databases of the cluster raise it too, which
  * only costs a rebuild). Tables written through this connection are marked from the
  * statement's text (INSERT INTO t, UPDATE t, DELETE FROM t; anything else that is
- * not a SELECT marks every table). */
+ * not a SELECT marks every table). The server's notices are dropped but for those
+ * of Shushu's own SQL, which go to the event log. */
 #include "store/backend.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/log.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -60,6 +69,7 @@ typedef struct pg_stmt {
     char name[16];
     unsigned epoch;
     uint64_t writes; /* table slots the statement writes */
+    int per_call;    /* planned at each execution, with its values (a LIKE: see the header) */
     int nparams, ncols;
     Oid *types;
     char **names;  /* result column names */
@@ -125,7 +135,17 @@ static int retryable(const PGresult *r) {
     return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
 }
 
-static void quiet(void *arg, const char *message) { (void)arg, (void)message; }
+/* Notices are dropped ("relation … already exists, skipping"), except those Shushu's
+ * own SQL raises for the operator ("shushu: …": a partition made, pg_trgm missing). */
+static void notice(void *arg, const char *message) {
+    (void)arg;
+    const char *own = strstr(message, "shushu: ");
+    if (!own)
+        return;
+    int warning = strncmp(message, "WARNING", 7) == 0;
+    own += strlen("shushu: ");
+    sh_log(warning ? SH_LOG_WARN : SH_LOG_INFO, "pg_notice", "%.*s", (int)strcspn(own, "\n"), own);
+}
 
 /* Run sql without parameters; SH_OK or SH_ERR with err filled. */
 static int run_plain(pg_conn *c, const char *sql, sh_err *err, const char *what) {
@@ -140,7 +160,7 @@ static int run_plain(pg_conn *c, const char *sql, sh_err *err, const char *what)
 }
 
 static int session_setup(pg_conn *c, const sh_db *db, sh_err *err) {
-    PQsetNoticeProcessor(c->h, quiet, NULL);
+    PQsetNoticeProcessor(c->h, notice, NULL);
     c->timeout_ms = 0;
     c->dropped[0] = '\0';
     if (!(db->flags & SH_DB_READONLY))
@@ -220,6 +240,14 @@ static uint64_t written_tables(const char *sql) {
         return UINT64_C(1) << sh_table_slot(table);
     }
     return ~UINT64_C(0);
+}
+
+/* A LIKE in the statement (a pattern from a parameter, as the searches build them). */
+static int mentions_like(const char *sql) {
+    for (const char *p = sql; *p; p++)
+        if ((*p == ' ' || *p == ')') && strncasecmp(p + 1, "LIKE ", 5) == 0)
+            return 1;
+    return 0;
 }
 
 /* DEALLOCATE statements finalized earlier, when the session can take a command. */
@@ -420,6 +448,7 @@ static sh_stmt *pg_prepare(sh_conn *base, const char *sql, sh_err *err) {
     s->base.conn = base;
     s->base.sql = (char *)sql; /* only while preparing; store.c sets its own copy */
     s->writes = written_tables(sql);
+    s->per_call = mentions_like(sql);
     int rc = server_prepare(c, s, err);
     s->base.sql = NULL;
     if (rc != SH_OK) {
@@ -488,6 +517,9 @@ static int pg_bind_null(sh_stmt *s, int n) {
 }
 
 static PGresult *execute(pg_conn *c, pg_stmt *s, sh_err *err) {
+    if (s->per_call) /* the unnamed statement: parsed and planned with these values */
+        return PQexecParams(c->h, s->base.sql, s->nparams, s->types, (const char *const *)s->values,
+                            s->lengths, s->formats, 0);
     if (s->epoch != c->epoch && server_prepare(c, s, err) != SH_OK)
         return NULL;
     return PQexecPrepared(c->h, s->name, s->nparams, (const char *const *)s->values, s->lengths, s->formats,

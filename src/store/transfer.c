@@ -6,6 +6,8 @@
  * plain identifiers before they are put into SQL. */
 #include "store/transfer.h"
 
+#include "store/partition.h"
+
 #include "core/alloc.h"
 #include "core/buf.h"
 
@@ -556,6 +558,9 @@ int sh_xfer_copy(sh_conn *src, sh_conn *dst, sh_xfer_plan *p, sh_xfer_progress f
         rc = SH_OK;
         for (int i = 0; rc == SH_OK && i < p->n; i++)
             rc = copy_table(src, dst, &p->t[i], fn, ctx, err);
+        /* rows of months before the target's partitions wait in DEFAULT: give them theirs */
+        if (rc == SH_OK)
+            rc = sh_partitions_upkeep_tx(dst, err);
         if (rc == SH_OK)
             rc = reset_sequences(dst, p, err);
         if (rc == SH_OK)

@@ -59,7 +59,8 @@ int sh_xfer_same_schema(sh_conn *src, sh_conn *dst, sh_err *err);
 int sh_xfer_plan_read(sh_conn *src, sh_conn *dst, sh_xfer_plan *p, sh_err *err);
 void sh_xfer_plan_free(sh_xfer_plan *p);
 /* In one write transaction of dst: empty the plan's tables, copy every row of src
- * (read in one snapshot), set the sequences past the copied keys, commit. On
+ * (read in one snapshot), give the copied months their partitions (partition.h),
+ * set the sequences past the copied keys, commit. On
  * SH_ERR the transaction was rolled back: dst holds what it held before. */
 int sh_xfer_copy(sh_conn *src, sh_conn *dst, sh_xfer_plan *p, sh_xfer_progress fn, void *ctx, sh_err *err);
 /* Row count and checksum of table t on side (0 source, 1 target) through c. */

@@ -4,6 +4,8 @@
  * authorisation for /xapi/ and initialises the MIME parser. */
 #include "xapi/x_impl.h"
 
+#include "store/partition.h"
+
 /* Bookkeeping tables, declared so every stored column has a grade. Statements
  * are learning records of (mostly minor) people, named by opaque ids: L3. */
 static const sh_field statement_fields[] = {
@@ -105,33 +107,36 @@ static const sh_entity *const entities[] = {&x_client_entity,       &statement_e
                                             &activity_index_entity, &activity_entity,  &attachment_entity,
                                             &document_entity};
 
-#define XAPI_TABLES(PK, INT64, BYTES)                                                                          \
-    "CREATE TABLE xapi_client (" PK ", uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"                          \
-    " client_key TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL,"                                             \
-    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), can_read INTEGER NOT NULL,"                           \
-    " can_write INTEGER NOT NULL, external_agents INTEGER NOT NULL DEFAULT 0,"                                 \
-    " created_by " INT64 " REFERENCES account(id), revoked_at BIGINT, created_at BIGINT NOT NULL,"             \
-    " updated_at BIGINT NOT NULL);"                                                                            \
-    "CREATE INDEX xapi_client_org ON xapi_client(org_id);"                                                     \
-    "CREATE TABLE xapi_statement (" PK ", statement_id TEXT NOT NULL UNIQUE,"                                  \
-    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), client_id " INT64                                     \
-    " NOT NULL REFERENCES xapi_client(id), verb_id TEXT NOT NULL, registration TEXT, void_target TEXT,"        \
-    " voided INTEGER NOT NULL DEFAULT 0, stored_ms BIGINT NOT NULL, body TEXT NOT NULL);"                      \
-    "CREATE INDEX xapi_statement_org ON xapi_statement(org_id, id);"                                           \
-    "CREATE INDEX xapi_statement_verb ON xapi_statement(verb_id, id);"                                         \
-    "CREATE INDEX xapi_statement_registration ON xapi_statement(registration, id)"                             \
-    " WHERE registration IS NOT NULL;"                                                                         \
-    "CREATE INDEX xapi_statement_stored ON xapi_statement(stored_ms);"                                         \
-    "CREATE INDEX xapi_statement_void ON xapi_statement(void_target) WHERE void_target IS NOT NULL;"           \
-    "CREATE TABLE xapi_statement_agent (agent_key TEXT NOT NULL, related INTEGER NOT NULL,"                    \
-    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                          \
-    " PRIMARY KEY (agent_key, related, statement_pk));"                                                        \
-    "CREATE TABLE xapi_statement_activity (activity_id TEXT NOT NULL, related INTEGER NOT NULL,"               \
-    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                          \
-    " PRIMARY KEY (activity_id, related, statement_pk));"                                                      \
-    "CREATE TABLE xapi_activity (activity_id TEXT PRIMARY KEY, definition TEXT NOT NULL,"                      \
-    " updated_at BIGINT NOT NULL);"                                                                            \
-    "CREATE TABLE xapi_attachment (sha2 TEXT PRIMARY KEY, content_type TEXT NOT NULL, length BIGINT NOT NULL," \
+/* The indexes behind the statement filters (order: id), on both backends. */
+#define XAPI_STATEMENT_INDEXES                                                                               \
+    "CREATE INDEX xapi_statement_org ON xapi_statement(org_id, id);"                                         \
+    "CREATE INDEX xapi_statement_verb ON xapi_statement(verb_id, id);"                                       \
+    "CREATE INDEX xapi_statement_registration ON xapi_statement(registration, id)"                           \
+    " WHERE registration IS NOT NULL;"                                                                       \
+    "CREATE INDEX xapi_statement_stored ON xapi_statement(stored_ms);"                                       \
+    "CREATE INDEX xapi_statement_void ON xapi_statement(void_target) WHERE void_target IS NOT NULL;"
+
+#define XAPI_TABLES(PK, INT64, BYTES)                                                                            \
+    "CREATE TABLE xapi_client (" PK ", uid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"                            \
+    " client_key TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL,"                                               \
+    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), can_read INTEGER NOT NULL,"                             \
+    " can_write INTEGER NOT NULL, external_agents INTEGER NOT NULL DEFAULT 0,"                                   \
+    " created_by " INT64 " REFERENCES account(id), revoked_at BIGINT, created_at BIGINT NOT NULL,"               \
+    " updated_at BIGINT NOT NULL);"                                                                              \
+    "CREATE INDEX xapi_client_org ON xapi_client(org_id);"                                                       \
+    "CREATE TABLE xapi_statement (" PK ", statement_id TEXT NOT NULL UNIQUE,"                                    \
+    " org_id " INT64 " NOT NULL REFERENCES org_unit(id), client_id " INT64                                       \
+    " NOT NULL REFERENCES xapi_client(id), verb_id TEXT NOT NULL, registration TEXT, void_target TEXT,"          \
+    " voided INTEGER NOT NULL DEFAULT 0, stored_ms BIGINT NOT NULL, body TEXT NOT NULL);" XAPI_STATEMENT_INDEXES \
+    "CREATE TABLE xapi_statement_agent (agent_key TEXT NOT NULL, related INTEGER NOT NULL,"                      \
+    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                            \
+    " PRIMARY KEY (agent_key, related, statement_pk));"                                                          \
+    "CREATE TABLE xapi_statement_activity (activity_id TEXT NOT NULL, related INTEGER NOT NULL,"                 \
+    " statement_pk " INT64 " NOT NULL REFERENCES xapi_statement(id),"                                            \
+    " PRIMARY KEY (activity_id, related, statement_pk));"                                                        \
+    "CREATE TABLE xapi_activity (activity_id TEXT PRIMARY KEY, definition TEXT NOT NULL,"                        \
+    " updated_at BIGINT NOT NULL);"                                                                              \
+    "CREATE TABLE xapi_attachment (sha2 TEXT PRIMARY KEY, content_type TEXT NOT NULL, length BIGINT NOT NULL,"   \
     " data " BYTES " NOT NULL, created_at BIGINT NOT NULL);"
 
 #define XAPI_DOCUMENTS(PK, INT64, BYTES)                                                                     \
@@ -151,6 +156,51 @@ static const sh_entity *const entities[] = {&x_client_entity,       &statement_e
     "DROP TABLE " table ";"                                                                                  \
     "ALTER TABLE " table "_new RENAME TO " table ";"
 
+/* PostgreSQL: xapi_statement partitioned by the month of stored_ms (store/partition.h),
+ * keyed by (id, stored_ms). A partitioned table cannot hold statement_id unique
+ * across months, so xapi_statement_key (statement_id → id, not partitioned) does:
+ * a trigger adds a row per stored statement, and a second statement under the same
+ * id fails there with the uniqueness violation the LRS answers 409 to, whatever
+ * month the first is in. The index tables reference it (checked at commit). */
+#define XAPI_PARTITIONED_PG                                                                                                                     \
+    "ALTER TABLE xapi_statement_agent DROP CONSTRAINT xapi_statement_agent_statement_pk_fkey;"                                                  \
+    "ALTER TABLE xapi_statement_activity DROP CONSTRAINT xapi_statement_activity_statement_pk_fkey;"                                            \
+    "ALTER TABLE xapi_statement RENAME TO xapi_statement_unpartitioned;"                                                                        \
+    "ALTER TABLE xapi_statement_unpartitioned RENAME CONSTRAINT xapi_statement_pkey"                                                            \
+    " TO xapi_statement_unpartitioned_pkey;"                                                                                                    \
+    "ALTER TABLE xapi_statement_unpartitioned RENAME CONSTRAINT xapi_statement_statement_id_key"                                                \
+    " TO xapi_statement_unpartitioned_statement_id_key;"                                                                                        \
+    "DROP INDEX xapi_statement_org, xapi_statement_verb, xapi_statement_registration, xapi_statement_stored,"                                   \
+    " xapi_statement_void;"                                                                                                                     \
+    "CREATE TABLE xapi_statement (id BIGINT NOT NULL DEFAULT nextval('xapi_statement_id_seq'),"                                                 \
+    " statement_id TEXT NOT NULL, org_id BIGINT NOT NULL REFERENCES org_unit(id),"                                                              \
+    " client_id BIGINT NOT NULL REFERENCES xapi_client(id), verb_id TEXT NOT NULL, registration TEXT,"                                          \
+    " void_target TEXT, voided INTEGER NOT NULL DEFAULT 0, stored_ms BIGINT NOT NULL, body TEXT NOT NULL)"                                      \
+    " PARTITION BY RANGE (stored_ms);"                                                                                                          \
+    "ALTER SEQUENCE xapi_statement_id_seq OWNED BY xapi_statement.id;" SH_PG_MONTHLY(                                                           \
+        "xapi_statement", "stored_ms",                                                                                                          \
+        "xapi_statement_unpartitioned") "INSERT INTO xapi_statement SELECT * FROM xapi_statement_unpartitioned;"                                \
+                                        "CREATE TABLE xapi_statement_key (statement_id TEXT PRIMARY KEY, statement_pk BIGINT NOT NULL UNIQUE);" \
+                                        "INSERT INTO xapi_statement_key SELECT statement_id, id FROM xapi_statement_unpartitioned;"             \
+                                        "DROP TABLE xapi_statement_unpartitioned;"                                                              \
+                                        "ALTER TABLE xapi_statement ADD PRIMARY KEY (id, stored_ms);"                                           \
+                                        "CREATE INDEX xapi_statement_statement_id ON xapi_statement(statement_id);" XAPI_STATEMENT_INDEXES      \
+                                        "ALTER TABLE xapi_statement_agent ADD FOREIGN KEY (statement_pk)"                                       \
+                                        " REFERENCES xapi_statement_key(statement_pk) DEFERRABLE INITIALLY DEFERRED;"                           \
+                                        "ALTER TABLE xapi_statement_activity ADD FOREIGN KEY (statement_pk)"                                    \
+                                        " REFERENCES xapi_statement_key(statement_pk) DEFERRABLE INITIALLY DEFERRED;"                           \
+                                        "CREATE FUNCTION xapi_statement_key_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"                \
+                                        " IF TG_OP = 'INSERT' THEN"                                                                             \
+                                        " INSERT INTO xapi_statement_key (statement_id, statement_pk) VALUES (NEW.statement_id, NEW.id);"       \
+                                        " ELSIF TG_OP = 'UPDATE' THEN"                                                                          \
+                                        " UPDATE xapi_statement_key SET statement_id = NEW.statement_id WHERE statement_pk = NEW.id;"           \
+                                        " ELSIF TG_OP = 'DELETE' THEN DELETE FROM xapi_statement_key WHERE statement_pk = OLD.id;"              \
+                                        " ELSE DELETE FROM xapi_statement_key; END IF; RETURN NULL; END $$;"                                    \
+                                        "CREATE TRIGGER xapi_statement_key_sync AFTER INSERT OR DELETE OR UPDATE OF statement_id"               \
+                                        " ON xapi_statement FOR EACH ROW EXECUTE FUNCTION xapi_statement_key_sync();"                           \
+                                        "CREATE TRIGGER xapi_statement_key_truncate AFTER TRUNCATE ON xapi_statement"                           \
+                                        " FOR EACH STATEMENT EXECUTE FUNCTION xapi_statement_key_sync();"
+
 static const sh_migration migrations[] = {
     {1, "LRS clients, statements with their filter indexes, activities, attachments",
      XAPI_TABLES("id INTEGER PRIMARY KEY", "INTEGER", "BLOB"),
@@ -162,6 +212,8 @@ static const sh_migration migrations[] = {
      XAPI_INDEX_WITHOUT_ROWID("xapi_statement_agent", "agent_key")
          XAPI_INDEX_WITHOUT_ROWID("xapi_statement_activity", "activity_id"),
      "SELECT 1"},
+    {4, "statements partitioned by month, their ids unique through xapi_statement_key (PostgreSQL)",
+     "SELECT 1", XAPI_PARTITIONED_PG},
 };
 
 static int start(sh_app *app, sh_err *err) {

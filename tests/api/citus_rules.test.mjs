@@ -16,12 +16,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cli, root, tmpdir, assertNoSanitizerReport } from './harness.mjs';
+import { cli, root, tmpdir, assertNoSanitizerReport, usePostgres, newDatabase, sql } from './harness.mjs';
 
 const plan = JSON.parse(fs.readFileSync(path.join(root, 'src/store/distribution.json'), 'utf8'));
 const perSchool = new Set(plan.per_school);
 const reference = new Set(plan.reference);
 const local = new Set(plan.local);
+const postgresOnly = Object.keys(plan.postgres_only ?? {});
 
 function sqlite(db, statement) {
   const r = spawnSync('sqlite3', ['-separator', '|', db, statement], { encoding: 'utf8' });
@@ -86,10 +87,14 @@ before(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+// The tables of the schema: SQLite's, and those PostgreSQL alone has.
+const allTables = () => [...Object.keys(schema), ...postgresOnly].sort();
+
 test('every table is placed exactly once, and only tables that exist', () => {
   const placed = [...plan.per_school, ...plan.reference, ...plan.local];
   assert.equal(new Set(placed).size, placed.length, 'a table is placed twice');
-  assert.deepEqual([...placed].sort(), Object.keys(schema).sort());
+  assert.deepEqual([...placed].sort(), allTables());
+  for (const t of postgresOnly) assert.ok(!schema[t] && plan.postgres_only[t].length > 10, `${t}: PostgreSQL only, with a reason`);
   for (const t of plan.per_school) assert.ok(schema[t].columns.includes('school_id'), `${t} has school_id`);
 });
 
@@ -178,7 +183,7 @@ test('scripts/citus_distribute.sql places every table exactly once, as distribut
   const calls = [...script.matchAll(/(create_reference_table|create_distributed_table|citus_add_local_table_to_metadata)\(\s*'([a-z_]+)'([^)]*)\)/g)];
   const named = calls.map((m) => m[2]);
   assert.equal(new Set(named).size, named.length, 'a table is named twice');
-  assert.deepEqual([...named].sort(), Object.keys(schema).sort());
+  assert.deepEqual([...named].sort(), allTables());
   for (const [, fn, t, rest] of calls) {
     if (perSchool.has(t)) {
       assert.equal(fn, 'create_distributed_table', t);
@@ -187,4 +192,20 @@ test('scripts/citus_distribute.sql places every table exactly once, as distribut
     } else if (reference.has(t)) assert.equal(fn, 'create_reference_table', t);
     else assert.equal(fn, 'citus_add_local_table_to_metadata', t);
   }
+});
+
+// On PostgreSQL: the tables of a freshly migrated database, partitioned parents
+// counted once and their partitions not at all, are the placed ones; the
+// partitioned tables are the event tables, kept on the coordinator.
+test('on PostgreSQL the placed tables are the schema\'s, partitions following their parent', { skip: usePostgres ? false : 'PostgreSQL store only (SHUSHU_TEST_DB=postgres)' }, async () => {
+  const dir = tmpdir();
+  const db = await newDatabase(dir);
+  const r = cli(['migrate', '--db', db, '--create']);
+  assert.equal(r.status, 0, r.stderr);
+  const tables = sql(db, "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1").split('\n');
+  assert.deepEqual(tables, [...plan.per_school, ...plan.reference, ...plan.local].sort());
+  const partitioned = sql(db, "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'p' ORDER BY 1").split('\n');
+  assert.deepEqual(partitioned, ['audit_log', 'change_log', 'xapi_statement']);
+  for (const t of partitioned) assert.ok(local.has(t), `${t} stays on the coordinator`);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -3,7 +3,8 @@
 // a new student, sign-ins), moved to a fresh PostgreSQL database, then served from
 // both stores at once: the same signed-in users get identical answers to a list of
 // representative GETs. Also: the verification table, a non-empty target refused
-// (and --force), a missing, hostile or wrongly keyed source refused with nothing changed.
+// (and --force), a missing, hostile or wrongly keyed source refused with nothing changed;
+// rows of an older month land in that month's partition of the target.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -68,6 +69,8 @@ before(async () => {
   sql(source, `INSERT INTO mastery_param (uid, point_id, prior, learn, forget, guess, slip, responses, log_likelihood,
     fitted_at, version, created_at, updated_at) SELECT 'copy-probe', MIN(id), 0.1 + 0.2, 1e-300, 0, 0.2, 0.1, 3,
     -1234.5678901234567, 1, 1, 1, 1 FROM kg_point`);
+  // changes of an older month (2025-03-03): on PostgreSQL they get that month's partition
+  sql(source, 'UPDATE change_log SET at = 1741000000000 WHERE version <= 20');
   target = await newDatabase(dir, 'target.db');
   migrated = cli(['migrate-data', '--from', source, '--to', target, '--keys', `${dbFile(target)}.key`]);
 });
@@ -103,6 +106,10 @@ test('migrate-data copies every table and prints matching counts and checksums',
   assert.equal(sql(target, probe.replace(/instr\(name, (char\(\d+\))\)/g, 'strpos(name, $1)').replace(/char\(/g, 'chr(')), sql(source, probe));
   assert.equal(sql(source, probe), '16|3|6|9');
   assert.equal(sql(target, "SELECT prior = 0.1::float8 + 0.2::float8, learn = 1e-300::float8, log_likelihood = -1234.5678901234567::float8 FROM mastery_param WHERE uid = 'copy-probe'"), '1|1|1');
+  // the partitioned tables are counted once, through their parent; the old month has its partition
+  assert.equal(sql(target, 'SELECT count(*) FROM change_log_y2025m03'), '20');
+  assert.equal(sql(target, 'SELECT count(*) FROM change_log_default'), '0');
+  assert.ok(!rows.some((r) => /_y\d{4}m\d{2}$|_default$/.test(r[0])), 'no partition listed as a table');
 });
 
 test('the same signed-in users get identical answers from the SQLite and the PostgreSQL server', { skip }, async () => {
