@@ -293,7 +293,8 @@ int cmd_demo(int argc, char **argv) {
     fclose(csv);
     printf("示范市已生成：%d 个区县，%d 所学校，%d 个班级（种子 %llu）→ %s\n", plan.ndistricts, nschools,
            nclasses, (unsigned long long)seed, db);
-    printf("演示账号（每个内置角色一个，另有初中数学教师与学生各一，含密码与动态验证码密钥）→ %s\n", csv_path);
+    printf("演示账号（每个内置角色一个，另有初中数学教师与学生各一，含密码与动态验证码密钥）→ %s\n",
+           csv_path);
     sh_demo_roster_stats made;
     if (people != SH_DEMO_PEOPLE_NONE)
         sh_progress_start(&pg, "生成师生与家长",
