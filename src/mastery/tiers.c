@@ -6,7 +6,7 @@
  * prediction of a right answer, σ(θ − d), is nearest the middle of the tier's
  * band, when it lies inside the band. A student none of whose points has an
  * item inside the band gets, in the same order, each point's item nearest
- * the band, marked in_band false. The order of the points and the choice of
+ * the band (one per point), marked in_band false. The order of the points and the choice of
  * a point's item are plan.c's, shared with the practice. Five queries
  * whatever the class size. Reads the roster, graph, item and mastery tables;
  * writes nothing. */
@@ -99,12 +99,12 @@ static int on_item(void *arg, sh_stmt *s) {
 
 typedef struct walk {
     ctx *x;
-    const json_t *ability;          /* point → θ of the student */
-    json_t *out, *fallback;         /* the items inside the band; each visited point's nearest the band */
-    json_t *taken, *taken_fallback; /* item keys of out, of fallback */
+    const json_t *ability;  /* point → θ of the student */
+    json_t *out, *fallback; /* the items inside the band; each visited point's nearest the band */
+    json_t *taken;          /* item keys of out */
 } walk;
 
-/* Append to list (up to SH_MASTERY_TIER_ITEMS) the item it of point p. */
+/* Append to list the item it of point p (and its key to taken, unless NULL). */
 static void add(json_t *list, json_t *taken, const json_t *it, json_t *p, double ability, double predicted,
                 int in_band, const char *why) {
     json_t *ref = json_pack("{sOsOsO}", "id", json_object_get(p, "id"), "code", json_object_get(p, "code"),
@@ -114,12 +114,13 @@ static void add(json_t *list, json_t *taken, const json_t *it, json_t *p, double
                                     json_object_get(it, "version"), "stem", json_object_get(it, "stem"),
                                     "point", ref, "predicted", round4(predicted), "in_band", in_band,
                                     "ability", round4(ability), "reason", why));
-    json_array_append(taken, json_object_get(it, "_v"));
+    if (taken)
+        json_array_append(taken, json_object_get(it, "_v"));
 }
 
 /* The point's item nearest the middle of the band not suggested yet: into
- * the suggestions when inside the band, else into the fallback (a
- * sh_mastery_visit; a point visited twice gives its next item). */
+ * the suggestions when inside the band (a point visited twice gives its next
+ * item); and a point's first item into the fallback (a sh_mastery_visit). */
 static void suggest(void *arg, const sh_mastery_band *b, json_t *p, double pk, int pass, const char *why) {
     (void)pk, (void)pass;
     walk *w = arg;
@@ -132,15 +133,20 @@ static void suggest(void *arg, const sh_mastery_band *b, json_t *p, double pk, i
         (it = sh_mastery_best_item(items, ability, b, w->taken, &predicted)) &&
         sh_mastery_in_band(b, predicted))
         add(w->out, w->taken, it, p, ability, predicted, 1, why);
+    /* the fallback takes one item per point: a point's second item would be harder still */
+    size_t i;
+    json_t *o;
+    json_array_foreach(w->fallback, i, o) if (json_equal(json_object_get(json_object_get(o, "point"), "id"),
+                                                         json_object_get(p, "id"))) return;
     if (json_array_size(w->fallback) < SH_MASTERY_TIER_ITEMS &&
-        (it = sh_mastery_best_item(items, ability, b, w->taken_fallback, &predicted)))
-        add(w->fallback, w->taken_fallback, it, p, ability, predicted, sh_mastery_in_band(b, predicted), why);
+        (it = sh_mastery_best_item(items, ability, b, NULL, &predicted)))
+        add(w->fallback, NULL, it, p, ability, predicted, sh_mastery_in_band(b, predicted), why);
 }
 
 static json_t *student_tier(ctx *x, json_t *st) {
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(st, "_key")));
-    walk w = {x, json_object_get(x->ability, key), json_array(), json_array(), json_array(), json_array()};
+    walk w = {x, json_object_get(x->ability, key), json_array(), json_array(), json_array()};
     double mean;
     const sh_mastery_band *b =
         sh_mastery_walk(x->points, x->edges, json_object_get(x->state, key), suggest, &w, &mean);
@@ -151,7 +157,6 @@ static json_t *student_tier(ctx *x, json_t *st) {
     json_decref(w.out);
     json_decref(w.fallback);
     json_decref(w.taken);
-    json_decref(w.taken_fallback);
     return o;
 }
 

@@ -582,12 +582,13 @@ TEST(mastery_tiers_choose_items_by_elo_inside_the_band) {
     CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(st, "items"), 0), "reason")),
               "先修知识点未掌握");
     /* S3: mean 0.1 → C, θ −1.5: nothing reaches 0.70, so the first three points
-     * visited give their item nearest the band: P1 I1 σ(−0.5), P1 again I2
-     * σ(−1.5), P2 I3 σ(−1) */
+     * visited give their item nearest the band, one per point: P1 I1 σ(−0.5)
+     * (P1 again gives nothing: its I2 σ(−1.5) would be harder), P2 I3 σ(−1),
+     * P3 I5 σ(−0.5) */
     st = json_array_get(students, 2);
     CHECK_STR(json_string_value(json_object_get(st, "tier")), "C");
-    check_items(st, 3, (const char *const[]){"I1", "I2", "I3"}, (const char *const[]){"P1", "P1", "P2"},
-                (const double[]){sigma(-0.5), sigma(-1.5), sigma(-1)}, 0);
+    check_items(st, 3, (const char *const[]){"I1", "I3", "I5"}, (const char *const[]){"P1", "P2", "P3"},
+                (const double[]){sigma(-0.5), sigma(-1), sigma(-0.5)}, 0);
     /* the Elo difficulty of every candidate, for the dialog's swaps */
     json_t *d = json_object_get(r, "difficulty");
     CHECK(fabs(num(json_object_get(d, "I6")) + 0.3) < 1e-9 &&
