@@ -7,9 +7,9 @@
  * published objective item whose Elo prediction of a right answer, σ(θ − d),
  * is nearest the middle of the band of the student's tier: an item inside the
  * band first, then the earlier pass, then the nearer to the middle; ties go
- * to the point met first in the walk, then the older item. Items of the student's last
- * SH_MASTERY_PRACTICE_RECENT practice answers are left out. Reads the graph, item, assign and mastery tables;
- * writes nothing. */
+ * to the point met first in the walk, then the older item. Items of the
+ * student's last SH_MASTERY_PRACTICE_RECENT practice answers are left out.
+ * Reads the graph, item, assign and mastery tables; writes nothing. */
 #include "mastery/module.h"
 
 #include "core/buf.h"

@@ -6,10 +6,10 @@
  * prediction of a right answer, σ(θ − d), is nearest the middle of the tier's
  * band, when it lies inside the band. A student none of whose points has an
  * item inside the band gets, in the same order, each point's item nearest
- * the band (one per point), marked in_band false. The order of the points and the choice of
- * a point's item are plan.c's, shared with the practice. Five queries
- * whatever the class size. Reads the roster, graph, item and mastery tables;
- * writes nothing. */
+ * the band (one per point), marked in_band false. The order of the points
+ * and the choice of a point's item are plan.c's, shared with the practice.
+ * Five queries whatever the class size. Reads the roster, graph, item and
+ * mastery tables; writes nothing. */
 #include "mastery/module.h"
 
 #include <math.h>
@@ -49,10 +49,10 @@ static sh_stmt *prepare_class(sh_conn *c, const char *sql, int64_t class_id, int
     return s;
 }
 
+/* state, ability: student → point → P(known), θ; edges: point → [prereq];
+ * items: point → [item]; difficulty: item code → d */
 typedef struct ctx {
-    json_t *students, *state, *ability, *edges, *items, *points,
-        *difficulty; /* state, ability: student → point → P(known), θ; edges: point → [prereq]; difficulty:
-                        item code → d */
+    json_t *students, *state, *ability, *edges, *items, *points, *difficulty;
 } ctx;
 
 static int on_student(void *arg, sh_stmt *s) {
