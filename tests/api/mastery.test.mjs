@@ -194,6 +194,17 @@ test('tiers: a tier per student from mastery and items by their Elo prediction; 
   const onPoint = me.items.find((it) => it.point.code === point.code);
   if (onPoint) assert.equal(onPoint.item, best);
   else assert.ok(me.items.length === 3, 'the point comes after three prerequisites');
+  // a classmate who never met the point: θ 0, so an easy item (bank 1, d −1) predicts σ(1) 0.73,
+  // inside band C
+  const fresh = r.body.students.find((s) => s.id !== student.uid);
+  assert.equal(fresh.tier, 'C');
+  assert.ok(fresh.items.length >= 1);
+  for (const it of fresh.items) {
+    assert.equal(it.ability, 0);
+    assert.equal(it.predicted, Math.round(sigma(-difficulty(it.item)) * 10000) / 10000);
+  }
+  assert.ok(candidates.some((code) => difficulty(code) === -1), 'the point has an easy item');
+  assert.ok(fresh.items.every((it) => it.in_band), JSON.stringify(fresh.items.map((it) => it.predicted)));
   // without points: the points of the class's tasks of the subject
   const all = await t.get(`/api/v1/classes/${cls.uid}/tiers?subject=14`);
   assert.equal(all.status, 200, all.text);
