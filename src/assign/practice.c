@@ -205,6 +205,7 @@ json_t *assign_practice_next_json(sh_req *req, sh_conn *c, const assign_learner 
         json_object_set_new(r, "point", point);
         json_object_set_new(r, "reason", json_string(pick->why));
         json_object_set_new(r, "predicted", json_real(round4(pick->predicted)));
+        json_object_set_new(r, "in_band", json_boolean(pick->in_band));
         json_object_set_new(r, "p_known", json_real(round4(pick->p_known)));
         json_object_set_new(
             r, "band", json_pack("{s:f,s:f,s:f}", "min", pick->lo, "max", pick->hi, "target", pick->target));

@@ -26,10 +26,11 @@ int sh_mastery_submission(sh_conn *c, int64_t submission, sh_err *err);
 /* The next best practice item (docs/teaching.md §Practice). */
 typedef struct sh_mastery_pick {
     int64_t version, point;      /* the item version and its main point; 0 when nothing to practise */
-    double p_known, predicted;   /* on the point, now */
+    double p_known, predicted;   /* P(known) of the point, Elo chance of a right answer on the item, now */
     double target, lo, hi, mean; /* the tier's band, its middle, the mean P(known) of the tier */
     const char *tier, *why;      /* A/B/C; why this point, or why nothing (Chinese) */
     int pass;                    /* 0 a prerequisite, 1 a weak point, 2 a mastered point */
+    int in_band;                 /* predicted lies in the band (else the item nearest it) */
 } sh_mastery_pick;
 
 /* The next best item for the student (key, school; klass the class they are

@@ -71,8 +71,22 @@ int64_t sh_mastery_point_key(const json_t *point);
 /* A sh_mastery_each_row callback: the row's column 1 (an integer) appended to
  * the array of the object arg under column 0 (an integer, as its key). */
 int sh_mastery_group_row(void *arg, sh_stmt *s);
-/* P(L)(1 − S) + (1 − P(L))G with the point's guess and slip. */
-double sh_mastery_predict(const json_t *point, double p_known);
+/* The student's Elo ability θ on point, from abilities (point key → θ); a
+ * point never met 0, where the Elo update of observe.c starts. */
+double sh_mastery_ability(const json_t *abilities, const json_t *point);
+/* Whether a predicted chance of a right answer lies in the tier's band. */
+int sh_mastery_in_band(const sh_mastery_band *b, double predicted);
+/* Of items (an array of {_v: item key, d: Elo difficulty, …}, oldest first)
+ * not in taken (an array of item keys; NULL: none), the one whose Elo
+ * prediction σ(ability − d) is nearest the middle of b's band (so one inside
+ * the band when there is one, else the one nearest the band), the older on a
+ * tie, *predicted set; NULL when none. */
+json_t *sh_mastery_best_item(const json_t *items, double ability, const sh_mastery_band *b,
+                             const json_t *taken, double *predicted);
+/* An item's Elo difficulty from a row: column elo (mastery_item.difficulty)
+ * when not NULL, else column bank (the bank's 1–5) through
+ * sh_mastery_elo_start. */
+double sh_mastery_item_difficulty(sh_stmt *s, int elo, int bank);
 /* Called by the walk for each point to work on, in order; pass 0 a
  * prerequisite (not mastered) of a chosen point not mastered, 1 a chosen point
  * not mastered, 2 a mastered chosen point; why in Chinese. A point may come twice. */

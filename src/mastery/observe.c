@@ -27,6 +27,10 @@ int sh_mastery_correct(const char *verdict, int64_t score, int64_t max_score) {
 
 double sh_mastery_elo_start(int difficulty) { return (difficulty - 3) * 0.5; }
 
+double sh_mastery_item_difficulty(sh_stmt *s, int elo, int bank) {
+    return sh_col_is_null(s, elo) ? sh_mastery_elo_start((int)sh_col_i64(s, bank)) : sh_col_double(s, elo);
+}
+
 /* The answers of the submission not yet counted, one row per (answer, point),
  * with what the update needs: the point's parameters, the student's state and
  * the item's Elo difficulty (NULL when none yet). */
@@ -109,8 +113,7 @@ static item_state *find_item(tally *t, int64_t item, sh_stmt *s) {
     int fresh;
     item_state *it = entry(&t->items, sizeof *it, item, &fresh);
     if (it && fresh) {
-        it->difficulty =
-            sh_col_is_null(s, 16) ? sh_mastery_elo_start((int)sh_col_i64(s, 18)) : sh_col_double(s, 16);
+        it->difficulty = sh_mastery_item_difficulty(s, 16, 18);
         it->answers = (int)sh_col_i64(s, 17);
     }
     return it;

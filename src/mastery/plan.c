@@ -3,12 +3,15 @@
  * best item (practice.c), docs/teaching.md §Tiers and §Practice: the tier
  * from the mean P(known) over the chosen points (a point never met at its
  * prior), then the not-mastered prerequisites of the chosen points not
- * mastered, the chosen points not mastered, and the mastered ones, each with
- * the BKT prediction of a right answer P(L)(1 − S) + (1 − P(L))G. Also the
- * loading of the chosen points, their prerequisites and parameters. Reads the
- * graph and mastery_param; writes nothing. */
+ * mastered, the chosen points not mastered, and the mastered ones; and the
+ * choice of a point's item by its Elo prediction of a right answer,
+ * σ(θ − d) (kt_elo_p: θ the student's ability on the point, d the item's
+ * difficulty), nearest the middle of the tier's band. Also the loading of the
+ * chosen points, their prerequisites and parameters. Reads the graph and
+ * mastery_param; writes nothing. */
 #include "mastery/module.h"
 
+#include <math.h>
 #include <stdio.h>
 
 /* The chosen points and their direct prerequisites, with parameters ($2–$5:
@@ -103,10 +106,42 @@ static double known_of(const json_t *known, json_t *p) {
     return v ? json_number_value(v) : json_real_value(json_object_get(p, "prior"));
 }
 
-double sh_mastery_predict(const json_t *point, double p_known) {
-    double g = json_real_value(json_object_get(point, "guess")),
-           s = json_real_value(json_object_get(point, "slip"));
-    return p_known * (1 - s) + (1 - p_known) * g;
+double sh_mastery_ability(const json_t *abilities, const json_t *point) {
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(point));
+    json_t *v = json_object_get(abilities, key);
+    return v ? json_number_value(v) : 0;
+}
+
+int sh_mastery_in_band(const sh_mastery_band *b, double predicted) {
+    return predicted >= b->lo && predicted <= b->hi;
+}
+
+static int taken_in(const json_t *taken, json_int_t key) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(taken, i, v) if (json_integer_value(v) == key) return 1;
+    return 0;
+}
+
+json_t *sh_mastery_best_item(const json_t *items, double ability, const sh_mastery_band *b,
+                             const json_t *taken, double *predicted) {
+    double target = (b->lo + b->hi) / 2, best_gap = 0;
+    json_t *best = NULL;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        if (taken && taken_in(taken, json_integer_value(json_object_get(it, "_v"))))
+            continue;
+        double p = kt_elo_p(ability, json_real_value(json_object_get(it, "d")));
+        /* strictly nearer wins: ties go to the earlier (older) item */
+        if (!best || fabs(p - target) < best_gap - 1e-12) {
+            best = it;
+            best_gap = fabs(p - target);
+            *predicted = p;
+        }
+    }
+    return best;
 }
 
 const sh_mastery_band *sh_mastery_walk(json_t *points, json_t *edges, const json_t *known,

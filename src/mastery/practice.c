@@ -3,13 +3,13 @@
  * the points of the subject the student has met or their class's tasks
  * cover; the whole subject when there are none, all are mastered or they
  * have no item left), the points in the order of plan.c (prerequisites not
- * mastered first, then the weak points, then the mastered ones) and, in the
- * first of these passes that has an item, the published objective item whose
- * BKT prediction of a right answer is nearest the middle of the band of the
- * student's tier; ties go to the point met first in the walk, then the older
- * item. Items of the student's last SH_MASTERY_PRACTICE_RECENT practice
- * answers are left out. Reads the graph, item, assign and mastery tables;
- * writes nothing. */
+ * mastered first, then the weak points, then the mastered ones) and the
+ * published objective item whose Elo prediction of a right answer, σ(θ − d),
+ * is nearest the middle of the band of the student's tier: an item inside the
+ * band first, then the earlier pass, then the nearer to the middle; ties go
+ * to the point met first in the walk, then the older item. Items of the
+ * student's last SH_MASTERY_PRACTICE_RECENT practice answers are left out.
+ * Reads the graph, item, assign and mastery tables; writes nothing. */
 #include "mastery/module.h"
 
 #include "core/buf.h"
@@ -30,14 +30,16 @@ static const char MET_SQL[] =
 static const char SUBJECT_SQL[] = "SELECT id FROM kg_point WHERE subject = $1 ORDER BY id";
 
 static const char STATES_SQL[] =
-    "SELECT point_id, p_known FROM mastery_state WHERE student_id = $2 AND school_id = $3"
+    "SELECT point_id, p_known, ability FROM mastery_state WHERE student_id = $2 AND school_id = $3"
     " AND (point_id IN (%1$s) OR point_id IN " SH_MASTERY_SCOPE_POINTS ")";
 
 /* Published objective items whose main point is in scope, without the items
- * of the student's last $4 practice answers. */
+ * of the student's last $4 practice answers, with their Elo difficulty (or
+ * the bank's 1–5 when none yet). */
 static const char ITEMS_SQL[] =
-    "SELECT k.point_id, iv.id FROM item i JOIN item_version iv ON iv.item_id = i.id AND iv.no = i.published"
-    " AND iv.status = 'published' JOIN item_kp k ON k.version_id = iv.id AND k.ordinal = 1"
+    "SELECT k.point_id, iv.id, mi.difficulty, iv.difficulty FROM item i JOIN item_version iv"
+    " ON iv.item_id = i.id AND iv.no = i.published AND iv.status = 'published'"
+    " JOIN item_kp k ON k.version_id = iv.id AND k.ordinal = 1 LEFT JOIN mastery_item mi ON mi.item_id = i.id"
     " WHERE i.published > 0 AND iv.type <> 'subjective' AND (k.point_id IN (%1$s) OR k.point_id IN " SH_MASTERY_SCOPE_POINTS
     ") AND i.id NOT IN (SELECT v.item_id FROM assign_answer a"
     " JOIN assign_task_item ti ON ti.id = a.task_item_id AND ti.school_id = a.school_id"
@@ -46,7 +48,8 @@ static const char ITEMS_SQL[] =
     " AND t.kind = 'practice' ORDER BY a.answered_at DESC, a.id DESC LIMIT $4) ORDER BY k.point_id, i.id";
 
 typedef struct ctx {
-    json_t *points, *edges, *known, *items; /* known: point → P; items: point → [version] */
+    json_t *points, *edges, *known, *ability,
+        *items; /* known, ability: point → P, θ; items: point → [{_v, d}] */
     sh_mastery_pick *best;
 } ctx;
 
@@ -66,9 +69,26 @@ static int on_met(void *arg, sh_stmt *s) {
 }
 
 static int on_state(void *arg, sh_stmt *s) {
+    ctx *x = arg;
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 0));
-    return json_object_set_new(arg, key, json_real(sh_col_double(s, 1))) == 0 ? SH_OK : SH_ERR;
+    return json_object_set_new(x->known, key, json_real(sh_col_double(s, 1))) == 0 &&
+                   json_object_set_new(x->ability, key, json_real(sh_col_double(s, 2))) == 0
+               ? SH_OK
+               : SH_ERR;
+}
+
+/* items[point] += {_v: version, d: Elo difficulty} */
+static int on_item(void *arg, sh_stmt *s) {
+    ctx *x = arg;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 0));
+    json_t *list = json_object_get(x->items, key);
+    if (!list)
+        json_object_set_new(x->items, key, list = json_array());
+    json_t *o =
+        json_pack("{sIsf}", "_v", (json_int_t)sh_col_i64(s, 1), "d", sh_mastery_item_difficulty(s, 2, 3));
+    return o && json_array_append_new(list, o) == 0 ? SH_OK : SH_ERR;
 }
 
 /* The default scope into keys ("[3,7]"): the points met, unless whole (or
@@ -105,22 +125,27 @@ static int default_scope(sh_conn *c, int64_t student, int64_t school, int64_t kl
     return sh_buf_ok(keys) == SH_OK ? SH_OK : sh_err_set(err, 500, "out_of_memory", NULL, "内存不足");
 }
 
-/* Better than the best so far: an earlier pass, then nearer the target (a
- * later visit or item only wins by being strictly nearer). */
+/* The point's item nearest the middle of the band, when better than the best
+ * so far: inside the band, then an earlier pass, then nearer the target (a
+ * later visit only wins by being strictly nearer). */
 static void consider(void *arg, const sh_mastery_band *b, json_t *p, double pk, int pass, const char *why) {
     ctx *x = arg;
     sh_mastery_pick *best = x->best;
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(p));
-    json_t *items = json_object_get(x->items, key);
-    if (!json_array_size(items))
+    double predicted = 0;
+    json_t *it = sh_mastery_best_item(json_object_get(x->items, key), sh_mastery_ability(x->ability, p), b,
+                                      NULL, &predicted);
+    if (!it)
         return;
-    double target = (b->lo + b->hi) / 2, predicted = sh_mastery_predict(p, pk);
-    double gap = fabs(predicted - target);
-    if (best->version &&
-        (pass > best->pass || (pass == best->pass && !(gap < fabs(best->predicted - best->target) - 1e-12))))
+    double target = (b->lo + b->hi) / 2, gap = fabs(predicted - target);
+    int in_band = sh_mastery_in_band(b, predicted);
+    if (best->version && (in_band < best->in_band ||
+                          (in_band == best->in_band &&
+                           (pass > best->pass ||
+                            (pass == best->pass && !(gap < fabs(best->predicted - best->target) - 1e-12))))))
         return;
-    *best = (sh_mastery_pick){.version = json_integer_value(json_array_get(items, 0)),
+    *best = (sh_mastery_pick){.version = json_integer_value(json_object_get(it, "_v")),
                               .point = sh_mastery_point_key(p),
                               .p_known = pk,
                               .predicted = predicted,
@@ -129,14 +154,15 @@ static void consider(void *arg, const sh_mastery_band *b, json_t *p, double pk, 
                               .hi = b->hi,
                               .tier = b->tier,
                               .why = why,
-                              .pass = pass};
+                              .pass = pass,
+                              .in_band = in_band};
 }
 
 /* The pick over the points whose keys are points_json. */
 static int choose(sh_conn *c, int64_t student, int64_t school, const char *points_json, sh_mastery_pick *out,
                   sh_err *err) {
     *out = (sh_mastery_pick){.why = NULL};
-    ctx x = {json_array(), json_object(), json_object(), json_object(), out};
+    ctx x = {json_array(), json_object(), json_object(), json_object(), json_object(), out};
     int rc = sh_mastery_scope_load(c, points_json, x.points, x.edges, err);
     sh_stmt *s = NULL;
     if (rc == SH_OK && (s = sh_mastery_prepare_scope(c, STATES_SQL, points_json, err)) != NULL) {
@@ -144,14 +170,14 @@ static int choose(sh_conn *c, int64_t student, int64_t school, const char *point
         sh_bind_i64(s, 3, school);
     }
     if (rc == SH_OK)
-        rc = sh_mastery_each_row(s, err, on_state, x.known);
+        rc = sh_mastery_each_row(s, err, on_state, &x);
     if (rc == SH_OK && (s = sh_mastery_prepare_scope(c, ITEMS_SQL, points_json, err)) != NULL) {
         sh_bind_i64(s, 2, student);
         sh_bind_i64(s, 3, school);
         sh_bind_i64(s, 4, SH_MASTERY_PRACTICE_RECENT);
     }
     if (rc == SH_OK)
-        rc = sh_mastery_each_row(s, err, sh_mastery_group_row, x.items);
+        rc = sh_mastery_each_row(s, err, on_item, &x);
     if (rc == SH_OK) {
         double mean;
         const sh_mastery_band *b = sh_mastery_walk(x.points, x.edges, x.known, consider, &x, &mean);
@@ -166,6 +192,7 @@ static int choose(sh_conn *c, int64_t student, int64_t school, const char *point
     json_decref(x.points);
     json_decref(x.edges);
     json_decref(x.known);
+    json_decref(x.ability);
     json_decref(x.items);
     return rc;
 }

@@ -154,16 +154,57 @@ test('mastery fit stores BKT parameters from the counted answers; bad options ar
   assert.equal(cli(['mastery', 'nope']).status, 2);
 });
 
-test('tiers: a tier per student from mastery and items inside the tier band; bad points refused', async () => {
+// Elo: the chance of a right answer, ability θ against an item's difficulty (its Elo row,
+// else the bank's 1–5 mapped to (bank − 3) / 2).
+const sigma = (x) => 1 / (1 + Math.exp(-x));
+function difficulty(code) {
+  const [bank, elo] = sql(srv.db, `SELECT iv.difficulty, mi.difficulty FROM item i JOIN item_version iv
+    ON iv.item_id = i.id AND iv.no = i.published LEFT JOIN mastery_item mi ON mi.item_id = i.id
+    WHERE i.code = '${code}'`).split('|');
+  return elo !== '' && elo !== undefined ? Number(elo) : (Number(bank) - 3) / 2;
+}
+
+test('tiers: a tier per student from mastery and items by their Elo prediction; bad points refused', async () => {
   const t = await classTeacher();
   const r = await t.get(`/api/v1/classes/${cls.uid}/tiers?subject=14&points=${point.code}`);
   assert.equal(r.status, 200, r.text);
   const me = r.body.students.find((s) => s.id === student.uid);
   assert.equal(me.mean, 0.25);
   assert.equal(me.tier, 'C');
+  // never without a suggestion; each item's prediction is σ(θ − d): θ −0.4 on the point
+  // (its state), 0 on a prerequisite never met
+  const band = r.body.bands.C;
+  assert.ok(me.items.length >= 1, 'a suggestion for the C student');
   for (const it of me.items) {
-    assert.ok(it.predicted >= r.body.bands.C.predicted_min && it.predicted <= r.body.bands.C.predicted_max);
+    const ability = it.point.code === point.code ? -0.4 : 0;
+    assert.equal(it.ability, ability);
+    assert.equal(it.predicted, Math.round(sigma(ability - difficulty(it.item)) * 10000) / 10000, it.item);
+    assert.equal(r.body.difficulty[it.item], Math.round(difficulty(it.item) * 10000) / 10000);
+    assert.equal(it.in_band, it.predicted >= band.predicted_min && it.predicted <= band.predicted_max);
   }
+  // the nearest-the-band items only when nothing lies inside the band
+  assert.ok(me.items.every((it) => it.in_band) || me.items.every((it) => !it.in_band));
+  // on the point: its item whose prediction is nearest the band's middle (0.81), the older on a tie
+  const mid = (band.predicted_min + band.predicted_max) / 2;
+  const candidates = sql(srv.db, `SELECT i.code FROM item i JOIN item_version iv ON iv.item_id = i.id AND iv.no = i.published
+    JOIN item_kp k ON k.version_id = iv.id AND k.ordinal = 1 WHERE i.published > 0 AND k.point_id = ${point.id}
+    ORDER BY i.id`).split('\n').filter(Boolean);
+  const gap = (code) => Math.abs(sigma(-0.4 - difficulty(code)) - mid);
+  const best = candidates.reduce((a, b) => (gap(b) < gap(a) - 1e-12 ? b : a));
+  const onPoint = me.items.find((it) => it.point.code === point.code);
+  if (onPoint) assert.equal(onPoint.item, best);
+  else assert.ok(me.items.length === 3, 'the point comes after three prerequisites');
+  // a classmate who never met the point: θ 0, so an easy item (bank 1, d −1) predicts σ(1) 0.73,
+  // inside band C
+  const fresh = r.body.students.find((s) => s.id !== student.uid);
+  assert.equal(fresh.tier, 'C');
+  assert.ok(fresh.items.length >= 1);
+  for (const it of fresh.items) {
+    assert.equal(it.ability, 0);
+    assert.equal(it.predicted, Math.round(sigma(-difficulty(it.item)) * 10000) / 10000);
+  }
+  assert.ok(candidates.some((code) => difficulty(code) === -1), 'the point has an easy item');
+  assert.ok(fresh.items.every((it) => it.in_band), JSON.stringify(fresh.items.map((it) => it.predicted)));
   // without points: the points of the class's tasks of the subject
   const all = await t.get(`/api/v1/classes/${cls.uid}/tiers?subject=14`);
   assert.equal(all.status, 200, all.text);

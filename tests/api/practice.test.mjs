@@ -1,7 +1,7 @@
 // practice.test.mjs — 自主练习 over HTTP on the demo city: the next best item follows the
 // rule (a case small enough to compute by hand: two weak points, their prerequisites
-// mastered, the item on the point whose BKT prediction is nearest the middle of the
-// tier's band), answering moves P(known) by exactly the BKT step and offers the next
+// mastered, the item whose Elo prediction σ(θ − d) is nearest the middle of the tier's
+// band, an item inside the band first, then the earlier pass), answering moves P(known) by exactly the BKT step and offers the next
 // item (an item just answered is not offered again), a double tap is counted once,
 // an xAPI statement is recorded. Hostile input changes nothing; a guardian reads but
 // does not answer; another student's practice answers 404; practice stays out of the
@@ -24,6 +24,8 @@ function step(p, right) {
   return post + (1 - post) * 0.15;
 }
 const r4 = (v) => Math.round(v * 10000) / 10000;
+// Elo: the chance of a right answer, ability θ against difficulty d (bank 1–5 → (bank − 3) / 2).
+const sigma = (x) => 1 / (1 + Math.exp(-x));
 
 // The objective published items whose main point is the point, oldest first, with how
 // many knowledge points each is tagged with.
@@ -85,7 +87,13 @@ before(async () => {
   }
   [A, B] = picked;
   assert.ok(A && B, 'two points to practise');
-  // their prerequisites mastered; A 0.45, B 0.6
+  // their prerequisites mastered; A 0.45, B 0.6, both at Elo ability 0. Item difficulties
+  // (bank 1–5, no Elo row yet): A's first two 2 (d −0.5), B's first 1 (d −1), the others 5 (d 1)
+  const bank = (uid, d) => sql(srv.db, `UPDATE item_version SET difficulty = ${d} WHERE id = (SELECT iv.id FROM item i
+    JOIN item_version iv ON iv.item_id = i.id AND iv.no = i.published WHERE i.uid = '${uid}')`);
+  A.items.forEach((uid, i) => bank(uid, i < 2 ? 2 : 5));
+  B.items.forEach((uid, i) => bank(uid, i < 1 ? 1 : 5));
+  sql(srv.db, `DELETE FROM mastery_item WHERE item_id IN (SELECT id FROM item WHERE uid IN ('${[...A.items, ...B.items].join("','")}'))`);
   const prereqs = sql(srv.db, `SELECT DISTINCT prereq_id FROM kg_edge WHERE point_id IN (${A.id}, ${B.id})`).split('\n');
   for (const p of prereqs) setState(p, 0.9);
   setState(A.id, 0.45);
@@ -96,15 +104,16 @@ after(async () => { await srv?.stop(); });
 const next = (client, q = '') => client.get(`/api/v1/my/practice/next?subject=14&points=${A.code},${B.code}${q}`);
 
 test('the next item follows the rule, and answering moves P(known) by the BKT step', async () => {
-  // mean (0.45 + 0.6) / 2 = 0.525 → tier B, band 0.60–0.85, target 0.725;
-  // predictions A 0.515, B 0.62: both weak, B is nearer → B's oldest objective item
+  // mean (0.45 + 0.6) / 2 = 0.525 → tier B, band 0.60–0.85, target 0.725; both weak;
+  // A's first σ(0.5) 0.622, B's first σ(1) 0.731: B's is nearer the target
   const r = await next(as.student);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.body.tier, 'B');
   assert.equal(r.body.band.target, 0.725);
   assert.equal(r.body.point.code, B.code);
   assert.equal(r.body.item.item.id, B.items[0]);
-  assert.equal(r.body.predicted, r4(predict(0.6)));
+  assert.equal(r.body.predicted, r4(sigma(1)));
+  assert.equal(r.body.in_band, true);
   assert.equal(r.body.p_known, 0.6);
   assert.equal(r.body.reason, '薄弱知识点');
   assert.equal(r.body.practised, 0);
@@ -115,10 +124,11 @@ test('the next item follows the rule, and answering moves P(known) by the BKT st
   assert.equal(again.body.item.id, r.body.item.id);
   const stored = sql(srv.db, `SELECT ti.predicted, ti.student_id, t.kind, t.status FROM assign_task_item ti
     JOIN assign_task t ON t.id = ti.task_id WHERE ti.uid = '${r.body.item.id}'`).split('|');
-  assert.equal(Number(stored[0]).toFixed(4), r4(predict(0.6)).toFixed(4));
+  assert.equal(Number(stored[0]).toFixed(4), r4(sigma(1)).toFixed(4));
   assert.deepEqual(stored.slice(1), [me.id, 'practice', 'published']);
 
-  // right: B 0.6 → the BKT step; then B is mastered and A (weak) comes next
+  // right: B 0.6 → the BKT step; then B is mastered (its ability 1 − σ(1), its first item
+  // just practised, the others σ(1 − σ(1) − 1) 0.33, outside) and A (weak, σ(0.5) inside) comes next
   const itemB = answerOf(B.items[0]);
   const a1 = await as.student.post('/api/v1/my/practice/answers',
     { item: r.body.item.id, response: response(itemB, true), points: [A.code, B.code] });
@@ -132,11 +142,14 @@ test('the next item follows the rule, and answering moves P(known) by the BKT st
   assert.ok(step(0.6, true) >= 0.8);
   assert.equal(a1.body.next.point.code, A.code);
   assert.equal(a1.body.next.item.item.id, A.items[0]);
-  assert.equal(a1.body.next.predicted, r4(predict(0.45)));
+  assert.equal(a1.body.next.predicted, r4(sigma(0.5)));
+  assert.equal(a1.body.next.in_band, true);
   assert.equal(a1.body.next.practised, 1);
   assert.equal(a1.body.next.right, 1);
 
-  // wrong on A: 0.45 → the BKT step down; A's next item is its second (the first was just answered)
+  // wrong on A: 0.45 → the BKT step down, its ability 0 − σ(0.5); nothing is inside the band
+  // now, so the earlier pass wins: A's item nearest the band, its second (the first was just
+  // answered), σ(0.5 − σ(0.5))
   const itemA = answerOf(A.items[0]);
   const a2 = await as.student.post('/api/v1/my/practice/answers',
     { item: a1.body.next.item.id, response: response(itemA, false), points: [A.code, B.code] });
@@ -147,6 +160,8 @@ test('the next item follows the rule, and answering moves P(known) by the BKT st
   assert.equal(a2.body.next.point.code, A.code);
   assert.equal(a2.body.next.item.item.id, A.items[1]);
   assert.equal(a2.body.next.p_known, r4(step(0.45, false)));
+  assert.equal(a2.body.next.predicted, r4(sigma(0.5 - sigma(0.5))));
+  assert.equal(a2.body.next.in_band, false);
   // the class report reads the same state; the practice is not one of its tasks
   const report = await as.head_teacher.get(`/api/v1/students/${me.uid}/mastery?subject=14`);
   assert.equal(report.status, 200, report.text);

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, demoLogins, classmateAccounts, signIn } from '../api/harness.mjs';
+import { startServer, demoLogins, classmateAccounts, signIn, sql } from '../api/harness.mjs';
 import { launch, openPage, shot, shotsDir, signInAt } from './browser.mjs';
 
 let server;
@@ -197,18 +197,26 @@ test('评学: the teacher turns the tier suggestion into a tiered homework and p
   const before = await first.locator('[data-test=tier-item]').first().innerText();
   await first.locator('[data-test=tier-swap]').first().click();
   assert.notEqual(await first.locator('[data-test=tier-item]').first().innerText(), before);
-  // the student with everything wrong goes up from C to B
+  // the student with everything wrong (tier C) gets items too, easier than the strong student's
+  // (a lower mean bank difficulty), each marked when its chance lies outside the band
   const weakest = row(students[3].name).first();
-  assert.equal(tiers.find((s) => s.name === students[3].name).tier, 'C');
+  const theirs = tiers.find((s) => s.name === students[3].name);
+  assert.equal(theirs.tier, 'C');
+  assert.ok(theirs.items.length >= 1, 'items suggested for the C student');
+  const bank = (items) => items.reduce((sum, it) => sum + Number(sql(server.db, `SELECT iv.difficulty FROM item i
+    JOIN item_version iv ON iv.item_id = i.id AND iv.no = i.published WHERE i.code = '${it.item}'`)), 0) / items.length;
+  assert.ok(bank(theirs.items) < bank(mine.items), `C ${bank(theirs.items)} < A ${bank(mine.items)}`);
+  const preds = await weakest.locator('[data-test=tier-pred]').allInnerTexts();
+  assert.deepEqual(preds, theirs.items.map((it) => `预计 ${Math.round(it.predicted * 100)}%${it.in_band ? '' : '（超出本层目标区间）'}`));
+  // every student has a suggestion: no warning, nothing blocks the draft
+  assert.equal(await dialog.locator('[data-test=tier-empty]').count(), 0);
+  // the teacher moves them up from C to B
   await weakest.locator('[data-test=tier-select]').getByText('B', { exact: true }).click();
   assert.match(await weakest.innerText(), /建议 C 层/);
-  // students without a suggestion get a common item
-  await dialog.locator('[data-test=tier-empty]').waitFor();
+  // a common item every student gets
   await dialog.locator('[data-test=tier-common]').click();
   await page.locator('.el-select-dropdown__item:visible').first().click();
   await page.keyboard.press('Escape');
-  await dialog.locator('[data-test=tier-empty]').waitFor({ state: 'detached' });
-  assert.match(await row(students[1].name).first().innerText(), /只做全班共同题/);
   assert.match(await dialog.locator('[data-test=tier-table] .el-table__body').innerText(), /无作答/, 'students without answers are marked');
   await shot(page, 'loop-4-tiers-page');
   await dialog.screenshot({ path: path.join(shotsDir, 'loop-4-tiers.png') });
@@ -234,10 +242,13 @@ test('评学: a student answers their own tier\'s items and the report moves', a
   const uid = (await (await signIn(server.url, me)).get('/api/v1/my/students')).body.items[0].id;
   const items = ctx.homework.items.filter((it) => !it.student || it.student.id === uid);
   assert.ok(items.some((it) => it.student), 'an item of the student\'s own');
-  // a student without items of their own gets the common ones only
+  // another student gets the common items and their own
   const common = ctx.homework.items.filter((it) => !it.student).length;
+  const otherUid = (await (await signIn(server.url, students[3])).get('/api/v1/my/students')).body.items[0].id;
+  const own = ctx.homework.items.filter((it) => it.student && it.student.id === otherUid).length;
+  assert.ok(own >= 1, 'the C student has items of their own');
   const other = (await (await signIn(server.url, students[3])).get('/api/v1/my/tasks')).body.items.find((t) => t.task === ctx.homework.id);
-  assert.equal(other.item_count, common);
+  assert.equal(other.item_count, common + own);
   const title = ctx.homework.title;
   await answerTask(me, title, items, items.map(() => true), 'loop-6-student-homework-375');
   const { page, problems, close } = await openPage(browser);

@@ -500,40 +500,99 @@ TEST(mastery_fit_stores_parameters_the_online_update_uses) {
     sh_app_close(app);
 }
 
-TEST(mastery_tiers_by_mean_with_items_inside_the_band) {
+/* Bank difficulties and one Elo difficulty for the fixture's items, so the
+ * Elo prediction σ(θ − d) differs from item to item: d = (bank − 3) / 2
+ * (items 1–8: banks 1, 3, 2, 5, 1, 4, 3, 2), except item 6 whose
+ * mastery_item row (−0.3) overrides its bank's 4. */
+static int set_difficulties(sh_conn *c) {
+    static const int bank[NITEMS] = {1, 3, 2, 5, 1, 4, 3, 2};
+    int bad = 0;
+    for (int i = 1; i <= NITEMS; i++)
+        bad |= execf(c, "UPDATE item_version SET difficulty = %d WHERE id = %d", bank[i - 1], i);
+    return bad | exec(c, "INSERT INTO mastery_item (uid, item_id, difficulty, answers, version, created_at,"
+                         " updated_at) VALUES ('mi6', 6, -0.3, 4, 1, 1, 1)");
+}
+
+/* A state of student s on point k: P(known) and Elo ability. */
+static int set_state(sh_conn *c, int s, int k, double p, double ability) {
+    return execf(
+        c,
+        "INSERT INTO mastery_state (uid, school_id, student_id, point_id, p_known, answers, rights,"
+        " source, ability, version, created_at, updated_at) VALUES ('ms%d-%d', 2, %d, %d, %.2f, 1, 0,"
+        " 'bkt', %.2f, 1, 1, 1)",
+        s, k, s, k, p, ability);
+}
+
+static double sigma(double x) { return 1 / (1 + exp(-x)); }
+
+/* Student st's suggestions are the items (codes), each with the point, the
+ * Elo prediction σ(θ − d) and whether it lies in the band. */
+static void check_items(json_t *st, int n, const char *const *items, const char *const *points,
+                        const double *predicted, int in_band) {
+    json_t *list = json_object_get(st, "items");
+    CHECK(json_array_size(list) == (size_t)n);
+    for (int i = 0; i < n && (size_t)i < json_array_size(list); i++) {
+        json_t *it = json_array_get(list, (size_t)i);
+        CHECK_STR(json_string_value(json_object_get(it, "item")), items[i]);
+        CHECK_STR(json_string_value(json_object_get(json_object_get(it, "point"), "code")), points[i]);
+        CHECK(fabs(num(json_object_get(it, "predicted")) - predicted[i]) < 0.00005);
+        CHECK(json_is_true(json_object_get(it, "in_band")) == in_band);
+    }
+}
+
+/* Tiers by hand: the mean P(known) gives the tier; each point visited (P1, the
+ * prerequisite of P2, first when P2 is weak) gives its item whose σ(θ − d) is
+ * nearest the middle of the band, kept when inside the band; a student with
+ * nothing inside the band gets each point's nearest, marked in_band false. */
+TEST(mastery_tiers_choose_items_by_elo_inside_the_band) {
     sh_conn *c;
     sh_app *app = open_app("mastery6.db", &c);
     REQUIRE(app);
-    REQUIRE(add_students(c, 6) == SH_OK);
-    REQUIRE(add_task(c, 1, "homework", 1, NITEMS, 6, homework_pick) == SH_OK);
-    REQUIRE(count_all(c, 1, 6) == SH_OK);
+    REQUIRE(add_students(c, 3) == SH_OK);
+    REQUIRE(set_difficulties(c) == SH_OK);
+    /* S1 strong: P(known) 0.9 everywhere, θ 1.0, 0.8, 1.2, 0.5; S2 never met
+     * (the priors 0.3, θ 0); S3 struggling: 0.1 and θ −1.5 everywhere */
+    const double strong[4] = {1.0, 0.8, 1.2, 0.5};
+    for (int k = 1; k <= 4; k++)
+        REQUIRE(set_state(c, 1, k, 0.9, strong[k - 1]) == SH_OK && set_state(c, 3, k, 0.1, -1.5) == SH_OK);
     json_t *r = NULL;
     sh_err e;
     sh_err_init(&e);
     REQUIRE(sh_mastery_tiers(c, 3, 2, "[1,2,3,4]", &r, &e) == SH_OK);
     json_t *students = json_object_get(r, "students");
-    REQUIRE(json_array_size(students) == 6);
-    int suggested = 0;
-    for (int s = 1; s <= 6; s++) {
-        json_t *st = json_array_get(students, (size_t)s - 1);
-        double mean = student_mean(s);
-        const char *tier = mean >= 0.7 ? "A" : mean >= 0.4 ? "B" : "C";
-        CHECK_STR(json_string_value(json_object_get(st, "tier")), tier);
-        CHECK(fabs(num(json_object_get(st, "mean")) - mean) < 0.00005);
-        json_t *band = json_object_get(json_object_get(r, "bands"), tier);
-        size_t i;
-        json_t *it;
-        json_array_foreach(json_object_get(st, "items"), i, it) {
-            int k = json_string_value(json_object_get(json_object_get(it, "point"), "code"))[1] - '0';
-            double p = hand_known(s, k), want = p * 0.9 + (1 - p) * 0.2;
-            CHECK(fabs(num(json_object_get(it, "predicted")) - want) < 0.00005);
-            CHECK(want >= num(json_object_get(band, "predicted_min")) &&
-                  want <= num(json_object_get(band, "predicted_max")));
-            suggested++;
-        }
-        CHECK(json_array_size(json_object_get(st, "items")) <= SH_MASTERY_TIER_ITEMS);
-    }
-    CHECK(suggested > 0);
+    REQUIRE(json_array_size(students) == 3);
+    /* S1: mean 0.9 → A, band 0.50–0.75 (middle 0.625), no weak point: P1–P4 in
+     * graph order. P1: I1 σ(2) 0.881, I2 σ(1) 0.731 → I2, inside. P2: I3
+     * σ(1.3) 0.786, I4 σ(−0.2) 0.450 → I3, outside. P3: I5 σ(2.2), I6 σ(1.5)
+     * 0.818 (its Elo −0.3, not its bank's 4), I8 σ(1.7) → I6, outside. P4: I7
+     * σ(0.5) 0.622, inside */
+    json_t *st = json_array_get(students, 0);
+    CHECK_STR(json_string_value(json_object_get(st, "tier")), "A");
+    check_items(st, 2, (const char *const[]){"I2", "I7"}, (const char *const[]){"P1", "P4"},
+                (const double[]){sigma(1), sigma(0.5)}, 1);
+    CHECK(fabs(num(json_object_get(json_array_get(json_object_get(st, "items"), 0), "ability")) - 1.0) <
+          1e-9);
+    /* S2: mean 0.3 → C, band 0.70–0.92 (middle 0.81), θ 0. P1 (prerequisite of
+     * P2): I1 σ(1) 0.731, inside; P1 again (weak): I2 0.5, outside; P2: I3
+     * σ(0.5), outside; P3: I5 σ(1), inside; P4: I7 0.5, outside */
+    st = json_array_get(students, 1);
+    CHECK_STR(json_string_value(json_object_get(st, "tier")), "C");
+    check_items(st, 2, (const char *const[]){"I1", "I5"}, (const char *const[]){"P1", "P3"},
+                (const double[]){sigma(1), sigma(1)}, 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(st, "items"), 0), "reason")),
+              "先修知识点未掌握");
+    /* S3: mean 0.1 → C, θ −1.5: nothing reaches 0.70, so the first three points
+     * visited give their item nearest the band, one per point: P1 I1 σ(−0.5)
+     * (P1 again gives nothing: its I2 σ(−1.5) would be harder), P2 I3 σ(−1),
+     * P3 I5 σ(−0.5) */
+    st = json_array_get(students, 2);
+    CHECK_STR(json_string_value(json_object_get(st, "tier")), "C");
+    check_items(st, 3, (const char *const[]){"I1", "I3", "I5"}, (const char *const[]){"P1", "P2", "P3"},
+                (const double[]){sigma(-0.5), sigma(-1), sigma(-0.5)}, 0);
+    /* the Elo difficulty of every candidate, for the dialog's swaps */
+    json_t *d = json_object_get(r, "difficulty");
+    CHECK(fabs(num(json_object_get(d, "I6")) + 0.3) < 1e-9 &&
+          fabs(num(json_object_get(d, "I4")) - 1) < 1e-9 && fabs(num(json_object_get(d, "I1")) + 1) < 1e-9);
     json_decref(r);
     sh_err_clear(&e);
     sh_db_release(c);
@@ -542,47 +601,45 @@ TEST(mastery_tiers_by_mean_with_items_inside_the_band) {
 
 /* The next best practice item, by hand over the fixture's graph (point 1 is
  * the prerequisite of point 2; items 1–2 on point 1, 3–4 on 2, 5, 6 and 8 on
- * 3, 7 on 4) with the defaults (guess 0.2, slip 0.1): the prediction on a
- * point is 0.2 + 0.7 P(known). */
+ * 3, 7 on 4) with the difficulties above: an item inside the band beats an
+ * earlier pass, then the earlier pass, then the nearer to the band's middle. */
 TEST(mastery_practice_next_follows_the_walk_and_the_band_middle) {
     sh_conn *c;
     sh_app *app = open_app("mastery7.db", &c);
     REQUIRE(app);
     REQUIRE(add_students(c, 1) == SH_OK);
-    const double known[4] = {0.5, 0.3, 0.6, 0.9};
+    REQUIRE(set_difficulties(c) == SH_OK);
+    const double known[4] = {0.5, 0.3, 0.6, 0.9}, ability[4] = {-1.0, -0.4, 1.0, 1.5};
     for (int k = 1; k <= 4; k++)
-        REQUIRE(
-            execf(c,
-                  "INSERT INTO mastery_state (uid, school_id, student_id, point_id, p_known, answers, rights,"
-                  " source, ability, version, created_at, updated_at) VALUES ('ms%d', 2, 1, %d, %.2f, 1, 0,"
-                  " 'bkt', 0, 1, 1, 1)",
-                  k, k, known[k - 1]) == SH_OK);
+        REQUIRE(set_state(c, 1, k, known[k - 1], ability[k - 1]) == SH_OK);
     sh_err e;
     sh_err_init(&e);
     sh_mastery_pick p;
-    /* points 2, 3, 4: mean 0.6 → B (target 0.725); point 2 is weak, so its
-     * prerequisite 1 (0.5, not mastered) comes first: its older item */
+    /* points 2, 3, 4: mean 0.6 → B (0.60–0.85, target 0.725). P1, the
+     * prerequisite of the weak P2, comes first but its best, I1 σ(0) 0.5, is
+     * outside; so is P2's I3 σ(0.1); the weak P3's I6 σ(1.3) 0.786 is inside
+     * and nearer than the mastered P4's I7 σ(1.5) 0.818 */
     REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[2,3,4]", &p, &e) == SH_OK);
-    CHECK(p.version == 1 && p.point == 1 && p.pass == 0);
+    CHECK(p.version == 6 && p.point == 3 && p.pass == 1 && p.in_band);
     CHECK_STR(p.tier, "B");
-    CHECK(fabs(p.target - 0.725) < 1e-12 && fabs(p.predicted - 0.55) < 1e-12 && fabs(p.mean - 0.6) < 1e-12);
-    CHECK_STR(p.why, "先修知识点未掌握");
-    /* points 3, 4: mean 0.75 → A (target 0.625); no prerequisite, point 3 is
-     * weak (0.62) and comes before the mastered point 4 */
+    CHECK(fabs(p.target - 0.725) < 1e-12 && fabs(p.predicted - sigma(1.3)) < 1e-12 &&
+          fabs(p.mean - 0.6) < 1e-12 && fabs(p.p_known - 0.6) < 1e-12);
+    CHECK_STR(p.why, "薄弱知识点");
+    /* points 3, 4: mean 0.75 → A (0.50–0.75): both best items (I6 0.786, I7
+     * 0.818) are above the band; the earlier pass (the weak P3) wins */
     REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[3,4]", &p, &e) == SH_OK);
-    CHECK(p.version == 5 && p.point == 3 && p.pass == 1);
+    CHECK(p.version == 6 && p.point == 3 && p.pass == 1 && !p.in_band);
     CHECK_STR(p.tier, "A");
-    /* points 1, 3: both weak, mean 0.55 → B (target 0.725): point 3 (0.62) is
-     * nearer than point 1 (0.55), though point 1 comes first in the graph */
-    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[1,3]", &p, &e) == SH_OK);
-    CHECK(p.version == 5 && p.point == 3);
+    /* point 1 only: B; I1 σ(0) 0.5 is nearer the band than I2 σ(−1) */
+    REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[1]", &p, &e) == SH_OK);
+    CHECK(p.version == 1 && !p.in_band && fabs(p.predicted - 0.5) < 1e-12);
     /* point 4 only: mastered, still offered (pass 2) */
     REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", "[4]", &p, &e) == SH_OK);
     CHECK(p.version == 7 && p.pass == 2);
     CHECK_STR(p.why, "巩固提高");
-    /* the default scope: the points met (all four, mean 0.575 → B); 1 first */
+    /* the default scope: the points met (all four, mean 0.575 → B): as the first case */
     REQUIRE(sh_mastery_practice_next(c, 1, 2, 3, "14", NULL, &p, &e) == SH_OK);
-    CHECK(p.version == 1 && p.pass == 0);
+    CHECK(p.version == 6 && p.pass == 1 && p.in_band);
     /* no items on a point: nothing, with the reason */
     REQUIRE(exec(c,
                  "INSERT INTO kg_point (id, uid, subject, code, name, edition, grade, semester, chapter,"
