@@ -7,6 +7,7 @@
 #   - reads: a district administrator's scoped GET of a school and a head
 #     teacher's class roster (masked), one server on each store, alternating
 #     rounds so both see the same machine load (best round of BENCH_ROUNDS);
+#   - the LRS ingest (bench/xapi.sh on this cluster; fsync off, so an upper bound);
 #   - the student import: the 60-school city's students.csv (about 30,000 rows;
 #     BENCH_PG_IMPORT_SCALE=city for the 1.2 million rows) into each store, rows/s.
 #
@@ -80,6 +81,12 @@ add_row "PostgreSQL: GET class roster" "$best_pr"
 print_table
 pct() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN { printf "%.1f", 100 * a / b }'; }
 echo "PostgreSQL vs SQLite: scoped GET $(pct "$best_ps" "$best_ss")%, class roster $(pct "$best_pr" "$best_sr")%"
+
+# ---- the LRS ingest on PostgreSQL (bench/xapi.sh; its SQLite figures come from bench/run.sh).
+# The cluster runs with fsync off: the figures are an upper bound, not durable writes.
+pg_create lrs
+echo
+BENCH_XAPI_DB="$(pg_url lrs)" BENCH_XAPI_KEYS="$tmp/lrs_pg.key" bench/xapi.sh
 
 # ---- the student import into each store: the same file, the organisation tree made by demo
 scale=${BENCH_PG_IMPORT_SCALE:-small}
