@@ -68,9 +68,14 @@ int sh_mastery_each_row(sh_stmt *s, sh_err *err, int (*fn)(void *ctx, sh_stmt *s
  * points into the object edges (point key → [prereq key]). */
 int sh_mastery_scope_load(sh_conn *c, const char *points_json, json_t *points, json_t *edges, sh_err *err);
 int64_t sh_mastery_point_key(const json_t *point);
+/* value (a new reference, taken) appended to the array of the object groups
+ * under key (an integer, as its text); SH_OK or SH_ERR. */
+int sh_mastery_group_add(json_t *groups, int64_t key, json_t *value);
 /* A sh_mastery_each_row callback: the row's column 1 (an integer) appended to
  * the array of the object arg under column 0 (an integer, as its key). */
 int sh_mastery_group_row(void *arg, sh_stmt *s);
+/* map's value under point's key (maps keyed by point: P(known), θ, items); NULL none. */
+json_t *sh_mastery_of_point(const json_t *map, const json_t *point);
 /* The student's Elo ability θ on point, from abilities (point key → θ); a
  * point never met 0, where the Elo update of observe.c starts. */
 double sh_mastery_ability(const json_t *abilities, const json_t *point);

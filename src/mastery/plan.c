@@ -64,13 +64,19 @@ static int on_point(void *arg, sh_stmt *s) {
     return o && json_array_append_new(arg, o) == 0 ? SH_OK : SH_ERR;
 }
 
+int sh_mastery_group_add(json_t *groups, int64_t key, json_t *value) {
+    char k[24];
+    snprintf(k, sizeof k, "%lld", (long long)key);
+    json_t *list = json_object_get(groups, k);
+    if (!list && json_object_set_new(groups, k, list = json_array()) != 0) {
+        json_decref(value);
+        return SH_ERR;
+    }
+    return value && json_array_append_new(list, value) == 0 ? SH_OK : SH_ERR;
+}
+
 int sh_mastery_group_row(void *arg, sh_stmt *s) {
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 0));
-    json_t *list = json_object_get(arg, key);
-    if (!list)
-        json_object_set_new(arg, key, list = json_array());
-    return json_array_append_new(list, json_integer(sh_col_i64(s, 1))) == 0 ? SH_OK : SH_ERR;
+    return sh_mastery_group_add(arg, sh_col_i64(s, 0), json_integer(sh_col_i64(s, 1)));
 }
 
 int sh_mastery_scope_load(sh_conn *c, const char *points_json, json_t *points, json_t *edges, sh_err *err) {
@@ -98,18 +104,20 @@ static json_t *point_of(json_t *points, int64_t key) {
     return NULL;
 }
 
+json_t *sh_mastery_of_point(const json_t *map, const json_t *point) {
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(point));
+    return json_object_get(map, key);
+}
+
 /* The student's P(known) of p: from known (point key → P), else the point's prior. */
 static double known_of(const json_t *known, json_t *p) {
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(p));
-    json_t *v = json_object_get(known, key);
+    json_t *v = sh_mastery_of_point(known, p);
     return v ? json_number_value(v) : json_real_value(json_object_get(p, "prior"));
 }
 
 double sh_mastery_ability(const json_t *abilities, const json_t *point) {
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(point));
-    json_t *v = json_object_get(abilities, key);
+    json_t *v = sh_mastery_of_point(abilities, point);
     return v ? json_number_value(v) : 0;
 }
 
@@ -170,11 +178,9 @@ const sh_mastery_band *sh_mastery_walk(json_t *points, json_t *edges, const json
             double pk = known_of(known, p);
             int weak = pk < SH_MASTERY_MASTERED;
             if (pass == 0 && weak) {
-                char key[24];
-                snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(p));
                 size_t j;
                 json_t *pre;
-                json_array_foreach(json_object_get(edges, key), j, pre) {
+                json_array_foreach(sh_mastery_of_point(edges, p), j, pre) {
                     json_t *pp = point_of(points, json_integer_value(pre));
                     double ppk = pp ? known_of(known, pp) : 1;
                     if (pp && ppk < SH_MASTERY_MASTERED)

@@ -81,14 +81,9 @@ static int on_state(void *arg, sh_stmt *s) {
 /* items[point] += {_v: version, d: Elo difficulty} */
 static int on_item(void *arg, sh_stmt *s) {
     ctx *x = arg;
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 0));
-    json_t *list = json_object_get(x->items, key);
-    if (!list)
-        json_object_set_new(x->items, key, list = json_array());
-    json_t *o =
-        json_pack("{sIsf}", "_v", (json_int_t)sh_col_i64(s, 1), "d", sh_mastery_item_difficulty(s, 2, 3));
-    return o && json_array_append_new(list, o) == 0 ? SH_OK : SH_ERR;
+    return sh_mastery_group_add(
+        x->items, sh_col_i64(s, 0),
+        json_pack("{sIsf}", "_v", (json_int_t)sh_col_i64(s, 1), "d", sh_mastery_item_difficulty(s, 2, 3)));
 }
 
 /* The default scope into keys ("[3,7]"): the points met, unless whole (or
@@ -131,10 +126,8 @@ static int default_scope(sh_conn *c, int64_t student, int64_t school, int64_t kl
 static void consider(void *arg, const sh_mastery_band *b, json_t *p, double pk, int pass, const char *why) {
     ctx *x = arg;
     sh_mastery_pick *best = x->best;
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(p));
     double predicted = 0;
-    json_t *it = sh_mastery_best_item(json_object_get(x->items, key), sh_mastery_ability(x->ability, p), b,
+    json_t *it = sh_mastery_best_item(sh_mastery_of_point(x->items, p), sh_mastery_ability(x->ability, p), b,
                                       NULL, &predicted);
     if (!it)
         return;

@@ -83,15 +83,10 @@ static int on_state(void *arg, sh_stmt *s) {
 
 static int on_item(void *arg, sh_stmt *s) {
     ctx *x = arg;
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_col_i64(s, 0));
-    json_t *list = json_object_get(x->items, key);
-    if (!list)
-        json_object_set_new(x->items, key, list = json_array());
     double d = sh_mastery_item_difficulty(s, 5, 6);
     json_t *o = json_pack("{sssssssIsf}", "item", sh_col_text(s, 1), "version", sh_col_text(s, 2), "stem",
                           sh_col_text(s, 3), "_v", (json_int_t)sh_col_i64(s, 4), "d", d);
-    return o && json_array_append_new(list, o) == 0 &&
+    return sh_mastery_group_add(x->items, sh_col_i64(s, 0), o) == SH_OK &&
                    json_object_set_new(x->difficulty, sh_col_text(s, 1), json_real(round4(d))) == 0
                ? SH_OK
                : SH_ERR;
@@ -124,9 +119,7 @@ static void add(json_t *list, json_t *taken, const json_t *it, json_t *p, double
 static void suggest(void *arg, const sh_mastery_band *b, json_t *p, double pk, int pass, const char *why) {
     (void)pk, (void)pass;
     walk *w = arg;
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sh_mastery_point_key(p));
-    json_t *items = json_object_get(w->x->items, key);
+    json_t *items = sh_mastery_of_point(w->x->items, p);
     double ability = sh_mastery_ability(w->ability, p), predicted = 0;
     const json_t *it;
     if (json_array_size(w->out) < SH_MASTERY_TIER_ITEMS &&
