@@ -2,8 +2,8 @@
  * transfer.h). Everything goes through the store interface; the only
  * backend-specific SQL is the target's catalog (PostgreSQL) and the collation of
  * text keys. A target that takes COPY (PostgreSQL) gets each table in one COPY;
- * else rows go a few per INSERT. Table and column names come from the catalogs and are checked to be
- * plain identifiers before they are put into SQL. */
+ * else rows go a few per INSERT. Table and column names come from the catalogs
+ * and are checked to be plain identifiers before they are put into SQL. */
 #include "store/transfer.h"
 
 #include "store/partition.h"
